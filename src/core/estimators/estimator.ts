@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { EstimatorId, EstimatorSettings } from '../config';
+import type { Task } from '../task';
+
+/**
+ * A gradient estimator over a population of particles. The caller owns θ; the
+ * estimator owns its particles' inner states, which persist across calls (online
+ * methods advance one truncation per call).
+ *
+ * `estimate` is synchronous and issues only tensor ops (no readback), so on WebGPU a
+ * whole outer update is queued without stalling the pipeline.
+ */
+export interface Estimator {
+  readonly id: EstimatorId;
+  /** One outer update's estimate of ∇L at θ [d]. The caller disposes `grad`. */
+  estimate(theta: tf.Tensor1D, sigma: number, options?: EstimateOptions): GradientEstimate;
+  /** Parameters the particles are evaluated at now ([P, d]: θ ± ε, or θ for AD). */
+  particles(theta: tf.Tensor1D): tf.Tensor2D;
+  /**
+   * Unrolls one episode (T/K truncations) with θ fixed and discards the gradients:
+   * the optional burn-in of online methods. Returns the inner steps spent.
+   */
+  burnIn(theta: tf.Tensor1D, sigma: number): number;
+  dispose(): void;
+}
+
+export interface EstimateOptions {
+  /** Also return each worker's own single-worker estimate (variance measurements). */
+  perWorker?: boolean;
+}
+
+export interface GradientEstimate {
+  grad: tf.Tensor1D;
+  /**
+   * When asked for: each worker's (pair's, or AD trajectory's) own estimate, [W, d];
+   * `grad` is their mean. Workers are i.i.d., so blocks of them act as repeats.
+   */
+  perWorker?: tf.Tensor2D;
+  /** Inner steps this update spent, summed over particles (the papers' compute axis). */
+  innerSteps: number;
+  /** Index of the truncation within the episode each pair just unrolled (online methods). */
+  truncationIndex?: Int32Array;
+}
+
+export interface EstimatorContext {
+  task: Task;
+  settings: EstimatorSettings;
+}
+
+export type EstimatorFactory = (ctx: EstimatorContext) => Estimator;
+
+/** Truncations per episode, J = T/K (1 for a task that never resets: J is undefined there). */
+export function truncationsPerEpisode(settings: EstimatorSettings): number {
+  return Number.isFinite(settings.T) ? Math.max(1, Math.round(settings.T / settings.K)) : 1;
+}
+
+/** Broadcasts θ [d] to [P, d]. */
+export function tileTheta(theta: tf.Tensor1D, P: number): tf.Tensor2D {
+  return tf.tile(tf.expandDims(theta, 0), [P, 1]) as tf.Tensor2D;
+}

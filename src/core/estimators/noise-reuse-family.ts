@@ -1,0 +1,204 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { EstimatorId } from '../config';
+import { gaussianRows, Stream } from '../noise';
+import type { EstimateOptions, Estimator, EstimatorContext, GradientEstimate } from './estimator';
+import { tileTheta, truncationsPerEpisode } from './estimator';
+import { replaceRows, unrollTruncation } from './unroll';
+import { WorkerClock } from './workers';
+
+/**
+ * The generalized persistent ES family GPES_R shared by PES (R = K), ES-Single/NRES
+ * (R ≥ T) and GPES (K ≤ R, a multiple of K). Each antithetic pair i keeps its own
+ * perturbed states s⁺_i, s⁻_i across truncations and the unit-noise accumulator ξ_i:
+ *
+ *   at t ≡ 0 (mod R):  ξ_i ← ξ_i + z_i,   z_i ~ N(0, I) keyed by (seed, i, episode, t/R)
+ *   unroll K steps with θ ± σ_i ξ_i  →  ℓ⁺_i, ℓ⁻_i
+ *   ĝ = (1/N) Σ_i ξ_i (ℓ⁺_i − ℓ⁻_i) / (2σ_i)        (= Σ ε-weighted form with ε = σ z)
+ *   at episode end: reset both states, ξ_i = 0, the episode counter advances.
+ *
+ * R is kept a multiple of K so ξ only changes at truncation boundaries.
+ * σ_i is the σ pair i started its episode with ('next-episode' policy) or the current σ
+ * ('rescale' policy, forced for tasks that never reset); see SigmaChangePolicy.
+ */
+export class NoiseReuseFamily implements Estimator {
+  private states: tf.Tensor2D | null = null;
+  private readonly clock: WorkerClock;
+  /** Accumulated unit noise ξ, row-major [N, d]. */
+  private readonly xi: Float32Array;
+  /** σ each pair's current episode runs with ('next-episode' policy). */
+  private readonly pairSigma: Float32Array;
+  private readonly N: number;
+  private readonly d: number;
+  private readonly rescale: boolean;
+  private positioned = false;
+  /** σ of the latest truncation (to draw the particles where they last were). */
+  private lastSigma = Number.NaN;
+
+  constructor(
+    readonly id: EstimatorId,
+    private readonly ctx: EstimatorContext,
+    /** Resampling period in inner steps (Infinity: once per episode). */
+    private readonly R: number,
+  ) {
+    const { settings, task } = ctx;
+    if (Number.isFinite(R) && (R < settings.K || R % settings.K !== 0)) {
+      throw new Error(`GPES resampling period R = ${R} must be a multiple of K = ${settings.K}`);
+    }
+    this.N = settings.pairs;
+    this.d = task.meta.theta0.length;
+    this.clock = new WorkerClock(this.N, settings);
+    this.xi = new Float32Array(this.N * this.d);
+    this.pairSigma = new Float32Array(this.N).fill(Number.NaN);
+    this.rescale = settings.sigmaChange === 'rescale' || !Number.isFinite(settings.T);
+  }
+
+  estimate(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): GradientEstimate {
+    let innerSteps = this.positioned ? 0 : this.positionWorkers(theta, sigma);
+    const truncationIndex = this.withResets(this.clock.truncationIndex());
+    const { grad, perWorker, steps } = this.truncation(theta, sigma, null, options.perWorker === true);
+    innerSteps += steps;
+    return { grad, perWorker, innerSteps, truncationIndex };
+  }
+
+  burnIn(theta: tf.Tensor1D, sigma: number): number {
+    if (!Number.isFinite(this.ctx.settings.T)) return 0;
+    let steps = this.positioned ? 0 : this.positionWorkers(theta, sigma);
+    const J = truncationsPerEpisode(this.ctx.settings);
+    for (let j = 0; j < J; j++) {
+      const r = this.truncation(theta, sigma, null, false);
+      r.grad.dispose();
+      steps += r.steps;
+    }
+    return steps;
+  }
+
+  particles(theta: tf.Tensor1D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const eps = this.perturbations(this.lastSigma);
+      return tf.concat([tf.add(theta, eps), tf.sub(theta, eps)]) as tf.Tensor2D;
+    });
+  }
+
+  dispose(): void {
+    this.states?.dispose();
+    this.states = null;
+  }
+
+  /** Unrolls step-unlocked workers to their start offsets (gradients discarded). */
+  private positionWorkers(theta: tf.Tensor1D, sigma: number): number {
+    let steps = 0;
+    for (;;) {
+      const mask = this.clock.positioning();
+      if (!mask.some(Boolean)) break;
+      const r = this.truncation(theta, sigma, mask, false);
+      r.grad.dispose();
+      steps += r.steps;
+    }
+    this.positioned = true;
+    return steps;
+  }
+
+  private withResets(index: Int32Array): Int32Array {
+    // A pair whose episode had ended before this update unrolled window 0.
+    const J = this.clock.J;
+    return index.map((j) => (j >= J ? 0 : j));
+  }
+
+  /** ε_i = σ_i ξ_i as [N, d]; σ_i per the σ-change policy (`sigmaNow` for 'rescale'). */
+  private perturbations(sigmaNow: number): tf.Tensor2D {
+    const { N, d } = this;
+    const eps = new Float32Array(N * d);
+    for (let i = 0; i < N; i++) {
+      const s = this.sigmaOf(i, sigmaNow);
+      for (let k = 0; k < d; k++) eps[i * d + k] = s * (this.xi[i * d + k] ?? 0);
+    }
+    return tf.tensor2d(eps, [N, d]);
+  }
+
+  private sigmaOf(i: number, sigmaNow: number): number {
+    const own = this.pairSigma[i] ?? Number.NaN;
+    if (this.rescale && Number.isFinite(sigmaNow)) return sigmaNow;
+    return Number.isFinite(own) ? own : sigmaNow;
+  }
+
+  /**
+   * One truncation for the pairs in `active` (all when null). Inactive pairs keep their
+   * state, clock and noise. Returns the gradient over the active pairs.
+   */
+  private truncation(
+    theta: tf.Tensor1D,
+    sigma: number,
+    active: boolean[] | null,
+    wantPerWorker: boolean,
+  ): { grad: tf.Tensor1D; perWorker?: tf.Tensor2D; steps: number } {
+    const { N, d, ctx } = this;
+    const { task, settings } = ctx;
+    const isActive = (i: number): boolean => active === null || active[i] === true;
+
+    // Episode boundaries: new episodes start from the initial state with ξ = 0 and the current σ.
+    const ended = this.clock.startNewEpisodes();
+    for (let i = 0; i < N; i++) {
+      if (ended[i] || !Number.isFinite(this.pairSigma[i] ?? Number.NaN)) {
+        this.pairSigma[i] = sigma;
+        if (ended[i]) this.xi.fill(0, i * d, (i + 1) * d);
+      }
+    }
+    if (this.states === null) {
+      this.states = task.initialState(2 * N);
+    } else if (ended.some(Boolean)) {
+      const init = task.initialState(2 * N);
+      const next = replaceRows(this.states, init, [...ended, ...ended]);
+      init.dispose();
+      this.states.dispose();
+      this.states = next;
+    }
+
+    // Resample: ξ ← ξ + z at the start of every R-step block.
+    const draw: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const t = this.clock.t[i] ?? 0;
+      if (isActive(i) && t % this.R === 0) draw.push(i);
+    }
+    if (draw.length > 0) {
+      const z = gaussianRows(
+        settings.seed,
+        Stream.perturbation,
+        draw,
+        draw.map((i) => this.clock.episode[i] ?? 0),
+        draw.map((i) => Math.floor((this.clock.t[i] ?? 0) / this.R)),
+        d,
+      );
+      draw.forEach((i, r) => {
+        for (let k = 0; k < d; k++) this.xi[i * d + k] = (this.xi[i * d + k] ?? 0) + (z[r * d + k] ?? 0);
+      });
+    }
+
+    this.lastSigma = sigma;
+    const sigmas = Float32Array.from({ length: N }, (_, i) => this.sigmaOf(i, sigma));
+    const t0 = new Int32Array(2 * N);
+    t0.set(this.clock.t, 0);
+    t0.set(this.clock.t, N);
+    const prev = this.states;
+    const { grad, state, perWorker } = tf.tidy(() => {
+      const eps = this.perturbations(sigma);
+      const rows = tileTheta(theta, N);
+      const thetaPM = tf.concat([tf.add(rows, eps), tf.sub(rows, eps)]) as tf.Tensor2D;
+      const out = unrollTruncation(task, prev, thetaPM, t0, settings.K);
+      const [lPlus, lMinus] = tf.split(out.loss, 2);
+      const activeCount = active === null ? N : active.filter(Boolean).length;
+      // w_i = (ℓ⁺_i − ℓ⁻_i) / (2σ_i N), zero for inactive pairs; ĝ = Σ_i w_i ξ_i.
+      const scale = Float32Array.from(sigmas, (s, i) => (isActive(i) ? 1 / (2 * s * Math.max(1, activeCount)) : 0));
+      const w = tf.mul(tf.sub(lPlus as tf.Tensor1D, lMinus as tf.Tensor1D), tf.tensor1d(scale));
+      const xi = tf.tensor2d(this.xi, [N, d]);
+      const g = tf.reshape(tf.matMul(tf.reshape(w, [1, N]), xi), [d]) as tf.Tensor1D;
+      const nextState = active === null ? out.state : replaceRows(prev, out.state, [...active, ...active]);
+      const each = wantPerWorker ? (tf.mul(tf.expandDims(tf.mul(w, N), 1), xi) as tf.Tensor2D) : undefined;
+      return { grad: g, state: nextState, perWorker: each };
+    });
+    prev.dispose();
+    this.states = state;
+    this.clock.advance(active ?? undefined);
+    const activeCount = active === null ? N : active.filter(Boolean).length;
+    return { grad, perWorker, steps: 2 * activeCount * settings.K };
+  }
+}

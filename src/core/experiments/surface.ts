@@ -1,0 +1,126 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { gaussianRows, range, Stream } from '../noise';
+import type { Task } from '../task';
+
+/**
+ * The meta-loss surface on a 1-D or 2-D grid, raw and σ-smoothed:
+ *
+ *   raw(θ)      = L(θ)                         (one unperturbed episode per grid point)
+ *   smoothed(θ) ≈ (1/M) Σ_m L(θ + σ z_m)       (M samples per point)
+ *
+ * The z_m are common random numbers, the same at every grid point, so the smoothed
+ * picture is itself smooth instead of speckled. For θ of more than two dimensions the
+ * grid is a 2-D slice through `center` along the coordinates `dims`; the noise
+ * perturbs all coordinates, as the estimators do. Grid points are evaluated in
+ * batches of at most `batchRows` episodes.
+ */
+export interface SurfaceOptions {
+  task: Task;
+  /** Points per axis. */
+  grid: number;
+  sigma: number;
+  /** Samples per grid point for the smoothed surface (0: raw only). */
+  samples: number;
+  seed: number;
+  /** Plot range per sliced axis; the task's bounds when omitted. */
+  range?: readonly (readonly [number, number])[];
+  /** Coordinates to slice along (default [0] for 1-D θ, [0, 1] otherwise). */
+  dims?: readonly number[];
+  /** Point the slice passes through (default θ₀). */
+  center?: readonly number[];
+  batchRows?: number;
+  /** Between batches; return false to cancel. */
+  onProgress?: (done: number, total: number) => boolean | void;
+}
+
+export interface SurfaceResult {
+  x: number[];
+  /** null for a 1-D surface. */
+  y: number[] | null;
+  /** Row-major values: raw[iy * nx + ix] (length nx for 1-D). */
+  raw: number[];
+  smoothed: number[] | null;
+  dims: number[];
+  sigma: number;
+  samples: number;
+  cancelled: boolean;
+}
+
+export function linspace(lo: number, hi: number, n: number): number[] {
+  if (n <= 1) return [(lo + hi) / 2];
+  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+}
+
+export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceResult> {
+  const { task, grid, sigma, samples } = options;
+  const dTheta = task.meta.theta0.length;
+  const dims = [...(options.dims ?? (dTheta === 1 ? [0] : [0, 1]))];
+  const center = [...(options.center ?? task.meta.theta0)];
+  const ranges = dims.map((k, i) => options.range?.[i] ?? task.meta.bounds[k] ?? [-1, 1]);
+  const axes = ranges.map(([lo, hi]) => linspace(lo, hi, grid));
+  const x = axes[0] ?? [];
+  const y = dims.length > 1 ? (axes[1] ?? []) : null;
+  const points = x.length * (y?.length ?? 1);
+
+  // Grid points as rows of θ.
+  const thetas = new Float32Array(points * dTheta);
+  for (let p = 0; p < points; p++) {
+    const ix = p % x.length;
+    const iy = Math.floor(p / x.length);
+    for (let k = 0; k < dTheta; k++) thetas[p * dTheta + k] = center[k] ?? 0;
+    thetas[p * dTheta + (dims[0] ?? 0)] = x[ix] ?? 0;
+    if (y) thetas[p * dTheta + (dims[1] ?? 1)] = y[iy] ?? 0;
+  }
+  const batchRows = Math.max(1, options.batchRows ?? 4096);
+  const M = Math.max(0, Math.floor(samples));
+  const total = points * (1 + M);
+  let done = 0;
+  let cancelled = false;
+  const progress = (n: number): void => {
+    done += n;
+    if (options.onProgress?.(done, total) === false) cancelled = true;
+  };
+
+  const raw = await evaluateRows(task, thetas, dTheta, batchRows, progress, () => cancelled);
+  let smoothed: number[] | null = null;
+  if (M > 0 && !cancelled) {
+    const z = gaussianRows(options.seed, Stream.surface, range(M), new Int32Array(M), new Int32Array(M), dTheta);
+    // Rows ordered (sample, point), so each batch shares few samples.
+    const rows = new Float32Array(points * M * dTheta);
+    for (let m = 0; m < M; m++) {
+      for (let p = 0; p < points; p++) {
+        for (let k = 0; k < dTheta; k++) {
+          rows[(m * points + p) * dTheta + k] = (thetas[p * dTheta + k] ?? 0) + sigma * (z[m * dTheta + k] ?? 0);
+        }
+      }
+    }
+    const values = await evaluateRows(task, rows, dTheta, batchRows, progress, () => cancelled);
+    if (!cancelled) {
+      smoothed = new Array<number>(points).fill(0);
+      for (let m = 0; m < M; m++) for (let p = 0; p < points; p++) smoothed[p] = (smoothed[p] ?? 0) + (values[m * points + p] ?? 0) / M;
+    }
+  }
+  return { x, y, raw, smoothed, dims, sigma, samples: M, cancelled };
+}
+
+/** Episode losses of many θ rows, in batches, one readback per batch. */
+async function evaluateRows(
+  task: Task,
+  rows: Float32Array,
+  d: number,
+  batchRows: number,
+  progress: (n: number) => void,
+  isCancelled: () => boolean,
+): Promise<number[]> {
+  const n = rows.length / d;
+  const out: number[] = [];
+  for (let start = 0; start < n && !isCancelled(); start += batchRows) {
+    const count = Math.min(batchRows, n - start);
+    const loss = tf.tidy(() => task.episodeLoss(tf.tensor2d(rows.subarray(start * d, (start + count) * d), [count, d])));
+    const values = await loss.data();
+    loss.dispose();
+    for (const v of values) out.push(v);
+    progress(count);
+  }
+  return out;
+}

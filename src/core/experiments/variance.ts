@@ -1,0 +1,214 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { EstimatorId, EstimatorSettings } from '../config';
+import { estimatorInfo } from '../estimators/index';
+import { mixKey, noiseKey, Stream } from '../noise';
+import type { Task } from '../task';
+import { defaultSettings } from '../trainer';
+
+/**
+ * Gradient variance against the number of truncations J (the key figure of PES,
+ * ES-Single and NRES). θ is fixed. For every estimator and J (K = T/J), `repeats`
+ * independent estimates with N pairs each are taken under one of two protocols:
+ *
+ * - 'episode' (PES paper): lockstep workers run one whole episode and the J truncation
+ *   estimates are combined into an estimate of ∇L (averaged for 'mean' tasks, summed
+ *   for 'sum' tasks);
+ * - 'update' (NRES paper): step-unlocked workers, one truncation's estimate from a
+ *   uniformly random window — what one online update uses — scaled to estimate ∇L.
+ *
+ * Repeats are batched: one population of repeats × N pairs runs at once and its
+ * pairs (i.i.d. by construction of the noise keys) are grouped into repeats.
+ * Reported: total variance tr Cov(ĝ), normalized error E‖ĝ − g_ref‖²/‖g_ref‖², and a
+ * percentile bootstrap 95 % interval of the total variance over repeats.
+ */
+export type VarianceProtocol = 'episode' | 'update';
+
+export interface VarianceOptions {
+  task: Task;
+  theta: readonly number[];
+  estimators: readonly EstimatorId[];
+  /** Numbers of truncations J; each must divide T. */
+  truncations: readonly number[];
+  pairs: number;
+  sigma: number;
+  repeats: number;
+  protocol: VarianceProtocol;
+  seed: number;
+  /** GPES resampling period as a multiple of K (default 1: PES-like). */
+  gpesPeriodInTruncations?: number;
+  /** Reference gradient; when omitted a 4096-pair full-unroll ES estimate is used. */
+  reference?: readonly number[];
+  bootstrapSamples?: number;
+  /** Called after each (estimator, J) cell; return false to cancel. */
+  onProgress?: (done: number, total: number) => boolean | void;
+}
+
+export interface VarianceRow {
+  estimator: EstimatorId;
+  J: number;
+  K: number;
+  totalVariance: number;
+  normalizedError: number;
+  ciLow: number;
+  ciHigh: number;
+  /** Mean of the repeats' estimates (for bias checks). */
+  mean: number[];
+}
+
+export interface VarianceResult {
+  rows: VarianceRow[];
+  reference: number[];
+  cancelled: boolean;
+}
+
+export async function measureVariance(options: VarianceOptions): Promise<VarianceResult> {
+  const { task } = options;
+  // The episode objective (and full-unroll ES) is defined by the task's own horizon.
+  const T = task.meta.defaults.T;
+  if (!Number.isFinite(T)) throw new Error(`Task ${task.meta.id} never resets: variance against J needs a finite T`);
+  const reference = options.reference ? [...options.reference] : await referenceGradient(task, options.theta, options.sigma, T, options.seed);
+  const rows: VarianceRow[] = [];
+  const total = options.estimators.length * options.truncations.length;
+  let done = 0;
+  for (const estimator of options.estimators) {
+    for (const J of options.truncations) {
+      if (T % J !== 0) throw new Error(`J = ${J} does not divide T = ${T}`);
+      const K = T / J;
+      const samples = await repeatEstimates(options, estimator, T, K);
+      rows.push(summarize(estimator, J, K, samples, reference, options));
+      done++;
+      if (options.onProgress?.(done, total) === false) return { rows, reference, cancelled: true };
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+  return { rows, reference, cancelled: false };
+}
+
+/** `repeats` estimates of ∇L (row-major [repeats, d]) for one estimator and K. */
+export async function repeatEstimates(options: VarianceOptions, estimatorId: EstimatorId, T: number, K: number): Promise<Float64Array> {
+  const { task, repeats, pairs, sigma, protocol } = options;
+  const d = task.meta.theta0.length;
+  const J = T / K;
+  const info = estimatorInfo(estimatorId);
+  const workers = repeats * pairs;
+  const settings: EstimatorSettings = defaultSettings(task, {
+    pairs: workers,
+    K,
+    T,
+    R: K * Math.max(1, options.gpesPeriodInTruncations ?? 1),
+    workers: protocol === 'update' && info.online ? 'unlocked' : 'lockstep',
+    seed: options.seed,
+  });
+  // AD estimators are deterministic per trajectory: one worker per repeat is enough.
+  const estimator = info.create({ task, settings });
+  const theta = tf.tensor1d([...options.theta]);
+  const reduction = task.meta.reduction;
+  let perWorker: tf.Tensor2D;
+  try {
+    if (protocol === 'episode' && info.online) {
+      let acc: tf.Tensor2D | null = null;
+      for (let j = 0; j < J; j++) {
+        const est = estimator.estimate(theta, sigma, { perWorker: true });
+        est.grad.dispose();
+        const each = est.perWorker as tf.Tensor2D;
+        const next: tf.Tensor2D = acc === null ? each : (tf.add(acc, each) as tf.Tensor2D);
+        if (acc !== null) {
+          acc.dispose();
+          each.dispose();
+        }
+        acc = next;
+      }
+      perWorker = tf.mul(acc as tf.Tensor2D, reduction === 'mean' ? 1 / J : 1) as tf.Tensor2D;
+      acc?.dispose();
+    } else {
+      const est = estimator.estimate(theta, sigma, { perWorker: true });
+      est.grad.dispose();
+      const each = est.perWorker as tf.Tensor2D;
+      // One window of a 'sum' objective estimates ∇L / J on average.
+      const scale = info.online && reduction === 'sum' ? J : 1;
+      perWorker = tf.mul(each, scale) as tf.Tensor2D;
+      each.dispose();
+    }
+  } finally {
+    estimator.dispose();
+    theta.dispose();
+  }
+  const rowsOfWorkers = perWorker.shape[0];
+  const values = await perWorker.data();
+  perWorker.dispose();
+  // Group workers into repeats of `pairs` (AD lockstep has one worker: every repeat equals it).
+  const out = new Float64Array(repeats * d);
+  const perRepeat = rowsOfWorkers >= repeats * pairs ? pairs : 1;
+  for (let r = 0; r < repeats; r++) {
+    for (let k = 0; k < d; k++) {
+      let s = 0;
+      for (let i = 0; i < perRepeat; i++) {
+        const w = rowsOfWorkers >= repeats * pairs ? r * pairs + i : Math.min(r, rowsOfWorkers - 1);
+        s += values[w * d + k] ?? 0;
+      }
+      out[r * d + k] = s / perRepeat;
+    }
+  }
+  return out;
+}
+
+function summarize(
+  estimator: EstimatorId,
+  J: number,
+  K: number,
+  samples: Float64Array,
+  reference: readonly number[],
+  options: VarianceOptions,
+): VarianceRow {
+  const d = reference.length;
+  const n = samples.length / d;
+  const all = Array.from({ length: n }, (_, i) => i);
+  const { totalVariance, mean } = totalVarianceOf(samples, d, all);
+  const refNorm2 = reference.reduce((s, g) => s + g * g, 0);
+  let err = 0;
+  for (let r = 0; r < n; r++) {
+    for (let k = 0; k < d; k++) err += ((samples[r * d + k] ?? 0) - (reference[k] ?? 0)) ** 2;
+  }
+  const normalizedError = err / n / Math.max(refNorm2, 1e-300);
+  const B = options.bootstrapSamples ?? 200;
+  const boot: number[] = [];
+  const key = noiseKey(options.seed, Stream.bootstrap, J, K, estimator.length);
+  for (let b = 0; b < B; b++) {
+    const pick = all.map((i) => mixKey(mixKey(key, b), i) % n);
+    boot.push(totalVarianceOf(samples, d, pick).totalVariance);
+  }
+  boot.sort((a, c) => a - c);
+  return {
+    estimator,
+    J,
+    K,
+    totalVariance,
+    normalizedError,
+    ciLow: boot[Math.floor(0.025 * (B - 1))] ?? totalVariance,
+    ciHigh: boot[Math.ceil(0.975 * (B - 1))] ?? totalVariance,
+    mean,
+  };
+}
+
+/** tr of the sample covariance (unbiased, n − 1) of the chosen rows. */
+export function totalVarianceOf(samples: Float64Array, d: number, rows: readonly number[]): { totalVariance: number; mean: number[] } {
+  const n = rows.length;
+  const mean = new Array<number>(d).fill(0);
+  for (const r of rows) for (let k = 0; k < d; k++) mean[k] = (mean[k] ?? 0) + (samples[r * d + k] ?? 0) / n;
+  let ss = 0;
+  for (const r of rows) for (let k = 0; k < d; k++) ss += ((samples[r * d + k] ?? 0) - (mean[k] ?? 0)) ** 2;
+  return { totalVariance: ss / Math.max(1, n - 1), mean };
+}
+
+/** Large-population full-unroll ES estimate of ∇L_σ at θ: the reference when no exact gradient exists. */
+export async function referenceGradient(task: Task, theta: readonly number[], sigma: number, T: number, seed: number, pairs = 4096): Promise<number[]> {
+  const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
+  const est = estimatorInfo('full-es').create({ task, settings });
+  const th = tf.tensor1d([...theta]);
+  const { grad } = est.estimate(th, sigma);
+  const g = Array.from(await grad.data());
+  grad.dispose();
+  th.dispose();
+  est.dispose();
+  return g;
+}

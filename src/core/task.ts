@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * An inner problem: a dynamical system s_{t+1} = f(s_t, θ, t) with a per-step loss,
+ * batched over particles. Every tensor has a leading particle axis P:
+ * state [P, stateSize], θ [P, dim], time index t [P] (int32; particles of
+ * step-unlocked workers sit at different t).
+ *
+ * Conventions shared by every task (the estimators rely on them):
+ * - `step` returns the state *after* the update and the loss measured on it, so an
+ *   episode of T steps yields losses L_1 … L_T.
+ * - `reduction` says how per-step losses form the objective:
+ *     'mean': L(θ) = (1/T) Σ_t L_t, truncation loss ℓ_j = mean of its K step losses;
+ *     'sum' : L(θ) = Σ_t L_t,       truncation loss ℓ_j = sum of its K step losses;
+ *     'last': ℓ_j = the loss at the truncation's last step (influence balancing);
+ *             the objective is `episodeLoss`.
+ * - `episodeLoss(θ)` is the meta-objective of one whole episode from the initial
+ *   state (the thing full-unroll ES and BPTT differentiate, and the evaluation loss).
+ */
+export interface Task {
+  readonly meta: TaskMeta;
+  /** Length of the inner state vector. */
+  readonly stateSize: number;
+  /** Initial state for P particles, [P, stateSize]. */
+  initialState(P: number): tf.Tensor2D;
+  /** One inner step for every particle. */
+  step(state: tf.Tensor2D, theta: tf.Tensor2D, t: tf.Tensor1D): StepResult;
+  /** Meta-objective of one unperturbed episode per row of θ [P, dim] → [P]. */
+  episodeLoss(theta: tf.Tensor2D): tf.Tensor1D;
+}
+
+export interface StepResult {
+  state: tf.Tensor2D;
+  /** Per-particle loss on the new state, [P]. */
+  loss: tf.Tensor1D;
+}
+
+export type LossReduction = 'mean' | 'sum' | 'last';
+export type OptimizerName = 'sgd' | 'adam';
+
+export interface TaskDefaults {
+  /** Episode horizon; Infinity for a task that never resets. */
+  T: number;
+  K: number;
+  sigma: number;
+  pairs: number;
+  optimizer: OptimizerName;
+  lr: number;
+  iterations: number;
+}
+
+export interface TaskMeta {
+  id: string;
+  title: string;
+  /** One-line statement of the problem, plain text with Unicode math. */
+  formula: string;
+  description: string;
+  paramNames: readonly string[];
+  /** Whether each parameter is a logarithm of the quantity the user thinks in. */
+  logScale: readonly boolean[];
+  theta0: readonly number[];
+  /** Plot range per parameter, [lo, hi]. */
+  bounds: readonly (readonly [number, number])[];
+  /** Known optimum of the (unsmoothed) objective, if there is one. */
+  optimum: readonly number[] | null;
+  reduction: LossReduction;
+  defaults: TaskDefaults;
+  /** Number of inner steps `episodeLoss` unrolls (T, or the evaluation horizon). */
+  evalSteps: number;
+}
+
+/** Number of meta-parameters of a task. */
+export function taskDim(task: Task): number {
+  return task.meta.theta0.length;
+}
+
+/**
+ * Objective of one unperturbed episode of `steps` inner steps from the initial state,
+ * reduced as the task's `reduction` says ('last': the final step's loss). The default
+ * `episodeLoss` of most tasks. Intermediates are freed step by step, so long episodes
+ * over large batches (surfaces) stay within memory; under a gradient tape (BPTT) the
+ * tape keeps what it needs.
+ */
+export function unrollEpisodeLoss(task: Task, theta: tf.Tensor2D, steps: number): tf.Tensor1D {
+  const P = theta.shape[0];
+  let state = task.initialState(P);
+  let acc: tf.Tensor1D = tf.zeros([P]);
+  for (let t = 0; t < steps; t++) {
+    const [nextState, nextAcc] = tf.tidy(() => {
+      const out = task.step(state, theta, tf.fill([P], t, 'int32') as tf.Tensor1D);
+      const a = task.meta.reduction === 'last' ? out.loss : tf.add(acc, out.loss);
+      return [out.state, a] as const;
+    });
+    state.dispose();
+    acc.dispose();
+    state = nextState;
+    acc = nextAcc as tf.Tensor1D;
+  }
+  state.dispose();
+  if (task.meta.reduction !== 'mean') return acc;
+  const mean = tf.div(acc, steps) as tf.Tensor1D;
+  acc.dispose();
+  return mean;
+}
