@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// Autodiff needs the gradient kernels, which tfjs-core registers only on request.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, GradientEstimate } from './estimator';
 
 /**

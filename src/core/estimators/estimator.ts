@@ -56,5 +56,5 @@ export function truncationsPerEpisode(settings: EstimatorSettings): number {
 
 /** Broadcasts θ [d] to [P, d]. */
 export function tileTheta(theta: tf.Tensor1D, P: number): tf.Tensor2D {
-  return tf.tile(tf.expandDims(theta, 0), [P, 1]) as tf.Tensor2D;
+  return tf.tidy(() => tf.tile(tf.expandDims(theta, 0), [P, 1]) as tf.Tensor2D);
 }

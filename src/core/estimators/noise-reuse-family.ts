@@ -9,12 +9,16 @@ import { WorkerClock } from './workers';
 /**
  * The generalized persistent ES family GPES_R shared by PES (R = K), ES-Single/NRES
  * (R ≥ T) and GPES (K ≤ R, a multiple of K). Each antithetic pair i keeps its own
- * perturbed states s⁺_i, s⁻_i across truncations and the unit-noise accumulator ξ_i:
+ * perturbed states s⁺_i, s⁻_i across truncations, its current unit noise z_i and the
+ * accumulator ξ_i of every unit noise it has used this episode:
  *
- *   at t ≡ 0 (mod R):  ξ_i ← ξ_i + z_i,   z_i ~ N(0, I) keyed by (seed, i, episode, t/R)
- *   unroll K steps with θ ± σ_i ξ_i  →  ℓ⁺_i, ℓ⁻_i
- *   ĝ = (1/N) Σ_i ξ_i (ℓ⁺_i − ℓ⁻_i) / (2σ_i)        (= Σ ε-weighted form with ε = σ z)
+ *   at t ≡ 0 (mod R):  z_i ~ N(0, I) keyed by (seed, i, episode, t/R);  ξ_i ← ξ_i + z_i
+ *   unroll K steps with θ ± σ_i z_i  →  ℓ⁺_i, ℓ⁻_i
+ *   ĝ = (1/N) Σ_i ξ_i (ℓ⁺_i − ℓ⁻_i) / (2σ_i)        (the ε-form with ε = σ z)
  *   at episode end: reset both states, ξ_i = 0, the episode counter advances.
+ *
+ * The particle is perturbed by the current noise only; ξ is the weight that accounts
+ * for the earlier perturbations still felt through the state.
  *
  * R is kept a multiple of K so ξ only changes at truncation boundaries.
  * σ_i is the σ pair i started its episode with ('next-episode' policy) or the current σ
@@ -25,6 +29,8 @@ export class NoiseReuseFamily implements Estimator {
   private readonly clock: WorkerClock;
   /** Accumulated unit noise ξ, row-major [N, d]. */
   private readonly xi: Float32Array;
+  /** Unit noise z the pair is perturbed with now, row-major [N, d]. */
+  private readonly current: Float32Array;
   /** σ each pair's current episode runs with ('next-episode' policy). */
   private readonly pairSigma: Float32Array;
   private readonly N: number;
@@ -48,6 +54,7 @@ export class NoiseReuseFamily implements Estimator {
     this.d = task.meta.theta0.length;
     this.clock = new WorkerClock(this.N, settings);
     this.xi = new Float32Array(this.N * this.d);
+    this.current = new Float32Array(this.N * this.d);
     this.pairSigma = new Float32Array(this.N).fill(Number.NaN);
     this.rescale = settings.sigmaChange === 'rescale' || !Number.isFinite(settings.T);
   }
@@ -104,13 +111,13 @@ export class NoiseReuseFamily implements Estimator {
     return index.map((j) => (j >= J ? 0 : j));
   }
 
-  /** ε_i = σ_i ξ_i as [N, d]; σ_i per the σ-change policy (`sigmaNow` for 'rescale'). */
+  /** ε_i = σ_i z_i as [N, d]; σ_i per the σ-change policy (`sigmaNow` for 'rescale'). */
   private perturbations(sigmaNow: number): tf.Tensor2D {
     const { N, d } = this;
     const eps = new Float32Array(N * d);
     for (let i = 0; i < N; i++) {
       const s = this.sigmaOf(i, sigmaNow);
-      for (let k = 0; k < d; k++) eps[i * d + k] = s * (this.xi[i * d + k] ?? 0);
+      for (let k = 0; k < d; k++) eps[i * d + k] = s * (this.current[i * d + k] ?? 0);
     }
     return tf.tensor2d(eps, [N, d]);
   }
@@ -140,7 +147,10 @@ export class NoiseReuseFamily implements Estimator {
     for (let i = 0; i < N; i++) {
       if (ended[i] || !Number.isFinite(this.pairSigma[i] ?? Number.NaN)) {
         this.pairSigma[i] = sigma;
-        if (ended[i]) this.xi.fill(0, i * d, (i + 1) * d);
+        if (ended[i]) {
+          this.xi.fill(0, i * d, (i + 1) * d);
+          this.current.fill(0, i * d, (i + 1) * d);
+        }
       }
     }
     if (this.states === null) {
@@ -153,7 +163,7 @@ export class NoiseReuseFamily implements Estimator {
       this.states = next;
     }
 
-    // Resample: ξ ← ξ + z at the start of every R-step block.
+    // Resample at the start of every R-step block: perturb with the new z, ξ ← ξ + z.
     const draw: number[] = [];
     for (let i = 0; i < N; i++) {
       const t = this.clock.t[i] ?? 0;
@@ -169,7 +179,11 @@ export class NoiseReuseFamily implements Estimator {
         d,
       );
       draw.forEach((i, r) => {
-        for (let k = 0; k < d; k++) this.xi[i * d + k] = (this.xi[i * d + k] ?? 0) + (z[r * d + k] ?? 0);
+        for (let k = 0; k < d; k++) {
+          const v = z[r * d + k] ?? 0;
+          this.current[i * d + k] = v;
+          this.xi[i * d + k] = (this.xi[i * d + k] ?? 0) + v;
+        }
       });
     }
 

@@ -46,6 +46,6 @@ export function unrollTruncation(
 export function replaceRows(base: tf.Tensor2D, replacement: tf.Tensor2D, mask: ArrayLike<boolean>): tf.Tensor2D {
   return tf.tidy(() => {
     const m = tf.tensor1d(Array.from(mask, (b) => (b ? 1 : 0)), 'bool');
-    return tf.where(m, replacement, base) as tf.Tensor2D;
+    return tf.where(tf.expandDims(m, 1), replacement, base) as tf.Tensor2D;
   });
 }

@@ -1,0 +1,44 @@
+/**
+ * Task registry. Adding a task = one file in this folder + one line in TASK_FACTORIES
+ * (and its id in `TaskId`, src/core/config.ts).
+ */
+import type { TaskId } from '../config';
+import type { Task } from '../task';
+import { createInfluenceBalancing } from './influence-balancing';
+import { createLinearQuadratic } from './linear-quadratic';
+import { createLorenz } from './lorenz';
+import { createLrSchedule } from './lr-schedule';
+import { createRastrigin } from './rastrigin';
+
+/** Default-configured factory of every task. */
+export const TASK_FACTORIES: Readonly<Record<TaskId, () => Task>> = {
+  'linear-quadratic': () => createLinearQuadratic(),
+  'influence-balancing': () => createInfluenceBalancing(),
+  'lr-schedule': () => createLrSchedule(),
+  lorenz: () => createLorenz(),
+  rastrigin: () => createRastrigin(),
+};
+
+export const TASK_IDS = ['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin'] as const;
+
+// Compile-time checks that TASK_IDS and TaskId list the same ids.
+type Missing = Exclude<TaskId, (typeof TASK_IDS)[number]>;
+type Extra = Exclude<(typeof TASK_IDS)[number], TaskId>;
+const idsComplete: [Missing, Extra] extends [never, never] ? true : never = true;
+void idsComplete;
+
+const instances = new Map<TaskId, Task>();
+
+/** The shared default instance of a task (created once; its constant tensors live for the session). */
+export function createTask(id: TaskId): Task {
+  let task = instances.get(id);
+  if (!task) {
+    const factory = TASK_FACTORIES[id];
+    if (!factory) throw new Error(`unknown task '${String(id)}'`);
+    task = factory();
+    instances.set(id, task);
+  }
+  return task;
+}
+
+export { createInfluenceBalancing, createLinearQuadratic, createLorenz, createLrSchedule, createRastrigin };
