@@ -67,6 +67,7 @@ export class Trainer {
   private innerStepCount = 0;
   private readonly startedAt = now();
   private burnedIn = false;
+  private lastGrad: tf.Tensor1D | null = null;
 
   private constructor(readonly config: TrainConfig) {
     this.task = createTask(config.task);
@@ -120,11 +121,17 @@ export class Trainer {
     }
     const { grad, innerSteps } = this.estimator.estimate(this.theta, sigma);
     const next = this.optimizer.step(this.theta, grad, this.lrValue);
-    grad.dispose();
+    this.lastGrad?.dispose();
+    this.lastGrad = grad;
     this.theta.dispose();
     this.theta = next;
     this.iterationCount++;
     this.innerStepCount += innerSteps;
+  }
+
+  /** The latest gradient estimate ([d]; owned by the trainer), null before the first update. */
+  lastGradient(): tf.Tensor1D | null {
+    return this.lastGrad;
   }
 
   /** Current θ on the device ([d]; owned by the trainer). */
@@ -159,6 +166,8 @@ export class Trainer {
     this.estimator.dispose();
     this.optimizer.dispose();
     this.theta.dispose();
+    this.lastGrad?.dispose();
+    this.lastGrad = null;
   }
 }
 
