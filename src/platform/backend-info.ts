@@ -1,0 +1,83 @@
+/**
+ * Pure helpers around tfjs backend selection: names, labels, URL parsing. No tfjs or
+ * browser imports, so they run (and are unit-tested) under Node.
+ */
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendLabel = 'WebGPU' | 'WebGPU (software)' | 'WebGL' | 'CPU';
+
+/** Preference order when nothing (or something unusable) is requested. */
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
+
+/** What the WebGPU adapter says about itself (all fields optional: browsers differ). */
+export interface AdapterDetails {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+export interface BackendInfo {
+  /** The tfjs backend that is active. */
+  name: BackendName;
+  label: BackendLabel;
+  /** WebGPU adapter details, when the webgpu backend won. */
+  adapterInfo?: AdapterDetails;
+  /** Why the requested (or preferred) backend was not used. */
+  fallbackReason?: string;
+}
+
+export function isBackendName(value: unknown): value is BackendName {
+  return value === 'webgpu' || value === 'webgl' || value === 'cpu';
+}
+
+/** `?backend=` value → backend name; anything else (missing, misspelt) → undefined. */
+export function parseBackendParam(search: string): BackendName | undefined {
+  const raw = new URLSearchParams(search).get('backend');
+  const value = raw?.trim().toLowerCase();
+  return isBackendName(value) ? value : undefined;
+}
+
+/** Order in which to try backends: the requested one first, then the usual order. */
+export function backendAttemptOrder(requested?: BackendName): BackendName[] {
+  if (!requested) return [...BACKEND_ORDER];
+  return [requested, ...BACKEND_ORDER.filter((b) => b !== requested)];
+}
+
+/** SwiftShader (or any fallback adapter) is CPU emulation of a GPU. */
+export function isSoftwareAdapter(info: AdapterDetails | undefined): boolean {
+  if (!info) return false;
+  if (info.isFallbackAdapter === true) return true;
+  return /swiftshader/i.test(`${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
+}
+
+export function backendLabel(name: BackendName, adapterInfo?: AdapterDetails): BackendLabel {
+  switch (name) {
+    case 'webgpu':
+      return isSoftwareAdapter(adapterInfo) ? 'WebGPU (software)' : 'WebGPU';
+    case 'webgl':
+      return 'WebGL';
+    case 'cpu':
+      return 'CPU';
+  }
+}
+
+/** One-line human description, for a tooltip. */
+export function describeBackend(info: BackendInfo): string {
+  const parts: string[] = [`tfjs backend: ${info.name}`];
+  const a = info.adapterInfo;
+  if (a) {
+    const fields = [
+      a.vendor && `vendor ${a.vendor}`,
+      a.architecture && `architecture ${a.architecture}`,
+      a.device && `device ${a.device}`,
+      a.description && `“${a.description}”`,
+      a.isFallbackAdapter !== undefined && `fallback adapter: ${a.isFallbackAdapter ? 'yes' : 'no'}`,
+    ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+    if (fields.length > 0) parts.push(`adapter: ${fields.join(', ')}`);
+  }
+  if (isSoftwareAdapter(a)) parts.push('software emulation — timings are not GPU timings');
+  if (info.fallbackReason) parts.push(`fallback: ${info.fallbackReason}`);
+  return parts.join(' · ');
+}
