@@ -1,0 +1,261 @@
+/**
+ * The CLI as a user runs it: a separate process (`tsx src/cli/main.ts …` from the repo
+ * root), stdout parsed as JSON or CSV, exit status and stderr checked.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ESTIMATOR_IDS } from '../core/estimators/index';
+import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
+import { ESTIMATOR_CHOICES } from './args';
+import { parseCsv } from './csv';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// At most two CLI processes at a time (each is single-threaded tfjs on the CPU).
+let running = 0;
+const waiting: (() => void)[] = [];
+async function acquire(): Promise<void> {
+  if (running < 2) {
+    running++;
+    return;
+  }
+  await new Promise<void>((r) => waiting.push(r));
+}
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else running--;
+}
+
+async function cli(...args: string[]): Promise<Run> {
+  await acquire();
+  try {
+    return await new Promise<Run>((resolvePromise, reject) => {
+      const child = spawn(TSX, ['src/cli/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    });
+  } finally {
+    release();
+  }
+}
+
+function json(run: Run): Record<string, unknown> {
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+}
+
+/** A CSV table with a header and rows of equal width. */
+function csv(run: Run): { header: string[]; rows: string[][] } {
+  expect(run.code, run.stderr).toBe(0);
+  const [header, ...rows] = parseCsv(run.stdout);
+  expect(header).toBeDefined();
+  for (const row of rows) expect(row).toHaveLength(header?.length ?? -1);
+  return { header: header ?? [], rows };
+}
+
+const tmp: string[] = [];
+afterAll(() => {
+  for (const dir of tmp) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.concurrent('cli commands', () => {
+  it('the parser knows every estimator of the registry, in its order', () => {
+    expect([...ESTIMATOR_CHOICES]).toEqual([...ESTIMATOR_IDS]);
+  });
+
+  it('tasks lists every task (infinite T as null) and every estimator', async () => {
+    const out = json(await cli('tasks')) as {
+      tasks: { id: string; dim: number; defaults: { T: number | null }; neverResets: boolean; theta0: number[] }[];
+      estimators: { id: string; title: string; autodiff: boolean; online: boolean }[];
+    };
+    expect(out.tasks.map((t) => t.id)).toEqual(['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin']);
+    const ib = out.tasks.find((t) => t.id === 'influence-balancing');
+    expect(ib?.defaults.T).toBeNull();
+    expect(ib?.neverResets).toBe(true);
+    expect(out.tasks.find((t) => t.id === 'lorenz')?.defaults.T).toBe(2000);
+    expect(out.estimators.map((e) => e.id)).toEqual(['full-es', 'tes', 'pes', 'nres', 'gpes', 'tbptt', 'bptt']);
+    expect(out.estimators.find((e) => e.id === 'tbptt')).toMatchObject({ autodiff: true, online: true });
+  });
+
+  it('loss evaluates one episode; --T re-creates the task with that horizon', async () => {
+    const [lorenz, lq] = await Promise.all([
+      cli('loss', '--task', 'lorenz', '--theta', `${Math.log(10)},${Math.log(28)}`),
+      cli('loss', '--task', 'linear-quadratic', '--theta', '0.5,-0.5', '--T', '50'),
+    ]);
+    const a = json(lorenz) as { task: string; theta: number[]; loss: number };
+    expect(a.task).toBe('lorenz');
+    expect(a.loss).toBeLessThan(1e-2); // the true parameters reproduce the ground truth
+    const b = json(lq) as { loss: number; steps: number };
+    expect(b.steps).toBe(50);
+    expect(b.loss).toBeCloseTo(linearQuadraticExact({ T: 50 }).loss([0.5, -0.5]), 4);
+  });
+
+  it('train is deterministic for a fixed seed and differs for another seed', async () => {
+    const args = ['train', '--task', 'linear-quadratic', '--estimator', 'pes', '--pairs', '4', '--iters', '6', '--log-every', '2', '--K', '20'];
+    const [r1, r2, r3] = await Promise.all([cli(...args, '--seed', '7'), cli(...args, '--seed', '7'), cli(...args, '--seed', '8')]);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(r1.stdout).toBe(r2.stdout);
+    expect(r3.stdout).not.toBe(r1.stdout);
+    const out = json(r1) as {
+      config: { settings: { K: number; pairs: number; seed: number } };
+      theta: number[];
+      loss: number;
+      history: { iter: number; theta: number[]; loss: number; innerSteps: number }[];
+    };
+    expect(out.config.settings).toMatchObject({ K: 20, pairs: 4, seed: 7 });
+    expect(out.history.map((h) => h.iter)).toEqual([0, 2, 4, 6]);
+    expect(out.history.at(-1)?.theta).toEqual(out.theta);
+    expect(out.history.at(-1)?.loss).toBe(out.loss);
+    expect(out.history.at(-1)?.innerSteps).toBe(6 * 2 * 4 * 20);
+    expect(out.loss).toBeLessThan(out.history[0]?.loss ?? 0);
+    // Progress: one stderr line per logged iteration.
+    expect(r1.stderr.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('train --csv prints the history as a table; T = ∞ serializes as null in JSON', async () => {
+    const [table, ib] = await Promise.all([
+      cli('train', '--task', 'rastrigin', '--estimator', 'full-es', '--pairs', '8', '--iters', '4', '--log-every', '1', '--sigma-schedule', 'exponential:0.9', '--csv'),
+      cli('train', '--task', 'influence-balancing', '--estimator', 'tbptt', '--iters', '3', '--K', '5'),
+    ]);
+    const t = csv(table);
+    expect(t.header).toEqual(['iter', 'sigma', 'innerSteps', 'loss', 'theta_0', 'theta_1']);
+    expect(t.rows.map((r) => Number(r[0]))).toEqual([0, 1, 2, 3, 4]);
+    expect(Number(t.rows[2]?.[1])).toBeCloseTo(1.0 * 0.9 ** 2, 6);
+    for (const row of t.rows) for (const cell of row) expect(Number.isFinite(Number(cell))).toBe(true);
+    const out = json(ib) as { config: { settings: { T: number | null } } };
+    expect(out.config.settings.T).toBeNull();
+  });
+
+  it('variance: rows per estimator and J, exact reference on linear-quadratic; --csv parses', async () => {
+    const args = ['variance', '--task', 'linear-quadratic', '--estimators', 'tes,nres', '--truncations', '1,10', '--pairs', '3', '--repeats', '8'];
+    const [j, c] = await Promise.all([cli(...args), cli(...args, '--csv')]);
+    const out = json(j) as {
+      referenceKind: string;
+      reference: number[];
+      rows: { estimator: string; J: number; K: number; totalVariance: number; normalizedError: number; ciLow: number; ciHigh: number }[];
+    };
+    expect(out.referenceKind).toBe('exact');
+    const exact = linearQuadraticExact().gradient([-2, 2]);
+    out.reference.forEach((g, i) => expect(g).toBeCloseTo(exact[i] ?? NaN, 8));
+    expect(out.rows.map((r) => `${r.estimator}:${r.J}:${r.K}`)).toEqual(['tes:1:100', 'tes:10:10', 'nres:1:100', 'nres:10:10']);
+    for (const r of out.rows) {
+      expect(r.totalVariance).toBeGreaterThan(0);
+      expect(r.ciLow).toBeLessThanOrEqual(r.ciHigh);
+    }
+    const t = csv(c);
+    expect(t.header.slice(0, 7)).toEqual(['estimator', 'J', 'K', 'totalVariance', 'normalizedError', 'ciLow', 'ciHigh']);
+    expect(t.rows).toHaveLength(4);
+    expect(Number(t.rows[0]?.[3])).toBeCloseTo(out.rows[0]?.totalVariance ?? NaN, 6);
+  });
+
+  it('surface: a 2-D grid (raw and smoothed, row-major) and a 1-D one; --csv parses', async () => {
+    const [two, one] = await Promise.all([
+      cli('surface', '--task', 'lr-schedule', '--grid', '3', '--samples', '2', '--range', '-4:0,-4:0'),
+      cli('surface', '--task', 'influence-balancing', '--grid', '5', '--samples', '0', '--csv'),
+    ]);
+    const s = json(two) as { x: number[]; y: number[]; raw: number[]; smoothed: number[] };
+    expect(s.x).toEqual([-4, -2, 0]);
+    expect(s.y).toEqual([-4, -2, 0]);
+    expect(s.raw).toHaveLength(9);
+    expect(s.smoothed).toHaveLength(9);
+    const t = csv(one);
+    expect(t.header).toEqual(['ix', 'iy', 'x', 'y', 'raw', 'smoothed']);
+    expect(t.rows).toHaveLength(5);
+    expect(t.rows.map((r) => Number(r[2]))).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect(t.rows[0]?.[3]).toBe(''); // no y axis
+  });
+
+  it('--help prints usage on stdout and exits 0', async () => {
+    const [top, cmd] = await Promise.all([cli('--help'), cli('train', '--help')]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('Usage:');
+    expect(top.stdout).toContain('reproduce');
+    expect(cmd.code).toBe(0);
+    expect(cmd.stdout).toContain('--sigma-schedule');
+    expect(cmd.stderr).toBe('');
+  });
+});
+
+describe.concurrent('cli user errors: exit 2, one line on stderr, no stack', () => {
+  const cases: [string, string[], string][] = [
+    ['no command', [], 'missing command; valid: tasks, loss, train'],
+    ['unknown command', ['frobnicate'], 'unknown command "frobnicate"; valid: tasks, loss'],
+    ['unknown task', ['loss', '--task', 'foo', '--theta', '1'], 'unknown task "foo"; valid: linear-quadratic, influence-balancing'],
+    ['unknown estimator', ['train', '--task', 'lorenz', '--estimator', 'sgd'], 'unknown estimator "sgd"; valid: full-es, tes'],
+    ['unknown option', ['loss', '--task', 'lorenz', '--theta', '1,2', '--pairs', '3'], 'unknown option --pairs for loss; valid: --task'],
+    ['malformed number', ['train', '--task', 'lorenz', '--estimator', 'pes', '--pairs', '12x'], '--pairs expects a number, got "12x"'],
+    ['out-of-range number', ['train', '--task', 'lorenz', '--estimator', 'pes', '--pairs', '20000'], '--pairs must be ≤ 16384'],
+    ['θ of the wrong length', ['loss', '--task', 'lorenz', '--theta', '1'], 'has 2 parameters (log a, log r)'],
+    ['--T on a task without a horizon option', ['loss', '--task', 'rastrigin', '--theta', '0,0', '--T', '5'], '--T is not supported for rastrigin'],
+    ['K not dividing T', ['train', '--task', 'lorenz', '--estimator', 'pes', '--K', '30'], 'K = 30 must divide T = 2000'],
+    ['R not a multiple of K', ['train', '--task', 'lorenz', '--estimator', 'gpes', '--R', '150'], 'must be a multiple of K = 100'],
+    ['bad σ schedule', ['train', '--task', 'lorenz', '--estimator', 'pes', '--sigma-schedule', 'linear:0.1'], 'linear takes 2 parameters'],
+    ['σ ≤ 0', ['train', '--task', 'lorenz', '--estimator', 'pes', '--sigma', '0'], '--sigma must be > 0'],
+    ['J not dividing T', ['variance', '--task', 'linear-quadratic', '--estimators', 'pes', '--truncations', '3'], 'J = 3 does not divide T = 100'],
+    ['variance on a task that never resets', ['variance', '--task', 'influence-balancing', '--estimators', 'pes', '--truncations', '1'], 'never resets'],
+    ['grid too large', ['surface', '--task', 'lorenz', '--grid', '1000'], '--grid must be ≤ 256'],
+    ['--out that cannot be created', ['reproduce', '--quick', '--out', '/dev/null/impossible'], '--out /dev/null/impossible: cannot create the folder'],
+    ['--link (not supported yet)', ['train', '--task', 'lorenz', '--estimator', 'pes', '--link', 'https://example.org/#x'], '--link needs permalinks, which this version does not support yet'],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const run = await cli(...args);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stdout).toBe('');
+      const lines = run.stderr.split('\n').filter((l) => l !== '');
+      expect(lines, run.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines[0]).toContain(message);
+      expect(run.stderr).not.toMatch(/\bat .+:\d+/);
+    });
+  }
+
+});
+
+describe('cli reproduce', () => {
+  it('reproduce --quick writes JSON and CSV per figure and a summary', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'es-cli-reproduce-'));
+    tmp.push(out);
+    const summary = json(await cli('reproduce', '--quick', '--out', out)) as {
+      quick: boolean;
+      seconds: number;
+      figures: Record<string, { files: string[]; key: Record<string, unknown> }>;
+    };
+    expect(summary.quick).toBe(true);
+    expect(Object.keys(summary.figures)).toEqual([
+      'influence-balancing',
+      'variance-linear-quadratic',
+      'variance-lorenz',
+      'lr-schedule-surface',
+      'lorenz-training',
+    ]);
+    for (const [name, fig] of Object.entries(summary.figures)) {
+      expect(fig.files).toEqual([`${name}.json`, `${name}.csv`]);
+      const data = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as { figure: string };
+      expect(data.figure).toBe(name);
+      const rows = parseCsv(readFileSync(join(out, `${name}.csv`), 'utf8'));
+      expect(rows.length).toBeGreaterThan(1);
+    }
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
+    const ib = JSON.parse(readFileSync(join(out, 'influence-balancing.json'), 'utf8')) as { runs: { label: string }[] };
+    expect(ib.runs.map((r) => r.label)).toEqual(['tbptt-K1', 'tbptt-K10', 'tbptt-K100', 'tes', 'pes', 'nres']);
+    const v = JSON.parse(readFileSync(join(out, 'variance-lorenz.json'), 'utf8')) as { rows: { estimator: string; J: number }[] };
+    expect(new Set(v.rows.map((r) => r.estimator))).toEqual(new Set(['tes', 'pes', 'nres', 'full-es']));
+  }, 180_000);
+});

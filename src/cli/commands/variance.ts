@@ -1,0 +1,96 @@
+import type { EstimatorId } from '../../core/config';
+import type { VarianceProtocol, VarianceRow } from '../../core/experiments/variance';
+import { measureVariance, referenceGradient } from '../../core/experiments/variance';
+import type { Task } from '../../core/task';
+import { createTask } from '../../core/tasks/index';
+import { linearQuadraticExact } from '../../core/tasks/linear-quadratic';
+import type { Options } from '../args';
+import { UsageError } from '../args';
+import type { Table } from '../csv';
+import type { CommandResult } from './common';
+import { estimatorIdsOf, progress, seconds, taskIdOf, thetaOf } from './common';
+
+export const VARIANCE_DEFAULTS = { pairs: 10, repeats: 50, protocol: 'update' as VarianceProtocol, seed: 1, referencePairs: 4096 };
+/** Cap on repeats × pairs (each repeat is a population of N pairs, all run at once). */
+export const MAX_VARIANCE_WORKERS = 65_536;
+
+/** Checks J values against the task's horizon T. */
+export function checkTruncations(task: Task, truncations: readonly number[]): number {
+  const T = task.meta.defaults.T;
+  if (!Number.isFinite(T)) throw new UsageError(`variance needs a task with a finite horizon; ${task.meta.id} never resets (T = ∞)`);
+  for (const J of truncations) {
+    if (J > T || T % J !== 0) throw new UsageError(`J = ${J} does not divide T = ${T} of ${task.meta.id} (J must be a divisor of T)`);
+  }
+  return T;
+}
+
+export type ReferenceKind = 'exact' | 'full-es';
+
+/** Exact ∇L for linear-quadratic (L is quadratic, so ∇L_σ = ∇L); else a large-population full-unroll ES estimate. */
+export async function varianceReference(
+  task: Task,
+  theta: readonly number[],
+  sigma: number,
+  seed: number,
+  pairs: number,
+): Promise<{ reference: number[]; kind: ReferenceKind }> {
+  if (task.meta.id === 'linear-quadratic') return { reference: linearQuadraticExact().gradient(theta), kind: 'exact' };
+  return { reference: await referenceGradient(task, theta, sigma, task.meta.defaults.T, seed, pairs), kind: 'full-es' };
+}
+
+export function varianceTable(rows: readonly (VarianceRow & { task?: string })[]): Table {
+  return {
+    header: ['estimator', 'J', 'K', 'totalVariance', 'normalizedError', 'ciLow', 'ciHigh', 'mean'],
+    rows: rows.map((r) => [r.estimator, r.J, r.K, r.totalVariance, r.normalizedError, r.ciLow, r.ciHigh, r.mean.join(';')]),
+  };
+}
+
+export async function varianceCommand(opts: Options): Promise<CommandResult> {
+  const taskId = taskIdOf(opts);
+  const task = createTask(taskId);
+  const theta = thetaOf(opts, task);
+  const estimators: EstimatorId[] = estimatorIdsOf(opts, 'estimators');
+  const truncations = opts.numbers('truncations') ?? [];
+  checkTruncations(task, truncations);
+  const pairs = opts.number('pairs') ?? VARIANCE_DEFAULTS.pairs;
+  const repeats = opts.number('repeats') ?? VARIANCE_DEFAULTS.repeats;
+  if (pairs * repeats > MAX_VARIANCE_WORKERS) {
+    throw new UsageError(`--pairs × --repeats = ${pairs * repeats} exceeds ${MAX_VARIANCE_WORKERS} (every repeat runs at once); reduce one of them`);
+  }
+  const sigma = opts.number('sigma') ?? task.meta.defaults.sigma;
+  const protocol = (opts.string('protocol') as VarianceProtocol | undefined) ?? VARIANCE_DEFAULTS.protocol;
+  const seed = opts.number('seed') ?? VARIANCE_DEFAULTS.seed;
+  const referencePairs = opts.number('reference-pairs') ?? VARIANCE_DEFAULTS.referencePairs;
+  const started = performance.now();
+  if (taskId !== 'linear-quadratic') progress(`[variance] reference gradient: full-unroll ES with ${referencePairs} pairs …`);
+  const { reference, kind } = await varianceReference(task, theta, sigma, seed, referencePairs);
+  progress(`[variance] reference (${kind}) ${reference.map((g) => g.toPrecision(5)).join(', ')}  ${seconds(started)}s`);
+  const cells = estimators.flatMap((e) => truncations.map((J) => `${e} J=${J}`));
+  const result = await measureVariance({
+    task,
+    theta,
+    estimators,
+    truncations,
+    pairs,
+    sigma,
+    repeats,
+    protocol,
+    seed,
+    reference,
+    onProgress: (done, total) => progress(`[variance] ${done}/${total} ${cells[done - 1] ?? ''}  ${seconds(started)}s`),
+  });
+  const rows = result.rows.map(({ estimator, J, K, totalVariance, normalizedError, ciLow, ciHigh, mean }) => ({
+    estimator,
+    J,
+    K,
+    totalVariance,
+    normalizedError,
+    ciLow,
+    ciHigh,
+    mean,
+  }));
+  return {
+    json: { task: taskId, theta, sigma, pairs, repeats, protocol, seed, referenceKind: kind, rows, reference },
+    table: varianceTable(rows),
+  };
+}
