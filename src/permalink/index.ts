@@ -1,0 +1,107 @@
+/**
+ * Permalinks: every experiment configuration as a URL fragment that reproduces it, plus
+ * the same for configuration files. Decoding never throws: bad input gives a warning per
+ * fixed field (clamped, dropped, defaulted) or, when nothing usable is there, an error and
+ * the default experiment. Decoded data is plain data; no decoded string reaches the
+ * config except as one of the known ids it was compared against.
+ *
+ * Format (v1) — see link.ts: `v1.task=lr-schedule&est=tes,pes,nres&N=50&T=100&…`.
+ */
+import { defaultPlaygroundConfig } from '../core/playground-config';
+import type { PlaygroundConfig } from '../core/playground-config';
+import { unwrapConfigFile } from './json';
+import { encodeFields, fragmentOf, parsePayload, splitVersion } from './link';
+import { MAX_PERMALINK_LENGTH, PERMALINK_VERSION } from './types';
+import type { DecodeResult, PinnedPoint } from './types';
+import { isRecord, ownField, readPin, validateConfig } from './validate';
+import type { FieldSource } from './validate';
+
+export { MAX_PERMALINK_LENGTH, PERMALINK_LIMITS, PERMALINK_VERSION } from './types';
+export type { DecodeResult, PinnedPoint } from './types';
+export { describeConfig, markdownLink } from './describe';
+export { exportConfigJson } from './json';
+
+const FALLBACK = 'opened the default experiment instead.';
+
+/** The fragment (without '#') that reproduces `config`, e.g. 'v1.task=lr-schedule&…'. */
+export function encodePermalink(config: PlaygroundConfig, pin?: PinnedPoint): string {
+  return encodeFields(config, pin);
+}
+
+/** `baseUrl` with its fragment (if any) replaced by the permalink. */
+export function permalinkUrl(baseUrl: string, config: PlaygroundConfig, pin?: PinnedPoint): string {
+  const hash = baseUrl.indexOf('#');
+  return `${hash >= 0 ? baseUrl.slice(0, hash) : baseUrl}#${encodePermalink(config, pin)}`;
+}
+
+function failure(error: string): DecodeResult {
+  return { ok: false, error, config: defaultPlaygroundConfig() };
+}
+
+function finish(source: FieldSource, rawPin: unknown, pinLabel: string, warnings: string[], nothing: string): DecodeResult {
+  const v = validateConfig(source);
+  if (v.present === 0) return failure(nothing);
+  const all = [...warnings, ...v.warnings];
+  const iteration = rawPin === undefined ? undefined : readPin(rawPin, pinLabel, all);
+  return iteration === undefined
+    ? { ok: true, config: v.config, warnings: all }
+    : { ok: true, config: v.config, pin: { iteration }, warnings: all };
+}
+
+/**
+ * Reads a permalink: '#v1.…', 'v1.…' or a whole URL with the fragment. Never throws.
+ * ok: the config (always valid: LIMITS respected, K | T, R a multiple of K, known ids,
+ * θ₀ of the task's dimension) and what had to be fixed; not ok: why, and the default config.
+ */
+export function decodePermalink(input: string): DecodeResult {
+  try {
+    if (typeof input !== 'string') return failure(`Expected the link as text; ${FALLBACK}`);
+    if (input.length > MAX_PERMALINK_LENGTH) {
+      return failure(
+        `This link is too long (${input.length} characters; experiment links are at most ${MAX_PERMALINK_LENGTH}), ` +
+          `so it was not read; ${FALLBACK}`,
+      );
+    }
+    const fragment = fragmentOf(input);
+    if (fragment === '') return failure(`The link holds no experiment (nothing after '#'); ${FALLBACK}`);
+    const split = splitVersion(fragment);
+    if (split === null) {
+      return failure(`This is not an ES Playground experiment link (the part after '#' should start with 'v${PERMALINK_VERSION}.'); ${FALLBACK}`);
+    }
+    if (split.version > PERMALINK_VERSION) {
+      return failure(
+        `This link was made by a newer version (v${split.version}) of ES Playground than this one (v${PERMALINK_VERSION}) ` +
+          `and cannot be read here; ${FALLBACK}`,
+      );
+    }
+    if (split.version < PERMALINK_VERSION) {
+      return failure(`This link uses format v${split.version}, which this version (v${PERMALINK_VERSION}) no longer reads; ${FALLBACK}`);
+    }
+    const parsed = parsePayload(split.payload);
+    return finish(
+      parsed.source,
+      parsed.pin,
+      parsed.pinLabel,
+      parsed.warnings,
+      `The link has no recognizable experiment settings after 'v${PERMALINK_VERSION}.' (it may have been cut off); ${FALLBACK}`,
+    );
+  } catch {
+    // Unreachable by design; a guarantee, not a code path.
+    return failure(`The link could not be read; ${FALLBACK}`);
+  }
+}
+
+/**
+ * Reads an imported configuration file (parsed JSON, or its text) with the same rules as
+ * links. Never throws.
+ */
+export function decodeConfigJson(json: unknown): DecodeResult {
+  try {
+    const file = unwrapConfigFile(json);
+    if (!file.ok) return failure(file.error);
+    const iteration = isRecord(file.pin) ? ownField(file.pin, 'iteration') : file.pin;
+    return finish(file.source, iteration, 'pin.iteration', file.warnings, `The file holds no ES Playground settings; ${FALLBACK}`);
+  } catch {
+    return failure(`The file could not be read; ${FALLBACK}`);
+  }
+}

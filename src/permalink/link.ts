@@ -1,0 +1,268 @@
+/**
+ * The link format (v1): a readable, query-like fragment, every field explicit so a link
+ * reproduces its experiment even if defaults change later.
+ *
+ *   v1.task=lr-schedule&est=tes,pes,nres&N=50&T=100&K=10&R=10&workers=lockstep&burnin=0
+ *      &rank=0&sigmachange=next-episode&sigma=constant,0.3&opt=adam&lr=0.01&seed=1
+ *      &stop=iterations,1000&theta0=task&surface=both&x=iteration&logy=1&var=update&speed=1[&at=250]
+ *
+ * Numbers are written as the shortest decimal that reads back to the same double (exact),
+ * T = ∞ as `inf`, booleans as 1/0, θ₀ = the task's own as `task`. σ schedules and stop
+ * conditions are `kind,param,…` (sigma=linear,σ₀,σ₁,steps; stop=loss,0.01; stop=none).
+ * Keys may come in any order; unknown keys are ignored with a warning.
+ */
+import type { PlaygroundConfig } from '../core/playground-config';
+import { SCHEDULE_PARAMS, isOneOf } from './validate';
+import type { ConfigField, FieldSource } from './validate';
+import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
+import { formatNumber, parseNumber, percentDecode, show, showList } from './text';
+import { PERMALINK_VERSION } from './types';
+import type { PinnedPoint } from './types';
+
+/** Link key of each top-level field (view fields are top-level keys of their own). */
+const KEYS = {
+  task: 'task',
+  estimators: 'est',
+  pairs: 'N',
+  T: 'T',
+  K: 'K',
+  R: 'R',
+  workers: 'workers',
+  burnIn: 'burnin',
+  rankShaping: 'rank',
+  sigmaChange: 'sigmachange',
+  sigma: 'sigma',
+  optimizer: 'opt',
+  lr: 'lr',
+  seed: 'seed',
+  stop: 'stop',
+  theta0: 'theta0',
+} as const satisfies Record<Exclude<ConfigField, 'view'>, string>;
+
+const VIEW_KEYS = {
+  surface: 'surface',
+  curvesX: 'x',
+  logY: 'logy',
+  varianceProtocol: 'var',
+  speed: 'speed',
+} as const;
+
+const PIN_KEY = 'at';
+const THETA0_OF_TASK = 'task';
+
+/** Keys in the order `encodeFields` writes them (the pin, optional, comes last). */
+const CANONICAL_KEYS: readonly string[] = [...Object.values(KEYS), ...Object.values(VIEW_KEYS)];
+const ALL_KEYS: readonly string[] = [...CANONICAL_KEYS, PIN_KEY];
+
+/** Text of a string value: percent-escaped, so a stray '&', ',' or '=' can't break the layout. */
+const str = (s: string): string => encodeURIComponent(String(s));
+const bit = (b: boolean): string => (b ? '1' : '0');
+
+export function encodeFields(config: PlaygroundConfig, pin?: PinnedPoint): string {
+  const c = config;
+  const sigma = [str(c.sigma.kind), ...scheduleParams(c)].join(',');
+  const stop = c.stop.kind === 'none' ? 'none' : `${str(c.stop.kind)},${formatNumber(c.stop.value)}`;
+  const parts = [
+    `${KEYS.task}=${str(c.task)}`,
+    `${KEYS.estimators}=${c.estimators.map(str).join(',')}`,
+    `${KEYS.pairs}=${formatNumber(c.pairs)}`,
+    `${KEYS.T}=${formatNumber(c.T)}`,
+    `${KEYS.K}=${formatNumber(c.K)}`,
+    `${KEYS.R}=${formatNumber(c.R)}`,
+    `${KEYS.workers}=${str(c.workers)}`,
+    `${KEYS.burnIn}=${bit(c.burnIn)}`,
+    `${KEYS.rankShaping}=${bit(c.rankShaping)}`,
+    `${KEYS.sigmaChange}=${str(c.sigmaChange)}`,
+    `${KEYS.sigma}=${sigma}`,
+    `${KEYS.optimizer}=${str(c.optimizer)}`,
+    `${KEYS.lr}=${formatNumber(c.lr)}`,
+    `${KEYS.seed}=${formatNumber(c.seed)}`,
+    `${KEYS.stop}=${stop}`,
+    `${KEYS.theta0}=${c.theta0 === null ? THETA0_OF_TASK : c.theta0.map(formatNumber).join(',')}`,
+    `${VIEW_KEYS.surface}=${str(c.view.surface)}`,
+    `${VIEW_KEYS.curvesX}=${str(c.view.curvesX)}`,
+    `${VIEW_KEYS.logY}=${bit(c.view.logY)}`,
+    `${VIEW_KEYS.varianceProtocol}=${str(c.view.varianceProtocol)}`,
+    `${VIEW_KEYS.speed}=${formatNumber(c.view.speed)}`,
+  ];
+  if (pin) parts.push(`${PIN_KEY}=${formatNumber(pin.iteration)}`);
+  return `v${PERMALINK_VERSION}.${parts.join('&')}`;
+}
+
+function scheduleParams(c: PlaygroundConfig): string[] {
+  const s = c.sigma;
+  switch (s.kind) {
+    case 'constant':
+      return [formatNumber(s.sigma0)];
+    case 'exponential':
+      return [formatNumber(s.sigma0), formatNumber(s.gamma)];
+    case 'linear':
+    case 'cosine':
+      return [formatNumber(s.sigma0), formatNumber(s.sigma1), formatNumber(s.steps)];
+    case 'step':
+      return [formatNumber(s.sigma0), formatNumber(s.gamma), formatNumber(s.steps)];
+  }
+}
+
+/**
+ * Splits a fragment (after the version prefix) into fields, into the raw shapes the
+ * validator reads: numbers parsed strictly, everything else left as strings. Keys live in
+ * a Map, so no input key ever becomes an object property.
+ */
+export function parsePayload(payload: string): { source: FieldSource; pin: unknown; pinLabel: string; warnings: string[] } {
+  const warnings: string[] = [];
+  const values = new Map<string, string>();
+  const seen: string[] = [];
+  const unknown: string[] = [];
+  const repeated: string[] = [];
+  for (const part of payload.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = percentDecode(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    if (!ALL_KEYS.includes(key)) unknown.push(key);
+    else if (values.has(key)) repeated.push(key);
+    else {
+      values.set(key, value);
+      if (key !== PIN_KEY) seen.push(key);
+    }
+  }
+  // A link from `encodeFields` has every key, in order; a strict prefix of them is the
+  // signature of a link cut off in transit (chat clients, e-mail), whose last value may be
+  // cut too ('lr=0.0' from 'lr=0.001').
+  const last = seen[seen.length - 1];
+  if (last !== undefined && seen.length < CANONICAL_KEYS.length && seen.every((k, i) => k === CANONICAL_KEYS[i])) {
+    const missing = CANONICAL_KEYS.length - seen.length;
+    warnings.unshift(
+      `The link looks cut off after ${show(`${last}=${values.get(last) ?? ''}`)}: ${missing} of ${CANONICAL_KEYS.length} settings are missing ` +
+        `and use defaults, and that last value may be incomplete. Copy the whole link again if you can.`,
+    );
+  }
+  if (unknown.length > 0) warnings.push(`Ignored unknown ${unknown.length === 1 ? 'setting' : 'settings'} ${showList(unknown)} in the link.`);
+  if (repeated.length > 0) warnings.push(`${showList(repeated)} given more than once in the link; used the first.`);
+
+  const text = (key: string): string | undefined => {
+    const v = values.get(key);
+    return v === undefined ? undefined : percentDecode(v);
+  };
+  const num = (key: string): number | string | undefined => {
+    const v = text(key);
+    return v === undefined ? undefined : parseNumber(v);
+  };
+  const bool = (key: string): boolean | string | undefined => {
+    const v = text(key);
+    return v === '1' ? true : v === '0' ? false : v;
+  };
+  const list = (key: string): string[] | undefined => {
+    const v = values.get(key);
+    if (v === undefined) return undefined;
+    return v === '' ? [] : v.split(',').map(percentDecode);
+  };
+
+  const get = (field: ConfigField): unknown => {
+    switch (field) {
+      case 'task':
+      case 'workers':
+      case 'sigmaChange':
+      case 'optimizer':
+        return text(KEYS[field]);
+      case 'estimators':
+        return list(KEYS.estimators);
+      case 'pairs':
+      case 'T':
+      case 'K':
+      case 'R':
+      case 'lr':
+      case 'seed':
+        return num(KEYS[field]);
+      case 'burnIn':
+      case 'rankShaping':
+        return bool(KEYS[field]);
+      case 'sigma':
+        return parseSigma(list(KEYS.sigma), warnings);
+      case 'stop':
+        return parseStop(list(KEYS.stop), warnings);
+      case 'theta0': {
+        const v = list(KEYS.theta0);
+        if (v === undefined) return undefined;
+        if (v.length === 1 && v[0] === THETA0_OF_TASK) return null;
+        return v.map(parseNumber);
+      }
+      case 'view': {
+        if (!Object.values(VIEW_KEYS).some((k) => values.has(k))) return undefined;
+        const view: Record<string, unknown> = {
+          surface: text(VIEW_KEYS.surface),
+          curvesX: text(VIEW_KEYS.curvesX),
+          logY: bool(VIEW_KEYS.logY),
+          varianceProtocol: text(VIEW_KEYS.varianceProtocol),
+          speed: num(VIEW_KEYS.speed),
+        };
+        for (const k of Object.keys(view)) if (view[k] === undefined) delete view[k];
+        return view;
+      }
+    }
+  };
+
+  // Each field is read once by the validator; cache so parse warnings aren't repeated.
+  const cache = new Map<ConfigField, unknown>();
+  const source: FieldSource = {
+    get(field) {
+      if (!cache.has(field)) cache.set(field, get(field));
+      return cache.get(field);
+    },
+    label: linkLabel,
+  };
+  return { source, pin: num(PIN_KEY), pinLabel: PIN_KEY, warnings };
+}
+
+function linkLabel(path: string): string {
+  const [head = '', sub] = path.split('.');
+  if (head === 'view' && sub !== undefined) return VIEW_KEYS[sub as keyof typeof VIEW_KEYS] ?? path;
+  if (head === 'view') return 'view (surface, x, logy, var, speed)';
+  const key = (KEYS as Record<string, string>)[head] ?? head;
+  const main = key === head ? key : `${key} (${head})`;
+  return sub === undefined ? main : `${key} ${SUB_LABELS[sub] ?? sub}`;
+}
+
+const SUB_LABELS: Readonly<Record<string, string>> = { sigma0: 'σ₀', sigma1: 'σ₁', gamma: 'γ', steps: 'steps', kind: 'kind', value: 'value' };
+
+function parseSigma(parts: string[] | undefined, warnings: string[]): unknown {
+  if (parts === undefined) return undefined;
+  const [kind, ...rest] = parts;
+  if (!isOneOf(kind, SIGMA_SCHEDULE_KINDS)) return { kind: kind ?? '' };
+  const names = SCHEDULE_PARAMS[kind];
+  const schedule: Record<string, unknown> = { kind };
+  names.forEach((name, i) => {
+    const v = rest[i];
+    if (v !== undefined && v !== '') schedule[name] = parseNumber(v);
+  });
+  if (rest.length > names.length) {
+    warnings.push(`sigma: ignored ${showList(rest.slice(names.length))} after the ${names.length} values a ${kind} schedule takes (${names.join(', ')}).`);
+  }
+  return schedule;
+}
+
+function parseStop(parts: string[] | undefined, warnings: string[]): unknown {
+  if (parts === undefined) return undefined;
+  const [kind, value, ...rest] = parts;
+  if (kind === 'none') {
+    if (value !== undefined) warnings.push(`stop: ignored ${showList(parts.slice(1))} after "none".`);
+    return { kind };
+  }
+  if (rest.length > 0) warnings.push(`stop: ignored ${showList(rest)} after the stop value.`);
+  return value === undefined || value === '' ? { kind: kind ?? '' } : { kind: kind ?? '', value: parseNumber(value) };
+}
+
+/** What follows the '#' of whatever was passed in (a URL, '#v1.…' or 'v1.…'). */
+export function fragmentOf(input: string): string {
+  const s = input.trim();
+  const hash = s.indexOf('#');
+  return hash >= 0 ? s.slice(hash + 1) : s;
+}
+
+/** Splits 'v<n>.<payload>'; null when there is no version prefix at all. */
+export function splitVersion(fragment: string): { version: number; payload: string } | null {
+  const m = /^[vV](\d{1,9})(?:\.|$)/.exec(fragment);
+  if (!m) return null;
+  return { version: Number(m[1]), payload: fragment.slice(m[0].length) };
+}
