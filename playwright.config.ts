@@ -42,7 +42,7 @@ export default defineConfig({
     baseURL: BASE_URL,
     browserName: 'chromium',
     headless: true,
-    viewport: { width: 1100, height: 900 },
+    viewport: { width: 1280, height: 720 },
     launchOptions: {
       ...(executablePath ? { executablePath } : {}),
       args: CHROMIUM_ARGS,

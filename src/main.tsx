@@ -1,6 +1,12 @@
 import { Component, type ErrorInfo, type ReactNode, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { hasConfigHash, permalinkCodec, reportDecode, startHashSync } from './app/permalink';
+import { EngineClient } from './engine/client';
+import { parseBackendParam } from './platform/backend-info';
+import { createConfigStore, initialConfig } from './state/config-store';
+import { PlaygroundController } from './state/controller';
+import { createSimStore } from './state/sim-store';
 
 /** Never a blank page: a render error shows up as a message. */
 class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
@@ -22,6 +28,9 @@ class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | 
           <div role="alert" data-testid="error" style={{ color: '#991b1b', whiteSpace: 'pre-wrap' }}>
             <strong>Something went wrong.</strong> {this.state.error.message}
           </div>
+          <p>
+            <a href={window.location.pathname}>Reload with the default experiment</a>
+          </p>
         </main>
       );
     }
@@ -38,16 +47,46 @@ function showFatal(message: string): void {
   root.replaceChildren(div);
 }
 
-try {
+function start(): void {
   const container = document.getElementById('root');
   if (!container) throw new Error('missing #root element');
+
+  // A shared link restores its config before the engine starts.
+  const early: [kind: 'warning' | 'error', text: string][] = [];
+  let config = initialConfig();
+  if (hasConfigHash(window.location.hash)) {
+    const decoded = permalinkCodec.decodePermalink(window.location.hash);
+    reportDecode(decoded, (kind, text) => early.push([kind, text]));
+    config = decoded.config;
+  }
+
+  const configStore = createConfigStore(config);
+  const simStore = createSimStore();
+  const controller = new PlaygroundController(new EngineClient(), configStore, simStore, { requestedBackend: parseBackendParam(window.location.search) });
+  for (const [kind, text] of early) controller.notify(kind, text);
+  controller.start();
+
+  startHashSync(permalinkCodec, {
+    getConfig: () => configStore.getState().config,
+    subscribe: (listener) =>
+      configStore.subscribe((s, prev) => {
+        if (s.config !== prev.config) listener(s.config);
+      }),
+    apply: (c) => controller.applyExternalConfig(c),
+    notify: (kind, text) => controller.notify(kind, text),
+  });
+
   createRoot(container).render(
     <StrictMode>
       <ErrorBoundary>
-        <App />
+        <App controller={controller} />
       </ErrorBoundary>
     </StrictMode>,
   );
+}
+
+try {
+  start();
 } catch (e) {
   showFatal(e instanceof Error ? e.message : String(e));
 }

@@ -1,0 +1,80 @@
+import { useMemo } from 'react';
+import type { ViewOptions } from '../../core/playground-config';
+import { estimatorInfo } from '../../core/estimators/index';
+import { ESTIMATOR_COLORS } from '../../content/colors';
+import { diagnosticsReferenceFor } from '../../engine/diagnostics-reference';
+import { useConfig, useController, useSim } from '../context';
+import { diagnosticsFigure, lossFigure, scheduleFigure, type SeriesStyle, X_TITLES } from '../figures/curves';
+import { fmt } from '../figures/common';
+import { Plot } from './Plot';
+
+const X_MODES: ViewOptions['curvesX'][] = ['iteration', 'innerSteps', 'wallTime'];
+
+export function CurvesPanel() {
+  const controller = useController();
+  const curvesX = useConfig((s) => s.config.view.curvesX);
+  const logY = useConfig((s) => s.config.view.logY);
+  const plan = useConfig((s) => s.config.sigma);
+  const stop = useConfig((s) => s.config.stop);
+  const applied = useConfig((s) => s.applied);
+  const live = useSim((s) => s.estimators);
+  const curves = useSim((s) => s.curves);
+  const schedule = useSim((s) => s.schedule);
+  const diagnostics = useSim((s) => s.diagnostics);
+  const iteration = useSim((s) => s.iteration);
+
+  const series: SeriesStyle[] = useMemo(() => {
+    const diverged = new Set(live.filter((e) => e.diverged).map((e) => e.id));
+    return applied.estimators.map((id) => ({ id, title: estimatorInfo(id).title, color: ESTIMATOR_COLORS[id], diverged: diverged.has(id) }));
+  }, [applied.estimators, live]);
+
+  const horizon = stop.kind === 'iterations' ? stop.value : Math.max(100, Math.ceil(iteration * 1.5));
+  const loss = useMemo(() => lossFigure(series, curves, curvesX, logY), [series, curves, curvesX, logY]);
+  const sched = useMemo(() => scheduleFigure(schedule, plan, horizon), [schedule, plan, horizon]);
+  const diag = useMemo(() => diagnosticsFigure(series, diagnostics.series), [series, diagnostics.series]);
+  const diagCount = Object.values(diagnostics.series).reduce((n, s) => n + (s?.length ?? 0), 0);
+  const referenceText =
+    (diagnostics.reference ?? diagnosticsReferenceFor(applied.task)) === 'es'
+      ? 'against a large-population full-unroll ES estimate of ∇L_σ (on a chaotic or rough loss the exact gradient is not what ES follows)'
+      : 'against the exact gradient ∇L (backpropagation through the whole episode)';
+
+  return (
+    <section className="panel curves" aria-labelledby="curves-title" data-testid="curves-panel">
+      <header className="panel-header">
+        <h2 id="curves-title">Training</h2>
+        <div className="panel-tools">
+          <label>
+            x-axis{' '}
+            <select value={curvesX} data-testid="curves-x" onChange={(e) => controller.configStore.getState().patchView({ curvesX: e.target.value as ViewOptions['curvesX'] })}>
+              {X_MODES.map((m) => (
+                <option key={m} value={m}>
+                  {X_TITLES[m]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="checkbox inline">
+            <input type="checkbox" checked={logY} data-testid="log-y" onChange={(e) => controller.configStore.getState().patchView({ logY: e.target.checked })} /> log y
+          </label>
+        </div>
+      </header>
+      <div className="curves-grid">
+        <figure className="curve-main">
+          <figcaption title={live.length > 0 ? `latest: ${live.map((e) => `${estimatorInfo(e.id).title} ${fmt(e.evalLoss)}`).join(', ')}` : undefined}>Evaluation loss L(θ) at each estimator&apos;s θ</figcaption>
+          <Plot figure={loss} testId="plot-loss" label="Evaluation loss against training progress, one line per estimator" />
+        </figure>
+        <figure>
+          <figcaption>σ and learning rate; dashed: σ planned by the schedule</figcaption>
+          <Plot figure={sched} testId="plot-schedule" label="σ and learning rate over outer iterations" />
+        </figure>
+        <figure>
+          <figcaption title={referenceText}>Gradient quality: cos ∠(ĝ, g_ref) and ‖ĝ‖ / ‖g_ref‖</figcaption>
+          <Plot figure={diag} testId="plot-diagnostics" label="Cosine similarity and norm ratio of each estimate to the reference gradient" data={{ points: diagCount }} />
+        </figure>
+      </div>
+      <p className="panel-note diagnostics-note" data-testid="diagnostics-reference">
+        Gradient quality is measured every ~20 updates while running (less often when the reference is expensive), {referenceText}.
+      </p>
+    </section>
+  );
+}

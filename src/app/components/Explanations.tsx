@@ -1,0 +1,67 @@
+import { ESTIMATORS } from '../../core/estimators/index';
+import { ESTIMATOR_COLORS } from '../../content/colors';
+import { ESTIMATOR_DOCS } from '../../content/estimator-docs';
+import { presetById } from '../../content/presets';
+import { useConfig } from '../context';
+import { Tex } from './Tex';
+
+const FOCUS_ANCHORS = {
+  landscape: { href: '#landscape-title', text: 'Look at the landscape' },
+  curves: { href: '#curves-title', text: 'Look at the training curves' },
+  variance: { href: '#variance-title', text: 'Go to the variance figure' },
+} as const;
+
+/** The commentary of the loaded preset: the setup, then what to look at. */
+export function PresetCommentary() {
+  const presetId = useConfig((s) => s.presetId);
+  const preset = presetId ? presetById(presetId) : undefined;
+  if (!preset) return null;
+  return (
+    <section className="panel commentary" aria-labelledby="commentary-title" data-testid="preset-commentary" data-preset={preset.id}>
+      <h2 id="commentary-title">{preset.title}</h2>
+      {preset.commentary.map((p, i) => (
+        <p key={i}>{p}</p>
+      ))}
+      <p className="focus-link">
+        <a href={FOCUS_ANCHORS[preset.focus].href}>{FOCUS_ANCHORS[preset.focus].text} ↓</a>
+      </p>
+    </section>
+  );
+}
+
+/** Update rules of the estimators, as math, with what each one does. */
+export function Explanations() {
+  const selected = useConfig((s) => s.config.estimators);
+  const shown = ESTIMATORS.filter((e) => selected.includes(e.id));
+  const others = ESTIMATORS.filter((e) => !selected.includes(e.id));
+  const card = (e: (typeof ESTIMATORS)[number]) => {
+    const doc = ESTIMATOR_DOCS[e.id];
+    return (
+      <article key={e.id} className="estimator-card" data-testid={`explain-${e.id}`} style={{ borderColor: ESTIMATOR_COLORS[e.id] }}>
+        <h3>
+          <span className="swatch" style={{ background: ESTIMATOR_COLORS[e.id] }} aria-hidden="true" /> {e.title}
+          <span className="cost">
+            cost per update <Tex tex={doc.costTex} />
+          </span>
+        </h3>
+        <Tex tex={doc.tex} display />
+        <p>{doc.summary}</p>
+      </article>
+    );
+  };
+  return (
+    <section className="panel explanations" aria-labelledby="explain-title">
+      <h2 id="explain-title">The estimators</h2>
+      <p className="panel-note">
+        Notation: an episode of T inner steps is cut into J = T/K truncations of K steps; one outer update per truncation. N antithetic pairs θ ± ε, ε ~ N(0, σ²I); ℓ_j is the loss of truncation j.
+      </p>
+      <div className="estimator-cards">{shown.map(card)}</div>
+      {others.length > 0 ? (
+        <details className="other-estimators">
+          <summary>Other estimators ({others.map((e) => e.title).join(', ')})</summary>
+          <div className="estimator-cards">{others.map(card)}</div>
+        </details>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import { PRESETS } from '../../content/presets';
+import { type BackendInfo, describeBackend } from '../../platform/backend-info';
+import { useConfig, useController, useSim } from '../context';
+import { copyText, shareUrl } from '../permalink';
+
+function BackendBadge({ backend, phase }: { backend: BackendInfo | null; phase: 'starting' | 'ready' | 'failed' }) {
+  if (!backend) {
+    return (
+      <span className={`badge ${phase === 'failed' ? 'failed' : 'pending'}`} data-testid="backend-badge" data-backend="" title="Selecting a tfjs backend in the engine worker…">
+        {phase === 'failed' ? 'no backend' : 'starting engine…'}
+      </span>
+    );
+  }
+  const software = backend.label === 'WebGPU (software)';
+  return (
+    <span className={`badge ${backend.name}${software ? ' software' : ''}`} data-testid="backend-badge" data-backend={backend.name} title={describeBackend(backend)} tabIndex={0}>
+      {backend.label}
+      {backend.fallbackReason ? <span aria-label="fell back from another backend"> ⚠</span> : null}
+    </span>
+  );
+}
+
+function PresetMenu() {
+  const controller = useController();
+  const presetId = useConfig((s) => s.presetId);
+  return (
+    <label className="preset-menu">
+      <span className="sr-only">Preset</span>
+      <select
+        data-testid="preset-select"
+        value={presetId ?? ''}
+        onChange={(e) => {
+          if (e.target.value) controller.loadPreset(e.target.value);
+        }}
+      >
+        <option value="">Presets…</option>
+        {PRESETS.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.title}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ShareButton() {
+  const controller = useController();
+  const [state, setState] = useState<{ kind: 'idle' } | { kind: 'copied' } | { kind: 'manual'; url: string }>({ kind: 'idle' });
+  const share = async (): Promise<void> => {
+    const url = shareUrl(controller.configStore.getState().config);
+    if (await copyText(url)) {
+      setState({ kind: 'copied' });
+      setTimeout(() => setState((s) => (s.kind === 'copied' ? { kind: 'idle' } : s)), 2500);
+    } else {
+      setState({ kind: 'manual', url });
+    }
+  };
+  return (
+    <div className="share">
+      <button type="button" className="button" data-testid="share" onClick={() => void share()} title="Copy a link that reproduces this exact experiment">
+        Share
+      </button>
+      {state.kind === 'copied' ? (
+        <span className="share-confirm" role="status" data-testid="share-confirm">
+          Link copied
+        </span>
+      ) : null}
+      {state.kind === 'manual' ? (
+        <div className="share-manual" role="dialog" aria-label="Copy the link">
+          <label>
+            Copy this link:
+            <input data-testid="share-url" readOnly value={state.url} autoFocus onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <button type="button" className="button small" onClick={() => setState({ kind: 'idle' })}>
+            Close
+          </button>
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export function Header() {
+  const backend = useSim((s) => s.engine.backend);
+  const phase = useSim((s) => s.engine.phase);
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <h1>ES Playground</h1>
+        <span className="tagline">evolution-strategies gradient estimators on unrolled computation graphs</span>
+      </div>
+      <BackendBadge backend={backend} phase={phase} />
+      <div className="header-actions">
+        <PresetMenu />
+        <ShareButton />
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,236 @@
+import { useMemo } from 'react';
+import type { ViewOptions } from '../../core/playground-config';
+import { estimatorInfo } from '../../core/estimators/index';
+import { ESTIMATOR_COLORS } from '../../content/colors';
+import { TASK_VIEWS } from '../../content/task-views';
+import type { SmoothedSurface, SurfaceState } from '../../state/sim-store';
+import { taskMeta } from '../../state/task-meta';
+import { useConfig, useController, useSim } from '../context';
+import { fmt } from '../figures/common';
+import { colorRange, DIVERGED_COLOR, gridOf, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
+import { Plot } from './Plot';
+
+const SURFACE_MODES: { value: ViewOptions['surface']; label: string }[] = [
+  { value: 'raw', label: 'raw L' },
+  { value: 'smoothed', label: 'smoothed L_σ' },
+  { value: 'both', label: 'side by side' },
+];
+
+/** A short, stable fingerprint of a grid (e2e tests compare it across σ changes). */
+export function checksum(values: readonly number[] | null | undefined): string {
+  if (!values) return '';
+  let s = 0;
+  for (const v of values) if (Number.isFinite(v)) s += v;
+  return s.toPrecision(8);
+}
+
+function smoothedLabel(sm: SmoothedSurface | null): string {
+  if (!sm) return 'σ-smoothed L_σ';
+  return sm.source === 'blur' ? `L_σ, σ = ${fmt(sm.sigma, 3)} (fast blur)` : `L_σ, σ = ${fmt(sm.sigma, 3)} (Monte-Carlo, M = ${sm.samples})`;
+}
+
+function SurfaceStatus({ surface }: { surface: SurfaceState }) {
+  if (surface.rawStatus === 'error') {
+    return (
+      <p className="panel-status error" role="alert">
+        The landscape could not be computed: {surface.error}
+      </p>
+    );
+  }
+  if (surface.rawStatus === 'computing' || surface.rawStatus === 'idle') {
+    return (
+      <p className="panel-status" data-testid="surface-status" data-state="computing">
+        Computing the raw landscape (one full unroll per grid point)…
+        <progress max={1} value={surface.rawProgress} aria-label="raw landscape progress" />
+      </p>
+    );
+  }
+  const sm = surface.smoothed;
+  return (
+    <p className="panel-status" data-testid="surface-status" data-state={surface.refining ? 'refining' : 'ready'}>
+      {sm?.source === 'monte-carlo' ? (
+        <>
+          Smoothed surface: Monte-Carlo mean of L(θ + σz) over <strong>{sm.samples}</strong> common samples per point.
+        </>
+      ) : (
+        <>Smoothed surface: instant approximation (Gaussian blur of the raw grid with kernel σ; edges see only the plotted range).</>
+      )}
+      {surface.refining ? (
+        <>
+          {' '}
+          Refining… <progress max={1} value={surface.refineProgress} aria-label="refinement progress" />
+        </>
+      ) : null}
+      {surface.error ? <span className="error"> {surface.error}</span> : null}
+    </p>
+  );
+}
+
+export function LandscapePanel() {
+  const controller = useController();
+  const task = useConfig((s) => s.applied.task);
+  const show = useConfig((s) => s.config.view.surface);
+  const surface = useSim((s) => s.surface);
+  const live = useSim((s) => s.estimators);
+  const trails = useSim((s) => s.trails);
+  const meta = taskMeta(task);
+  const view = TASK_VIEWS[task];
+  const dim = meta.theta0.length;
+  const oneD = dim === 1;
+
+  const estimators: LandscapeEstimator[] = useMemo(
+    () =>
+      live.map((e) => ({
+        id: e.id,
+        title: estimatorInfo(e.id).title,
+        color: ESTIMATOR_COLORS[e.id],
+        theta: e.theta,
+        grad: e.grad,
+        evalLoss: e.evalLoss,
+        particles: e.particles,
+        diverged: e.diverged,
+        trail: trails[e.id] ?? [],
+      })),
+    [live, trails],
+  );
+
+  const axes = useMemo(() => ({ paramNames: meta.paramNames, bounds: meta.bounds, optimum: meta.optimum }), [meta]);
+  const surfaceReady = surface.task === task && surface.raw !== null;
+  const nx = surface.x.length;
+  const ny = surface.y?.length ?? 1;
+  const rawGrid = useMemo(() => (surfaceReady && !oneD && surface.raw ? gridOf(surface.raw, nx, ny, view.colorScale) : { z: [], text: [] }), [surfaceReady, oneD, surface.raw, nx, ny, view.colorScale]);
+  const smoothedGrid = useMemo(
+    () => (surfaceReady && !oneD && surface.smoothed ? gridOf(surface.smoothed.values, nx, ny, view.colorScale) : { z: [], text: [] }),
+    [surfaceReady, oneD, surface.smoothed, nx, ny, view.colorScale],
+  );
+  const zRange = useMemo(() => (surface.raw ? colorRange(surface.raw, view.colorScale) : ([0, 1] as [number, number])), [surface.raw, view.colorScale]);
+
+  const rawFigure = useMemo(
+    () =>
+      landscape2dFigure({
+        axes,
+        dim,
+        x: surface.x,
+        y: surface.y ?? [],
+        grid: rawGrid,
+        zRange,
+        scale: view.colorScale,
+        contours: view.grid >= 32,
+        title: 'L',
+        showColorbar: show === 'raw',
+        estimators,
+        uirevision: `${task}-raw`,
+      }),
+    [axes, dim, surface.x, surface.y, rawGrid, zRange, view, show, estimators, task],
+  );
+  const smoothedFigure = useMemo(
+    () =>
+      landscape2dFigure({
+        axes,
+        dim,
+        x: surface.x,
+        y: surface.y ?? [],
+        grid: smoothedGrid,
+        zRange,
+        scale: view.colorScale,
+        contours: view.grid >= 32,
+        title: 'L_σ',
+        showColorbar: true,
+        estimators,
+        uirevision: `${task}-smoothed`,
+      }),
+    [axes, dim, surface.x, surface.y, smoothedGrid, zRange, view, estimators, task],
+  );
+  const oneDFigure = useMemo(
+    () =>
+      landscape1dFigure({
+        axes,
+        x: surface.x,
+        raw: surfaceReady ? surface.raw : null,
+        smoothed: surfaceReady ? surface.smoothed : null,
+        show,
+        scale: view.colorScale,
+        estimators,
+        uirevision: `${task}-1d`,
+      }),
+    [axes, surface.x, surfaceReady, surface.raw, surface.smoothed, show, view.colorScale, estimators, task],
+  );
+
+  const smoothedData = {
+    sigma: surface.smoothed?.sigma ?? '',
+    source: surface.smoothed?.source ?? '',
+    samples: surface.smoothed?.samples ?? 0,
+    checksum: checksum(surface.smoothed?.values),
+  };
+
+  return (
+    <section className="panel landscape" aria-labelledby="landscape-title" data-testid="landscape-panel">
+      <header className="panel-header">
+        <h2 id="landscape-title">Meta-loss landscape</h2>
+        <div className="segmented" role="radiogroup" aria-label="Which surface">
+          {SURFACE_MODES.map((m) => (
+            <button
+              key={m.value}
+              type="button"
+              role="radio"
+              aria-checked={show === m.value}
+              className={show === m.value ? 'active' : ''}
+              data-testid={`surface-mode-${m.value}`}
+              onClick={() => controller.configStore.getState().patchView({ surface: m.value })}
+            >
+              {m.label}
+            </button>
+          ))}
+        </div>
+      </header>
+      <p className="panel-note">{view.landscapeNote}</p>
+      <SurfaceStatus surface={surface} />
+      {oneD ? (
+        <Plot figure={oneDFigure} testId="plot-landscape-1d" className="plot-landscape" label="Loss against θ, raw and σ-smoothed, with each estimator's θ and particles" data={{ ...smoothedData, rawChecksum: checksum(surface.raw) }} />
+      ) : (
+        <div className={`landscape-grid mode-${show}`}>
+          {show !== 'smoothed' ? (
+            <figure>
+              <figcaption>raw L(θ)</figcaption>
+              <Plot figure={rawFigure} testId="plot-surface-raw" className="plot-landscape" label="Raw meta-loss heatmap with particles, θ and gradient arrows" data={{ checksum: checksum(surface.raw) }} />
+            </figure>
+          ) : null}
+          {show !== 'raw' ? (
+            <figure>
+              <figcaption>{smoothedLabel(surface.smoothed)}</figcaption>
+              <Plot figure={smoothedFigure} testId="plot-surface-smoothed" className="plot-landscape" label="σ-smoothed meta-loss heatmap with particles, θ and gradient arrows" data={smoothedData} />
+            </figure>
+          ) : null}
+        </div>
+      )}
+      <ul className="legend" aria-label="Legend">
+        {live.map((e) => (
+          <li key={e.id} data-testid={`estimator-${e.id}`} data-theta={JSON.stringify(e.theta)} data-loss={e.evalLoss} data-diverged={e.diverged}>
+            <span className="swatch" style={{ background: ESTIMATOR_COLORS[e.id] }} aria-hidden="true" />
+            <strong>{estimatorInfo(e.id).title}</strong>
+            <span className="muted">
+              θ = ({e.theta.map((v) => fmt(v, 4)).join(', ')}) · L = {fmt(e.evalLoss)}
+              {e.particleCount > 0 ? ` · ${e.particles.length / dim} of ${e.particleCount} particles shown` : ' · deterministic (no particles)'}
+            </span>
+            {e.diverged ? <span className="tag danger">diverged</span> : null}
+          </li>
+        ))}
+        {surface.raw?.some((v) => !Number.isFinite(v)) || surface.smoothed?.values.some((v) => !Number.isFinite(v)) ? (
+          <li>
+            <span className="swatch" style={{ background: DIVERGED_COLOR }} aria-hidden="true" /> unroll diverged there (loss NaN or ∞)
+          </li>
+        ) : null}
+        {meta.optimum ? (
+          <li>
+            <span className="star" aria-hidden="true">
+              ★
+            </span>{' '}
+            known optimum · arrows show −ĝ (direction only)
+          </li>
+        ) : (
+          <li>arrows show −ĝ (direction only)</li>
+        )}
+      </ul>
+    </section>
+  );
+}

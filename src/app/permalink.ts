@@ -1,0 +1,108 @@
+/**
+ * Keeping the URL and the config in sync, and the Share button. The codec itself
+ * (format, validation, clamping with warnings) is src/permalink/.
+ */
+import '../platform/metadata-backend';
+import type { PlaygroundConfig } from '../core/playground-config';
+import { decodePermalink, type DecodeResult, encodePermalink } from '../permalink/index';
+
+export interface PermalinkCodec {
+  encodePermalink(config: PlaygroundConfig): string;
+  decodePermalink(hash: string): DecodeResult;
+}
+
+export const permalinkCodec: PermalinkCodec = { encodePermalink, decodePermalink };
+
+/** `#fragment` for a config (the codec may or may not include the leading '#'). */
+export function hashFor(codec: PermalinkCodec, config: PlaygroundConfig): string {
+  const h = codec.encodePermalink(config);
+  return h.startsWith('#') ? h : `#${h}`;
+}
+
+/** Whether a location hash looks like it carries a config (anything but empty). */
+export function hasConfigHash(hash: string): boolean {
+  return hash.replace(/^#/, '').trim().length > 0;
+}
+
+export interface HashSyncTarget {
+  getConfig(): PlaygroundConfig;
+  subscribe(listener: (config: PlaygroundConfig) => void): () => void;
+  /** A config decoded from a pasted link. */
+  apply(config: PlaygroundConfig): void;
+  notify(kind: 'warning' | 'error', text: string): void;
+}
+
+/** Debounce of URL updates while the user drags sliders. */
+export const URL_DEBOUNCE_MS = 300;
+
+/**
+ * Keeps location.hash current (history.replaceState, debounced — no history entry per
+ * slider tick) and follows pasted links (hashchange). Returns a stop function.
+ */
+export function startHashSync(codec: PermalinkCodec, target: HashSyncTarget, win: Window = window): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let lastWritten = win.location.hash;
+
+  const write = (): void => {
+    timer = null;
+    try {
+      const hash = hashFor(codec, target.getConfig());
+      if (hash !== win.location.hash) {
+        win.history.replaceState(win.history.state, '', `${win.location.pathname}${win.location.search}${hash}`);
+      }
+      lastWritten = hash;
+    } catch (e) {
+      console.warn('could not encode the permalink', e);
+    }
+  };
+
+  const unsubscribe = target.subscribe(() => {
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(write, URL_DEBOUNCE_MS);
+  });
+
+  const onHashChange = (): void => {
+    const hash = win.location.hash;
+    if (hash === lastWritten || !hasConfigHash(hash)) return;
+    lastWritten = hash;
+    const result = codec.decodePermalink(hash);
+    reportDecode(result, target.notify);
+    target.apply(result.config);
+  };
+  win.addEventListener('hashchange', onHashChange);
+
+  return () => {
+    unsubscribe();
+    if (timer !== null) clearTimeout(timer);
+    win.removeEventListener('hashchange', onHashChange);
+  };
+}
+
+/** Decoder warnings and errors, as notices. */
+export function reportDecode(result: DecodeResult, notify: (kind: 'warning' | 'error', text: string) => void): void {
+  // The decoder's messages are complete sentences meant for the user.
+  if (!result.ok) notify('error', result.error);
+  // One notice for all repairs: a hand-edited link can need a dozen.
+  else if (result.warnings.length > 0) notify('warning', `The link needed fixing: ${result.warnings.join(' ')}`);
+}
+
+/** The address to share: the page with a fresh permalink of the config. */
+export function shareUrl(config: PlaygroundConfig, codec: PermalinkCodec = permalinkCodec, loc: Location = window.location): string {
+  // ?backend= is a local workaround (a broken GPU driver), not part of the experiment.
+  const params = new URLSearchParams(loc.search);
+  params.delete('backend');
+  const search = params.toString() ? `?${params.toString()}` : '';
+  const hash = hashFor(codec, config);
+  return `${loc.origin}${loc.pathname}${search}${hash}`;
+}
+
+/** Copies text to the clipboard; false when the browser refuses (the caller shows a text field). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (!navigator.clipboard?.writeText) return false;
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

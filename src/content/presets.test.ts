@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { ESTIMATOR_IDS } from '../core/estimators/index';
+import { LIMITS } from '../core/playground-config';
+import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
+import { TASK_IDS } from '../core/tasks/index';
+import { configIssues } from '../state/validation';
+import { PRESETS, presetById } from './presets';
+
+describe('presets', () => {
+  it('has the five stories of the brief, with unique ids', () => {
+    expect(PRESETS.map((p) => p.title)).toEqual([
+      'PES paper — influence balancing',
+      'PES paper — learning-rate schedule surface',
+      'NRES paper — Lorenz',
+      'ES-Single — variance against truncations',
+      'evostrats — Rastrigin smoothing and σ annealing',
+    ]);
+    expect(new Set(PRESETS.map((p) => p.id)).size).toBe(PRESETS.length);
+    expect(presetById('nres-lorenz')?.config.task).toBe('lorenz');
+  });
+
+  for (const preset of PRESETS) {
+    it(`${preset.id} is a valid config within LIMITS`, () => {
+      const c = preset.config;
+      expect(configIssues(c)).toEqual([]);
+      expect(TASK_IDS).toContain(c.task);
+      for (const e of c.estimators) expect(ESTIMATOR_IDS).toContain(e);
+      expect(c.pairs).toBeGreaterThanOrEqual(LIMITS.pairs.min);
+      expect(c.pairs).toBeLessThanOrEqual(LIMITS.pairs.max);
+      if (Number.isFinite(c.T)) {
+        expect(c.T).toBeLessThanOrEqual(LIMITS.T.max);
+        expect(c.T % c.K).toBe(0);
+      }
+      expect(c.K).toBeLessThanOrEqual(LIMITS.K.max);
+      expect(SIGMA_SCHEDULE_KINDS).toContain(c.sigma.kind);
+      expect(c.sigma.sigma0).toBeGreaterThanOrEqual(LIMITS.sigma.min);
+      expect(c.sigma.sigma0).toBeLessThanOrEqual(LIMITS.sigma.max);
+      expect(c.lr).toBeGreaterThanOrEqual(LIMITS.lr.min);
+      expect(c.lr).toBeLessThanOrEqual(LIMITS.lr.max);
+      expect(c.seed).toBeGreaterThanOrEqual(LIMITS.seed.min);
+      expect(c.view.speed).toBeGreaterThanOrEqual(LIMITS.speed.min);
+      expect(c.view.speed).toBeLessThanOrEqual(LIMITS.speed.max);
+      if (c.stop.kind === 'iterations') expect(c.stop.value).toBeLessThanOrEqual(LIMITS.iterations.max);
+      expect(preset.commentary.length).toBeGreaterThanOrEqual(2);
+      // A config is plain data: it survives a structured clone (postMessage) unchanged.
+      expect(structuredClone(c)).toEqual(c);
+    });
+  }
+
+  it('says where it departs from the paper for speed', () => {
+    expect(presetById('pes-influence-balancing')!.commentary.join(' ')).toMatch(/500.*100/);
+    expect(presetById('nres-lorenz')!.commentary.join(' ')).toMatch(/200/);
+  });
+});

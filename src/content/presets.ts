@@ -1,0 +1,125 @@
+// The presets are built from task defaults at import time: that needs a tfjs backend.
+import '../platform/metadata-backend';
+import type { TaskId } from '../core/config';
+import { defaultPlaygroundConfig, type PlaygroundConfig } from '../core/playground-config';
+
+/**
+ * Curated experiments: each a complete PlaygroundConfig (what a permalink would carry)
+ * plus the story it tells. Where a setting departs from the paper for interactivity, the
+ * commentary says so.
+ */
+export interface Preset {
+  id: string;
+  title: string;
+  /** Paragraphs: the setup, then what to look at. */
+  commentary: string[];
+  /** Where the preset's point is made. */
+  focus: 'landscape' | 'curves' | 'variance';
+  config: PlaygroundConfig;
+}
+
+function base(task: TaskId): PlaygroundConfig {
+  return defaultPlaygroundConfig(task);
+}
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'pes-influence-balancing',
+    title: 'PES paper — influence balancing',
+    focus: 'curves',
+    commentary: [
+      'Tallec & Ollivier\'s influence-balancing problem, as in the PES paper: θ pushes the first state up at once but down, more strongly, through a 23-step delayed chain. Truncations of K = 1 step only see the short-run effect.',
+      'Watch the evaluation loss: TES and truncated BPTT follow the wrong sign and drift away from θ* = −1/6 (the dashed line in the landscape), while PES accumulates its noise across truncations and converges.',
+      'The paper uses N = 500 pairs; this preset uses 100 so it runs at interactive speed on any backend — PES still converges. The task never resets (T = ∞), so σ changes rescale the running noise.',
+    ],
+    config: {
+      ...base('influence-balancing'),
+      estimators: ['tes', 'pes', 'tbptt'],
+      pairs: 100,
+      K: 1,
+      R: 1,
+      sigmaChange: 'rescale',
+      sigma: { kind: 'constant', sigma0: 0.1 },
+      optimizer: 'sgd',
+      lr: 1e-4,
+      seed: 1,
+      stop: { kind: 'iterations', value: 3000 },
+      view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 20 },
+    },
+  },
+  {
+    id: 'pes-lr-schedule',
+    title: 'PES paper — learning-rate schedule surface',
+    focus: 'landscape',
+    commentary: [
+      'θ = (initial, final) log learning rate of a linear schedule for 100 SGD steps on a bumpy function — the PES paper\'s toy meta-learning problem (N = 50 pairs, σ = 0.3, Adam 1e-2, T = 100, K = 10, as in the paper).',
+      'Compare the raw and the σ-smoothed landscape: near the good schedules the raw loss is rough, and ES follows the smoothed one. Drag σ: the smoothed panel updates at once (a blur of the raw grid) and then sharpens with Monte-Carlo samples.',
+      'TES is biased towards schedules that look good over 10-step windows; PES and NRES are unbiased and head for the valley of the full-horizon loss.',
+    ],
+    config: {
+      ...base('lr-schedule'),
+      estimators: ['tes', 'pes', 'nres'],
+      seed: 1,
+      view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 5 },
+    },
+  },
+  {
+    id: 'nres-lorenz',
+    title: 'NRES paper — Lorenz',
+    focus: 'landscape',
+    commentary: [
+      'Recover the Lorenz parameters (log a, log r) from a 2000-step trajectory, as in the Noise-Reuse ES paper. Over this horizon the loss is chaotic in θ: the raw landscape is speckled and backpropagated gradients are dominated by the chaos.',
+      'Truncated BPTT follows the local, exploding gradients; NRES and PES estimate the gradient of the σ-smoothed loss, which still points towards the true parameters (★). Compare the cosine similarity to the large-population ES reference in the diagnostics.',
+      'For interactivity this preset uses N = 32 pairs instead of the paper\'s 200 and keeps T = 2000, K = 100. Every evaluation, landscape point and reference gradient is a 2000-step unroll, so this preset is the slow one — on a software or CPU backend expect a few updates per second and a landscape that takes a while to refine.',
+    ],
+    config: {
+      ...base('lorenz'),
+      estimators: ['tbptt', 'nres', 'pes'],
+      pairs: 32,
+      seed: 1,
+      view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 1 },
+    },
+  },
+  {
+    id: 'es-single-variance',
+    title: 'ES-Single — variance against truncations',
+    focus: 'variance',
+    commentary: [
+      'The key figure of ES-Single and NRES, on the linear-quadratic task where the exact gradient is known. Press “Measure” in the variance panel: for J = 1 … 100 truncations per episode (K = T/J), it takes repeated single-update estimates at θ₀ and plots their total variance.',
+      'NRES (ES-Single) stays flat in J; PES grows with J because its accumulated noise ξ gets longer every truncation; TES has the lowest variance but is biased (switch the metric to the normalized error to see it not vanish).',
+      'Switch the protocol to “episode” to sum the J estimates over a whole episode instead (PES paper): NRES then equals full-unroll ES exactly. Few pairs (N = 8) keep every estimate noisy enough to see the differences; step-unlocked workers as in the NRES paper.',
+    ],
+    config: {
+      ...base('linear-quadratic'),
+      estimators: ['pes', 'nres', 'tes'],
+      pairs: 8,
+      workers: 'unlocked',
+      seed: 1,
+      view: { surface: 'both', curvesX: 'innerSteps', logY: true, varianceProtocol: 'update', speed: 5 },
+    },
+  },
+  {
+    id: 'evostrats-rastrigin',
+    title: 'evostrats — Rastrigin smoothing and σ annealing',
+    focus: 'landscape',
+    commentary: [
+      'A static Rastrigin function (no unrolling, T = 1) as in Greydanus\'s evostrats: full-unroll ES with rank-based fitness shaping against plain gradient descent (BPTT of a one-step “unroll” is just the gradient).',
+      'The gradient gets stuck in the nearest ripple. ES starts with a large σ, for which the smoothed landscape is a single bowl, and a cosine schedule anneals σ from 1.5 to 0.05 over 250 updates, so it first finds the basin and then the exact minimum. Watch σ in the schedule plot and the smoothed panel sharpen as σ shrinks.',
+    ],
+    config: {
+      ...base('rastrigin'),
+      estimators: ['full-es', 'bptt'],
+      rankShaping: true,
+      sigma: { kind: 'cosine', sigma0: 1.5, sigma1: 0.05, steps: 250 },
+      optimizer: 'adam',
+      lr: 0.1,
+      seed: 1,
+      stop: { kind: 'iterations', value: 300 },
+      view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 2 },
+    },
+  },
+];
+
+export function presetById(id: string): Preset | undefined {
+  return PRESETS.find((p) => p.id === id);
+}

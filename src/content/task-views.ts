@@ -1,0 +1,60 @@
+import type { TaskId } from '../core/config';
+
+/**
+ * How the playground draws each task: landscape resolution (a full unroll per grid
+ * point, so long unrolls get coarser grids), the colour scale, the Monte-Carlo budget of
+ * the smoothed surface, and the objective in TeX.
+ */
+export interface TaskView {
+  /** Landscape points per axis (raw surface, fast blur and Monte-Carlo refinement). */
+  grid: number;
+  /** log: colour by log₁₀ L (losses spanning decades); linear: by L. */
+  colorScale: 'log' | 'linear';
+  /**
+   * Monte-Carlo samples per point added by each refinement stage (cumulative mean). The
+   * first stage is large enough that its mean is not noisier than the blur it replaces.
+   */
+  refineStages: readonly number[];
+  /** The objective in TeX, for the task card. */
+  tex: string;
+  /** What the landscape shows, one sentence. */
+  landscapeNote: string;
+}
+
+export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
+  'linear-quadratic': {
+    grid: 40,
+    colorScale: 'log',
+    refineStages: [16, 48],
+    tex: String.raw`s_{t+1} = A s_t + B\theta,\quad L(\theta) = \frac{1}{T}\sum_{t=1}^{T} \tfrac12\lVert s_t - c\rVert^2`,
+    landscapeNote: 'A quadratic bowl: smoothing only adds the constant ½σ² tr H, so L and L_σ share the minimum.',
+  },
+  'influence-balancing': {
+    grid: 81,
+    colorScale: 'linear',
+    refineStages: [16, 48],
+    tex: String.raw`\begin{gathered} s \leftarrow A s + \theta\, b,\quad A = \tfrac12 (I + U),\quad \ell = \tfrac12 (s_0 - 1)^2 \\ b = (\underbrace{1,\dots,1}_{10}, \underbrace{-1,\dots,-1}_{13}) \end{gathered}`,
+    landscapeNote: 'Evaluation loss after a 500-step unroll from s = 1; the minimum is at θ* = −1/6.',
+  },
+  'lr-schedule': {
+    grid: 40,
+    colorScale: 'log',
+    refineStages: [16, 48],
+    tex: String.raw`\begin{gathered} \eta_t = e^{\theta_0}\tfrac{T-t}{T} + e^{\theta_1}\tfrac{t}{T},\quad x \leftarrow x - \eta_t \nabla f(x) \\ L(\theta) = \textstyle\sum_{t} f(x_{t+1}) \end{gathered}`,
+    landscapeNote: 'Summed inner loss of 100 SGD steps for every (initial, final) log learning rate.',
+  },
+  lorenz: {
+    grid: 24,
+    colorScale: 'log',
+    refineStages: [4, 12],
+    tex: String.raw`\begin{gathered} \dot x = a(y-x),\ \ \dot y = (r - z)x - y,\ \ \dot z = xy - bz \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} (z_t - z_t^{\mathrm{gt}})^2,\quad \theta = (\log a, \log r) \end{gathered}`,
+    landscapeNote: 'Each point is a 2000-step Euler unroll; the raw loss is chaotic along log r, finer than any grid shows.',
+  },
+  rastrigin: {
+    grid: 64,
+    colorScale: 'linear',
+    refineStages: [32, 96],
+    tex: String.raw`L(\theta) = 10d + \sum_{i=1}^{d} \left(z_i^2 - 10\cos 2\pi z_i\right),\quad z = \theta - \text{shift}`,
+    landscapeNote: 'A bowl covered in a lattice of local minima; smoothing with σ ≳ 0.5 washes the ripples out.',
+  },
+};

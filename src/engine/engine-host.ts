@@ -1,0 +1,578 @@
+/**
+ * The engine: everything that touches tensors, driven by messages. It runs inside the
+ * dedicated worker (engine.worker.ts) but has no worker globals of its own, so unit
+ * tests drive it directly on the tfjs CPU backend.
+ *
+ * Concurrency model. JavaScript is single-threaded, but the loop awaits (GPU fences,
+ * frame readbacks), so messages arrive between its steps. Everything that touches the
+ * Session (ticks, resets, diagnostics) runs through one promise chain (`exclusive`) so a
+ * reset can never dispose a session that a frame readback is still reading. Surface and
+ * variance jobs never touch the Session: they run concurrently and interleave with the
+ * training loop at their own awaits (one batch or one (estimator, J) cell at a time).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { EstimatorId, TaskId } from '../core/config';
+import { estimatorInfo } from '../core/estimators/index';
+import { linspace, metaLossSurface } from '../core/experiments/surface';
+import { measureVariance, referenceGradient } from '../core/experiments/variance';
+import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
+import { Session } from '../core/session';
+import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
+import { createTask } from '../core/tasks/index';
+import type { Task } from '../core/task';
+import type { BackendInfo, BackendName } from '../platform/backend-info';
+import { messageOf } from './errors';
+import { diagnosticsReferenceFor } from './diagnostics-reference';
+import { subsampleParticles } from './particles';
+import type {
+  EngineRequest,
+  EstimatorFrame,
+  FrameMessage,
+  JobSpec,
+  LiveSettings,
+  PostEvent,
+  RunStatus,
+  SurfaceJobSpec,
+  VarianceJobSpec,
+} from './protocol';
+import { liveSettingsOf } from './protocol';
+
+/** Frames at most ~12 Hz; slower when a frame is expensive (see `frameIntervalMs`). */
+export const MIN_FRAME_INTERVAL_MS = 80;
+/** One engine tick does at most this much stepping before yielding to messages. */
+export const SLICE_MS = 40;
+/** Target tick cadence: `speed` updates per tick ≈ per animation frame. */
+export const TICK_MS = 16;
+/** Gradient diagnostics every this many outer updates (or less often, see `diagnosticsDue`). */
+export const DIAGNOSTICS_EVERY = 20;
+/** Particles per estimator sent to the views. */
+export const MAX_PARTICLES_SHOWN = 120;
+/** Progress events per job at most every this many ms. */
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * Frame cadence: never faster than ~12 Hz, and never spending more than about a quarter
+ * of the time reading frames back (a frame evaluates the full-episode loss of every
+ * estimator, which on Lorenz is a 2000-step unroll).
+ */
+export function frameIntervalMs(lastFrameCostMs: number): number {
+  return Math.max(MIN_FRAME_INTERVAL_MS, 3 * lastFrameCostMs);
+}
+
+/** Diagnostics every ~20 updates, but at most ~25 % of the time (the reference gradient is costly). */
+export function diagnosticsDue(iteration: number, lastIteration: number, msSinceLast: number, lastCostMs: number): boolean {
+  return iteration - lastIteration >= DIAGNOSTICS_EVERY && msSinceLast >= 3 * lastCostMs;
+}
+
+/** Pairs of the full-ES reference, scaled so one reference costs about the same on every task. */
+export function referencePairsFor(evalSteps: number, budgetRowsTimesSteps: number, min: number, max: number): number {
+  const raw = Math.floor(budgetRowsTimesSteps / Math.max(1, evalSteps));
+  return Math.max(min, Math.min(max, 2 ** Math.floor(Math.log2(Math.max(1, raw)))));
+}
+
+/** Inner-step budget of one metaLossSurface call (rows × unroll length), ~0.1–0.3 s on the CPU backend. */
+export const SURFACE_CALL_BUDGET = 2 ** 17;
+/** The same on a GPU backend, where a call's work does not block the engine thread. */
+export const GPU_SURFACE_CALL_BUDGET = 2 ** 20;
+
+/** Monte-Carlo samples per call for `points` grid points, within the budget (at least 1). */
+export function surfaceChunkSamples(points: number, evalSteps: number, budget = SURFACE_CALL_BUDGET): number {
+  const perSample = Math.max(1, points * evalSteps);
+  return Math.max(1, Math.floor(budget / perSample) - 1);
+}
+
+/** M samples split into chunks of at most `chunk` (empty for M = 0). */
+export function sampleChunks(M: number, chunk: number): number[] {
+  const out: number[] = [];
+  for (let left = Math.max(0, Math.floor(M)); left > 0; left -= chunk) out.push(Math.min(chunk, left));
+  return out;
+}
+
+/** Independent noise per chunk (the same for every row: common random numbers across the grid). */
+export function chunkSeed(seed: number, chunk: number): number {
+  return chunk === 0 ? seed >>> 0 : (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(chunk, 0xc2b2ae35)) >>> 0;
+}
+
+/** Stop condition reached? The loss condition counts the best (lowest) finite loss. */
+export function stopReached(live: LiveSettings, iteration: number, evalLosses: readonly number[] | null): string | null {
+  const stop = live.stop;
+  if (stop.kind === 'iterations' && iteration >= stop.value) return `reached ${stop.value} iterations`;
+  if (stop.kind === 'loss' && evalLosses) {
+    const best = Math.min(...evalLosses.filter((v) => Number.isFinite(v)));
+    if (best <= stop.value) return `an estimator reached evaluation loss ≤ ${stop.value}`;
+  }
+  return null;
+}
+
+export interface EngineHostOptions {
+  post: PostEvent;
+  selectBackend: (requested?: BackendName) => Promise<BackendInfo>;
+  now?: () => number;
+  /** Runs `fn` after `ms` (0: as soon as pending messages are handled). */
+  schedule?: (fn: () => void, ms: number) => void;
+}
+
+interface RunningJob {
+  cancelled: boolean;
+}
+
+export class EngineHost {
+  private readonly post: PostEvent;
+  private readonly now: () => number;
+  private readonly schedule: (fn: () => void, ms: number) => void;
+  private readonly selectBackend: (requested?: BackendName) => Promise<BackendInfo>;
+
+  private backend: BackendInfo | null = null;
+  private session: Session | null = null;
+  private config: PlaygroundConfig | null = null;
+  private generation = 0;
+  private status: RunStatus = 'idle';
+  private live: LiveSettings | null = null;
+  private pendingSteps = 0;
+  private diverged = new Set<EstimatorId>();
+
+  private chain: Promise<void> = Promise.resolve();
+  private tickScheduled = false;
+  private dirty = false;
+  private lastFrameAt = Number.NEGATIVE_INFINITY;
+  private frameCostMs = 0;
+  private lastLosses: number[] | null = null;
+  private wallMs = 0;
+  private rate: { at: number; iteration: number }[] = [];
+  private lastDiagIteration = 0;
+  private lastDiagEndAt = Number.NEGATIVE_INFINITY;
+  private diagCostMs = 0;
+
+  private readonly jobs = new Map<number, RunningJob>();
+
+  constructor(options: EngineHostOptions) {
+    this.post = options.post;
+    this.selectBackend = options.selectBackend;
+    this.now = options.now ?? (() => performance.now());
+    this.schedule = options.schedule ?? ((fn, ms) => setTimeout(fn, ms));
+  }
+
+  /** Entry point for every message from the page. */
+  handle(request: EngineRequest): void {
+    switch (request.type) {
+      case 'init':
+        void this.exclusive(() => this.init(request.config, request.generation, request.backend));
+        return;
+      case 'reset':
+        void this.exclusive(() => this.reset(request.config, request.generation, request.keepRunning));
+        return;
+      case 'live':
+        this.applyLive(request.live);
+        return;
+      case 'play':
+        void this.exclusive(() => this.play());
+        return;
+      case 'pause':
+        // Takes effect before the next tick, without waiting for the chain.
+        if (this.status === 'running') this.setStatus('paused');
+        this.pendingSteps = 0;
+        return;
+      case 'step':
+        if (this.status === 'running') return;
+        this.pendingSteps += Math.max(1, Math.floor(request.count));
+        this.ensureTick(0);
+        return;
+      case 'job':
+        void this.runJob(request.jobId, request.spec);
+        return;
+      case 'cancel': {
+        const job = this.jobs.get(request.jobId);
+        if (job) job.cancelled = true;
+        return;
+      }
+    }
+  }
+
+  /** Number of jobs in flight (tests, frames). */
+  get jobsRunning(): number {
+    return this.jobs.size;
+  }
+
+  dispose(): void {
+    for (const job of this.jobs.values()) job.cancelled = true;
+    void this.exclusive(async () => {
+      this.session?.dispose();
+      this.session = null;
+    });
+  }
+
+  /** Resolves when every queued session operation has finished (tests). */
+  async settled(): Promise<void> {
+    let last: Promise<void> | null = null;
+    while (last !== this.chain) {
+      last = this.chain;
+      await last;
+    }
+  }
+
+  private exclusive(fn: () => Promise<void> | void): Promise<void> {
+    const run = this.chain.then(fn).catch((e: unknown) => {
+      this.status = this.status === 'running' ? 'paused' : this.status;
+      this.post({ type: 'error', generation: this.generation, message: messageOf(e) });
+    });
+    this.chain = run;
+    return run;
+  }
+
+  private async init(config: PlaygroundConfig, generation: number, requested?: BackendName): Promise<void> {
+    try {
+      this.backend = await this.selectBackend(requested);
+    } catch (e) {
+      this.post({ type: 'fatal', message: messageOf(e) });
+      return;
+    }
+    this.post({ type: 'ready', backend: this.backend });
+    await this.reset(config, generation, false);
+  }
+
+  private async reset(config: PlaygroundConfig, generation: number, keepRunning: boolean): Promise<void> {
+    if (!this.backend) return;
+    const wasRunning = this.status === 'running';
+    this.session?.dispose();
+    this.session = null;
+    this.generation = generation;
+    this.config = config;
+    this.live = liveSettingsOf(config);
+    this.pendingSteps = 0;
+    this.diverged = new Set();
+    this.wallMs = 0;
+    this.rate = [];
+    this.lastLosses = null;
+    this.lastDiagIteration = 0;
+    this.lastDiagEndAt = Number.NEGATIVE_INFINITY;
+    this.diagCostMs = 0;
+    this.session = new Session(sessionConfigOf(config));
+    this.setStatus(keepRunning && wasRunning ? 'running' : 'idle');
+    await this.postFrame(this.session);
+    if (this.status === 'running') this.ensureTick(0);
+  }
+
+  private applyLive(live: LiveSettings): void {
+    this.live = live;
+    const s = this.session;
+    if (s) {
+      s.setSigmaSchedule(live.sigma);
+      s.setLr(live.lr);
+    }
+    // A raised stop condition lets a finished run go on.
+    if (this.status === 'done' && s && !stopReached(live, s.iteration, this.lastLosses)) this.setStatus('paused');
+    // Paused/finished runs show the new σ and learning rate at once.
+    if (this.status !== 'running' && s) {
+      this.dirty = true;
+      this.ensureTick(0);
+    }
+  }
+
+  private async play(): Promise<void> {
+    const s = this.session;
+    if (!s || !this.live) return;
+    const reason = stopReached(this.live, s.iteration, this.lastLosses);
+    if (reason) {
+      this.setStatus('done', `${reason} — raise the stop condition or reset`);
+      return;
+    }
+    this.setStatus('running');
+    this.ensureTick(0);
+  }
+
+  private setStatus(status: RunStatus, reason?: string): void {
+    this.status = status;
+    this.post({ type: 'status', generation: this.generation, status, ...(reason ? { reason } : {}) });
+  }
+
+  private ensureTick(delayMs: number): void {
+    if (this.tickScheduled) return;
+    this.tickScheduled = true;
+    this.schedule(() => {
+      this.tickScheduled = false;
+      void this.exclusive(() => this.tick());
+    }, delayMs);
+  }
+
+  /** One slice of work: a few outer updates, maybe a frame, maybe diagnostics. */
+  private async tick(): Promise<void> {
+    const s = this.session;
+    const live = this.live;
+    if (!s || !live) return;
+    const tickStart = this.now();
+    const running = this.status === 'running';
+    const want = running ? live.speed : this.pendingSteps;
+    if (want > 0) {
+      let taken = 0;
+      try {
+        while (taken < want) {
+          const reason = stopReached(live, s.iteration, this.lastLosses);
+          if (reason) {
+            if (this.status === 'running') this.setStatus('done', reason);
+            this.pendingSteps = 0;
+            break;
+          }
+          s.step();
+          taken++;
+          if (this.now() - tickStart > SLICE_MS) break;
+        }
+        // Wait for the device to finish what was queued, so the queue never runs far ahead
+        // of the page and the wall time includes GPU work.
+        if (taken > 0) await this.fence();
+      } catch (e) {
+        this.pendingSteps = 0;
+        if (this.status === 'running') this.setStatus('paused');
+        this.post({ type: 'error', generation: this.generation, message: `update ${s.iteration + 1} failed: ${messageOf(e)}` });
+        return;
+      }
+      if (!running) this.pendingSteps = Math.max(0, this.pendingSteps - taken);
+      this.wallMs += this.now() - tickStart;
+      if (taken > 0) this.dirty = true;
+      this.rate.push({ at: this.now(), iteration: s.iteration });
+      while (this.rate.length > 2 && (this.rate[0]?.at ?? 0) < this.now() - 1500) this.rate.shift();
+    }
+    const stillRunning = this.status === 'running';
+    const frameDue = this.dirty && (!stillRunning || this.now() - this.lastFrameAt >= frameIntervalMs(this.frameCostMs));
+    if (frameDue) await this.postFrame(s);
+    if (this.status === 'running' && diagnosticsDue(s.iteration, this.lastDiagIteration, this.now() - this.lastDiagEndAt, this.diagCostMs)) {
+      await this.runDiagnostics(s);
+    }
+    if (this.status === 'running') this.ensureTick(Math.max(0, TICK_MS - (this.now() - tickStart)));
+    else if (this.pendingSteps > 0 || this.dirty) this.ensureTick(0);
+  }
+
+  private async fence(): Promise<void> {
+    if (this.backend?.name === 'cpu') return;
+    const probe = tf.zeros([1]);
+    try {
+      await probe.data();
+    } finally {
+      probe.dispose();
+    }
+  }
+
+  private async postFrame(s: Session): Promise<void> {
+    const started = this.now();
+    const f = await s.frame();
+    this.frameCostMs = this.now() - started;
+    this.lastFrameAt = this.now();
+    this.dirty = false;
+    const d = s.task.meta.theta0.length;
+    const transfer: Transferable[] = [];
+    const estimators: EstimatorFrame[] = f.estimators.map((e) => {
+      const autodiff = estimatorInfo(e.id).autodiff;
+      const particles = autodiff ? new Float32Array(0) : subsampleParticles(e.particles, d, MAX_PARTICLES_SHOWN);
+      transfer.push(particles.buffer);
+      return {
+        id: e.id,
+        theta: e.theta,
+        grad: e.grad,
+        evalLoss: e.evalLoss,
+        innerSteps: e.innerSteps,
+        particles,
+        particleCount: autodiff ? 0 : e.particles.length / d,
+      };
+    });
+    this.lastLosses = estimators.filter((e) => !this.diverged.has(e.id)).map((e) => e.evalLoss);
+    const first = this.rate[0];
+    const last = this.rate[this.rate.length - 1];
+    const span = first && last ? last.at - first.at : 0;
+    const frame: FrameMessage = {
+      generation: this.generation,
+      iteration: f.iteration,
+      sigma: f.sigma,
+      lr: f.lr,
+      wallMs: this.wallMs,
+      estimators,
+      status: this.status,
+      numTensors: tf.memory().numTensors,
+      jobsRunning: this.jobs.size,
+      updatesPerSecond: first && last && span > 0 ? ((last.iteration - first.iteration) * 1000) / span : 0,
+    };
+    this.post({ type: 'frame', frame }, transfer);
+
+    const newlyDiverged = estimators
+      .filter((e) => !this.diverged.has(e.id) && (!Number.isFinite(e.evalLoss) || e.theta.some((v) => !Number.isFinite(v))))
+      .map((e) => e.id);
+    if (newlyDiverged.length > 0) {
+      for (const id of newlyDiverged) this.diverged.add(id);
+      this.post({ type: 'diverged', generation: this.generation, iteration: f.iteration, estimators: newlyDiverged });
+      if (this.status === 'running') this.setStatus('paused', `${newlyDiverged.map((id) => estimatorInfo(id).title).join(', ')} diverged (loss or θ is NaN/Inf)`);
+    }
+    if (this.status === 'running' && this.live) {
+      const reason = stopReached(this.live, f.iteration, this.lastLosses);
+      if (reason) this.setStatus('done', reason);
+    }
+  }
+
+  private async runDiagnostics(s: Session): Promise<void> {
+    const started = this.now();
+    const task = this.config?.task ?? (s.task.meta.id as TaskId);
+    const reference = diagnosticsReferenceFor(task);
+    const pairs = referencePairsFor(s.task.meta.evalSteps, 2 ** 18, 64, 512);
+    try {
+      const rows = await s.diagnostics(reference, pairs);
+      this.post({ type: 'diagnostics', generation: this.generation, iteration: s.iteration, reference, rows });
+    } catch (e) {
+      this.post({ type: 'error', generation: this.generation, message: `gradient diagnostics failed: ${messageOf(e)}` });
+    }
+    this.lastDiagIteration = s.iteration;
+    this.lastDiagEndAt = this.now();
+    this.diagCostMs = this.lastDiagEndAt - started;
+  }
+
+  private async runJob(jobId: number, spec: JobSpec): Promise<void> {
+    const job: RunningJob = { cancelled: false };
+    this.jobs.set(jobId, job);
+    let lastProgressAt = Number.NEGATIVE_INFINITY;
+    const onProgress = (done: number, total: number): boolean => {
+      const t = this.now();
+      if (done >= total || t - lastProgressAt >= PROGRESS_INTERVAL_MS) {
+        lastProgressAt = t;
+        this.post({ type: 'job-progress', jobId, done, total });
+      }
+      return !job.cancelled;
+    };
+    try {
+      // Jobs start after the backend is chosen (the init is at the head of the chain).
+      if (!this.backend) await this.chain;
+      if (spec.kind === 'surface') await this.surfaceJob(jobId, spec, onProgress, job);
+      else await this.varianceJob(jobId, spec, onProgress, job);
+    } catch (e) {
+      this.post({ type: 'job-error', jobId, message: messageOf(e) });
+    } finally {
+      this.jobs.delete(jobId);
+    }
+  }
+
+  /**
+   * The landscape, computed with metaLossSurface one grid row at a time (a 1-D slice
+   * along θ₀ through θ₁ = y_row) and, for Monte-Carlo samples, in chunks of samples, with
+   * a yield to the training loop between calls. On the CPU backend a tensor readback
+   * resolves without ever leaving the microtask queue, so one whole-grid call would stall
+   * training for seconds; slices keep each call to a fraction of a second. Every slice
+   * uses the same noise seeds, so the common random numbers are shared across the whole
+   * grid exactly as in a single call.
+   */
+  private async surfaceJob(jobId: number, spec: SurfaceJobSpec, onProgress: (d: number, t: number) => boolean, job: RunningJob): Promise<void> {
+    const task = createTask(spec.task);
+    const dTheta = task.meta.theta0.length;
+    const xRange: readonly [number, number] = task.meta.bounds[0] ?? [-1, 1];
+    const yRange: readonly [number, number] = task.meta.bounds[1] ?? [-1, 1];
+    const x = linspace(xRange[0], xRange[1], spec.grid);
+    const y = dTheta >= 2 ? linspace(yRange[0], yRange[1], spec.grid) : null;
+    // On the CPU backend a readback never leaves the microtask queue, so slice by grid row;
+    // on a GPU the work runs off this thread and whole-grid batches are far cheaper.
+    const sliceByRow = y !== null && this.backend?.name === 'cpu';
+    const rows = sliceByRow && y ? y.length : 1;
+    const pointsPerCall = sliceByRow ? x.length : x.length * (y?.length ?? 1);
+    const budget = sliceByRow ? SURFACE_CALL_BUDGET : GPU_SURFACE_CALL_BUDGET;
+    const chunks = sampleChunks(spec.samples, surfaceChunkSamples(pointsPerCall, task.meta.evalSteps, budget));
+    const size = x.length * (y?.length ?? 1);
+    const raw: number[] = [];
+    const smoothedSum: number[] = new Array<number>(size).fill(0);
+    const total = rows * Math.max(1, chunks.length);
+    let done = 0;
+    const center = [...task.meta.theta0];
+    for (let iy = 0; iy < rows && !job.cancelled; iy++) {
+      if (sliceByRow && y) center[1] = y[iy] ?? 0;
+      const call = sliceByRow
+        ? { task, grid: x.length, sigma: spec.sigma, dims: [0], center, range: [xRange], batchRows: 4096 }
+        : { task, grid: spec.grid, sigma: spec.sigma, batchRows: 8192 };
+      const offset = sliceByRow ? iy * x.length : 0;
+      for (let c = 0; c < Math.max(1, chunks.length) && !job.cancelled; c++) {
+        const m = chunks[c] ?? 0;
+        const started = this.now();
+        const r = await metaLossSurface({ ...call, samples: m, seed: chunkSeed(spec.seed, c) });
+        if (c === 0) raw.push(...r.raw);
+        if (m > 0) {
+          const sm = r.smoothed ?? [];
+          for (let i = 0; i < sm.length; i++) smoothedSum[offset + i] = (smoothedSum[offset + i] ?? 0) + (sm[i] ?? Number.NaN) * m;
+        }
+        done++;
+        if (!onProgress(done, total)) break;
+        await this.yieldToLoop(this.now() - started);
+      }
+    }
+    const cancelled = job.cancelled;
+    const samples = chunks.reduce((a, b) => a + b, 0);
+    this.post({
+      type: 'job-result',
+      jobId,
+      cancelled,
+      result: {
+        kind: 'surface',
+        x,
+        y,
+        raw,
+        smoothed: samples > 0 && !cancelled ? smoothedSum.map((v) => v / samples) : null,
+        sigma: spec.sigma,
+        samples,
+        seed: spec.seed,
+      },
+    });
+  }
+
+  /**
+   * Lets queued ticks and messages run before a job continues. While training runs, the
+   * job then waits twice as long as its last call took, so background jobs get about a
+   * third of the engine and the animation stays fluid.
+   */
+  private yieldToLoop(lastCallMs: number): Promise<void> {
+    const pause = this.status === 'running' ? Math.min(2000, 2 * lastCallMs) : 0;
+    return new Promise((resolve) => this.schedule(resolve, pause));
+  }
+
+  private async varianceJob(jobId: number, spec: VarianceJobSpec, onProgress: (d: number, t: number) => boolean, job: RunningJob): Promise<void> {
+    const task = createTask(spec.task);
+    const { reference, referenceKind, referencePairs } = await varianceReference(task, spec);
+    if (job.cancelled) {
+      this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, reference, referenceKind, referencePairs, task) });
+      return;
+    }
+    const r = await measureVariance({
+      task,
+      theta: spec.theta,
+      estimators: spec.estimators,
+      truncations: spec.truncations,
+      pairs: spec.pairs,
+      sigma: spec.sigma,
+      repeats: spec.repeats,
+      protocol: spec.protocol,
+      seed: spec.seed,
+      gpesPeriodInTruncations: spec.gpesPeriodInTruncations,
+      reference,
+      onProgress,
+    });
+    this.post({
+      type: 'job-result',
+      jobId,
+      cancelled: r.cancelled || job.cancelled,
+      result: { kind: 'variance', rows: r.rows, reference: r.reference, referenceKind, referencePairs, protocol: spec.protocol, T: task.meta.defaults.T },
+    });
+  }
+}
+
+/** The exact gradient where there is one (linear-quadratic), else a large full-ES estimate of ∇L_σ. */
+async function varianceReference(
+  task: Task,
+  spec: VarianceJobSpec,
+): Promise<{ reference: number[]; referenceKind: 'exact' | 'full-es'; referencePairs: number }> {
+  if (spec.task === 'linear-quadratic') {
+    return { reference: linearQuadraticExact().gradient(spec.theta), referenceKind: 'exact', referencePairs: 0 };
+  }
+  const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 512, 4096);
+  const reference = await referenceGradient(task, spec.theta, spec.sigma, task.meta.defaults.T, spec.seed, pairs);
+  return { reference, referenceKind: 'full-es', referencePairs: pairs };
+}
+
+function emptyVariance(
+  spec: VarianceJobSpec,
+  reference: number[],
+  referenceKind: 'exact' | 'full-es',
+  referencePairs: number,
+  task: Task,
+): { kind: 'variance'; rows: []; reference: number[]; referenceKind: 'exact' | 'full-es'; referencePairs: number; protocol: VarianceJobSpec['protocol']; T: number } {
+  return { kind: 'variance', rows: [], reference, referenceKind, referencePairs, protocol: spec.protocol, T: task.meta.defaults.T };
+}
+

@@ -1,0 +1,44 @@
+/// <reference lib="webworker" />
+/**
+ * The dedicated engine worker: tfjs (WebGPU → WebGL via OffscreenCanvas → CPU) and the
+ * EngineHost, so the simulation never runs on the page's main thread.
+ */
+import { selectBackend } from '../platform/backend';
+import { EngineHost } from './engine-host';
+import { messageOf } from './errors';
+import type { EngineEvent, EngineRequest } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+// Zero-delay yields through a MessageChannel: setTimeout(0) is clamped to ≥ 4 ms once
+// nested, which would cap a fast task at ~250 ticks per second for no reason.
+const channel = new MessageChannel();
+const immediate: (() => void)[] = [];
+channel.port1.onmessage = () => immediate.shift()?.();
+
+function schedule(fn: () => void, ms: number): void {
+  if (ms > 0) {
+    setTimeout(fn, ms);
+    return;
+  }
+  immediate.push(fn);
+  channel.port2.postMessage(null);
+}
+
+function post(event: EngineEvent, transfer: Transferable[] = []): void {
+  self.postMessage(event, transfer);
+}
+
+const host = new EngineHost({ post, selectBackend, schedule });
+
+self.onmessage = (e: MessageEvent<EngineRequest>) => {
+  try {
+    host.handle(e.data);
+  } catch (err) {
+    post({ type: 'error', generation: -1, message: messageOf(err) });
+  }
+};
+
+self.addEventListener('unhandledrejection', (e: PromiseRejectionEvent) => {
+  post({ type: 'error', generation: -1, message: `engine: ${messageOf(e.reason)}` });
+});

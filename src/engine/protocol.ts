@@ -1,0 +1,138 @@
+/**
+ * The typed message protocol between the page (main thread) and the engine worker.
+ *
+ * The worker owns every tensor: the training Session, surface and variance jobs. The
+ * page sends commands (`EngineRequest`) and receives plain-data events (`EngineEvent`):
+ * frames at ~10–15 Hz, diagnostics every ~20 updates, job progress and results.
+ */
+import type { EstimatorId, TaskId } from '../core/config';
+import type { VarianceProtocol, VarianceRow } from '../core/experiments/variance';
+import type { PlaygroundConfig, StopCondition } from '../core/playground-config';
+import type { GradientDiagnostics } from '../core/session';
+import type { SigmaSchedule } from '../core/sigma-schedule';
+import type { BackendInfo, BackendName } from '../platform/backend-info';
+
+/** idle: built, never stepped; done: the stop condition was reached. */
+export type RunStatus = 'idle' | 'running' | 'paused' | 'done';
+
+/** The settings that apply to a running session without rebuilding it. */
+export interface LiveSettings {
+  sigma: SigmaSchedule;
+  lr: number;
+  stop: StopCondition;
+  /** Outer updates per engine tick (~60 ticks/s at most). */
+  speed: number;
+}
+
+export function liveSettingsOf(config: PlaygroundConfig): LiveSettings {
+  return { sigma: config.sigma, lr: config.lr, stop: config.stop, speed: config.view.speed };
+}
+
+export interface SurfaceJobSpec {
+  kind: 'surface';
+  task: TaskId;
+  /** Points per axis. */
+  grid: number;
+  sigma: number;
+  /** Monte-Carlo samples per grid point; 0 computes the raw surface only. */
+  samples: number;
+  seed: number;
+}
+
+export interface VarianceJobSpec {
+  kind: 'variance';
+  task: TaskId;
+  theta: number[];
+  estimators: EstimatorId[];
+  truncations: number[];
+  pairs: number;
+  sigma: number;
+  repeats: number;
+  protocol: VarianceProtocol;
+  seed: number;
+  gpesPeriodInTruncations: number;
+}
+
+export type JobSpec = SurfaceJobSpec | VarianceJobSpec;
+
+export type EngineRequest =
+  | { type: 'init'; backend?: BackendName; config: PlaygroundConfig; generation: number }
+  /** Rebuilds the session from `config`; frames of the new session carry `generation`. */
+  | { type: 'reset'; config: PlaygroundConfig; generation: number; keepRunning: boolean }
+  | { type: 'live'; live: LiveSettings }
+  | { type: 'play' }
+  | { type: 'pause' }
+  /** Single outer updates while paused. */
+  | { type: 'step'; count: number }
+  | { type: 'job'; jobId: number; spec: JobSpec }
+  | { type: 'cancel'; jobId: number };
+
+export interface EstimatorFrame {
+  id: EstimatorId;
+  theta: number[];
+  grad: number[];
+  evalLoss: number;
+  innerSteps: number;
+  /** A subsample of the particles' parameters, row-major [shown, d] (empty for autodiff). */
+  particles: Float32Array;
+  /** Particles the estimator really has (2N, or 0 for autodiff). */
+  particleCount: number;
+}
+
+export interface FrameMessage {
+  generation: number;
+  iteration: number;
+  sigma: number;
+  lr: number;
+  /** Time the engine spent stepping this session (ms), GPU work included. */
+  wallMs: number;
+  estimators: EstimatorFrame[];
+  status: RunStatus;
+  /** tf.memory().numTensors in the worker when the frame was taken. */
+  numTensors: number;
+  /** Surface/variance jobs in flight (their tensors are counted in numTensors). */
+  jobsRunning: number;
+  /** Outer updates per second over the last second or so. */
+  updatesPerSecond: number;
+}
+
+export type SurfaceJobResult = {
+  kind: 'surface';
+  x: number[];
+  y: number[] | null;
+  raw: number[];
+  smoothed: number[] | null;
+  sigma: number;
+  samples: number;
+  seed: number;
+};
+
+export type VarianceJobResult = {
+  kind: 'variance';
+  rows: VarianceRow[];
+  reference: number[];
+  referenceKind: 'exact' | 'full-es';
+  referencePairs: number;
+  protocol: VarianceProtocol;
+  T: number;
+};
+
+export type JobResult = SurfaceJobResult | VarianceJobResult;
+
+export type EngineEvent =
+  | { type: 'ready'; backend: BackendInfo }
+  /** The engine cannot run at all (no backend, worker failed to load). */
+  | { type: 'fatal'; message: string }
+  | { type: 'frame'; frame: FrameMessage }
+  | { type: 'status'; generation: number; status: RunStatus; reason?: string }
+  /** Estimators whose θ or evaluation loss became NaN/Inf; the run is paused. */
+  | { type: 'diverged'; generation: number; iteration: number; estimators: EstimatorId[] }
+  | { type: 'diagnostics'; generation: number; iteration: number; reference: 'autodiff' | 'es'; rows: GradientDiagnostics[] }
+  /** A run error (the session could not be built or a step threw); the run is paused. */
+  | { type: 'error'; generation: number; message: string }
+  | { type: 'job-progress'; jobId: number; done: number; total: number }
+  | { type: 'job-result'; jobId: number; result: JobResult; cancelled: boolean }
+  | { type: 'job-error'; jobId: number; message: string };
+
+/** Posts an event, transferring large buffers instead of copying them. */
+export type PostEvent = (event: EngineEvent, transfer?: Transferable[]) => void;

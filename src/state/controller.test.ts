@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import type { EngineConnection, EngineListener } from '../engine/client';
+import type { EngineEvent, EngineRequest, FrameMessage } from '../engine/protocol';
+import { createConfigStore, pendingReset } from './config-store';
+import { PlaygroundController, refineStagesWithin } from './controller';
+import { createSimStore } from './sim-store';
+
+class FakeEngine implements EngineConnection {
+  readonly sent: EngineRequest[] = [];
+  private readonly listeners = new Set<EngineListener>();
+  private jobs = 0;
+  send(request: EngineRequest): void {
+    this.sent.push(request);
+  }
+  subscribe(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  nextJobId(): number {
+    return ++this.jobs;
+  }
+  terminate(): void {}
+  emit(event: EngineEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+  last<T extends EngineRequest['type']>(type: T): Extract<EngineRequest, { type: T }> | undefined {
+    return this.sent.filter((r): r is Extract<EngineRequest, { type: T }> => r.type === type).at(-1);
+  }
+  all<T extends EngineRequest['type']>(type: T): Extract<EngineRequest, { type: T }>[] {
+    return this.sent.filter((r): r is Extract<EngineRequest, { type: T }> => r.type === type);
+  }
+}
+
+function setup() {
+  const engine = new FakeEngine();
+  const configStore = createConfigStore();
+  const simStore = createSimStore();
+  const timers: (() => void)[] = [];
+  const controller = new PlaygroundController(engine, configStore, simStore, {
+    setTimer: (fn) => {
+      timers.push(fn);
+      return timers.length as unknown as ReturnType<typeof setTimeout>;
+    },
+    clearTimer: (t) => {
+      timers[(t as unknown as number) - 1] = () => {};
+    },
+  });
+  controller.start();
+  const runTimers = () => timers.splice(0).forEach((fn) => fn());
+  return { engine, configStore, simStore, controller, runTimers };
+}
+
+function frame(generation: number, iteration: number, sigma = 0.3): FrameMessage {
+  return {
+    generation,
+    iteration,
+    sigma,
+    lr: 0.01,
+    wallMs: iteration * 10,
+    status: 'running',
+    numTensors: 42,
+    jobsRunning: 0,
+    updatesPerSecond: 10,
+    estimators: [{ id: 'pes', theta: [-4 + iteration * 0.01, -4], grad: [1, 0], evalLoss: 100 - iteration, innerSteps: iteration * 1000, particles: new Float32Array(4), particleCount: 100 }],
+  };
+}
+
+/** Answers the raw surface job with a 4×4 grid. */
+function answerRaw(engine: FakeEngine) {
+  const job = engine.all('job').find((j) => j.spec.kind === 'surface' && j.spec.samples === 0)!;
+  const x = [-5, -5 / 3, 5 / 3, 5];
+  engine.emit({
+    type: 'job-result',
+    jobId: job.jobId,
+    cancelled: false,
+    result: { kind: 'surface', x, y: x, raw: Array.from({ length: 16 }, (_, i) => i + 1), smoothed: null, sigma: 0, samples: 0, seed: 1 },
+  });
+}
+
+describe('playground controller', () => {
+  it('starts the engine with the config and asks for the raw landscape', () => {
+    const { engine, configStore } = setup();
+    const init = engine.last('init')!;
+    expect(init.config).toEqual(configStore.getState().config);
+    expect(init.generation).toBe(1);
+    const job = engine.last('job')!;
+    expect(job.spec).toMatchObject({ kind: 'surface', task: 'lr-schedule', samples: 0 });
+  });
+
+  it('keeps the Monte-Carlo refinement within the backend budget', () => {
+    expect(refineStagesWithin([4, 12, 48], 160_000, 2 ** 22)).toEqual([4, 12]);
+    expect(refineStagesWithin([4, 12, 48], 160_000, 2 ** 27)).toEqual([4, 12, 48]);
+    // The first stage always runs, however expensive.
+    expect(refineStagesWithin([4, 12], 1_152_000, 2 ** 22)).toEqual([4]);
+  });
+
+  it('shows a blurred surface at once, then refines it with Monte-Carlo stages', () => {
+    const { engine, simStore, runTimers } = setup();
+    engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU' } });
+    answerRaw(engine);
+    const s = simStore.getState().surface;
+    expect(s.rawStatus).toBe('ready');
+    expect(s.smoothed).toMatchObject({ source: 'blur', sigma: 0.3 });
+    runTimers();
+    const stage0 = engine.last('job')!;
+    expect(stage0.spec).toMatchObject({ kind: 'surface', sigma: 0.3, samples: 16 });
+    engine.emit({
+      type: 'job-result',
+      jobId: stage0.jobId,
+      cancelled: false,
+      result: { kind: 'surface', x: [], y: [], raw: [], smoothed: new Array(16).fill(2), sigma: 0.3, samples: 16, seed: 9 },
+    });
+    expect(simStore.getState().surface.smoothed).toMatchObject({ source: 'monte-carlo', samples: 16 });
+    const stage1 = engine.last('job')!;
+    expect(stage1.spec).toMatchObject({ samples: 48 });
+    engine.emit({
+      type: 'job-result',
+      jobId: stage1.jobId,
+      cancelled: false,
+      result: { kind: 'surface', x: [], y: [], raw: [], smoothed: new Array(16).fill(6), sigma: 0.3, samples: 48, seed: 10 },
+    });
+    // Running mean over 64 samples: (16·2 + 48·6)/64 = 5.
+    expect(simStore.getState().surface.smoothed?.values[0]).toBe(5);
+    expect(simStore.getState().surface.smoothed?.samples).toBe(64);
+    // Both stages fit the GPU budget; the refinement is then finished.
+    expect(simStore.getState().surface.refining).toBe(false);
+  });
+
+  it('changes σ live: new blur at once, stale refinement cancelled, no reset', () => {
+    const { engine, configStore, simStore, runTimers } = setup();
+    answerRaw(engine);
+    runTimers();
+    const refining = engine.last('job')!;
+    const before = simStore.getState().surface.smoothed!.values;
+    configStore.getState().patch({ sigma: { kind: 'constant', sigma0: 2 } });
+    expect(engine.last('live')!.live.sigma).toEqual({ kind: 'constant', sigma0: 2 });
+    expect(engine.all('cancel').map((c) => c.jobId)).toContain(refining.jobId);
+    const after = simStore.getState().surface.smoothed!;
+    expect(after).toMatchObject({ sigma: 2, source: 'blur' });
+    expect(after.values).not.toEqual(before);
+    expect(engine.all('reset')).toHaveLength(0);
+    expect(pendingReset(configStore.getState())).toBe(false);
+  });
+
+  it('holds reset fields until reset, then rebuilds with a new generation', () => {
+    const { engine, configStore, simStore, controller } = setup();
+    engine.emit({ type: 'frame', frame: frame(1, 5) });
+    expect(simStore.getState().iteration).toBe(5);
+    configStore.getState().patch({ pairs: 7 });
+    expect(engine.all('live')).toHaveLength(0);
+    expect(pendingReset(configStore.getState())).toBe(true);
+    expect(controller.reset()).toBe(true);
+    const reset = engine.last('reset')!;
+    expect(reset.config.pairs).toBe(7);
+    expect(reset.generation).toBe(2);
+    expect(pendingReset(configStore.getState())).toBe(false);
+    expect(simStore.getState().iteration).toBe(0);
+    // A late frame of the old session is dropped.
+    engine.emit({ type: 'frame', frame: frame(1, 6) });
+    expect(simStore.getState().iteration).toBe(0);
+    engine.emit({ type: 'frame', frame: frame(2, 1) });
+    expect(simStore.getState().curves.pes).toHaveLength(1);
+  });
+
+  it('refuses to apply an inconsistent config and says why', () => {
+    const { engine, configStore, simStore, controller } = setup();
+    configStore.getState().patch({ K: 30 });
+    expect(controller.reset()).toBe(false);
+    expect(engine.all('reset')).toHaveLength(0);
+    expect(simStore.getState().notices[0]?.text).toMatch(/must divide T = 100/);
+  });
+
+  it('records curves, trails, σ history and diagnostics from events', () => {
+    const { engine, simStore } = setup();
+    for (let i = 1; i <= 3; i++) engine.emit({ type: 'frame', frame: frame(1, i) });
+    engine.emit({ type: 'diagnostics', generation: 1, iteration: 3, reference: 'autodiff', rows: [{ id: 'pes', cosine: 0.9, normRatio: 1.1 }] });
+    const s = simStore.getState();
+    expect(s.curves.pes?.map((p) => p.loss)).toEqual([99, 98, 97]);
+    expect(s.trails.pes).toHaveLength(3);
+    expect(s.schedule).toHaveLength(3);
+    expect(s.diagnostics.series.pes).toEqual([{ iteration: 3, cosine: 0.9, normRatio: 1.1 }]);
+    expect(s.numTensors).toBe(42);
+  });
+
+  it('marks diverged estimators and tells the user', () => {
+    const { engine, simStore } = setup();
+    engine.emit({ type: 'frame', frame: frame(1, 1) });
+    engine.emit({ type: 'diverged', generation: 1, iteration: 1, estimators: ['pes'] });
+    expect(simStore.getState().estimators[0]?.diverged).toBe(true);
+    expect(simStore.getState().notices[0]?.text).toMatch(/PES diverged/);
+  });
+
+  it('measures variance on the divisors of T with the ES estimators only', () => {
+    const { engine, configStore, simStore, controller } = setup();
+    configStore.getState().setTask('linear-quadratic');
+    configStore.getState().patch({ estimators: ['pes', 'nres', 'tbptt'] });
+    controller.reset();
+    controller.measureVariance(32);
+    const job = engine.last('job')!;
+    expect(job.spec).toMatchObject({ kind: 'variance', task: 'linear-quadratic', estimators: ['pes', 'nres'], truncations: [1, 2, 5, 10, 20, 50, 100], repeats: 32 });
+    expect(simStore.getState().variance.status).toBe('running');
+    engine.emit({ type: 'job-progress', jobId: job.jobId, done: 7, total: 14 });
+    expect(simStore.getState().variance.progress).toBe(0.5);
+    controller.cancelVariance();
+    expect(engine.last('cancel')!.jobId).toBe(job.jobId);
+    expect(simStore.getState().variance.status).toBe('cancelled');
+  });
+
+  it('loads a preset as a fresh, paused experiment', () => {
+    const { engine, configStore, controller } = setup();
+    controller.loadPreset('nres-lorenz');
+    const reset = engine.last('reset')!;
+    expect(reset.config.task).toBe('lorenz');
+    expect(reset.keepRunning).toBe(false);
+    expect(configStore.getState().presetId).toBe('nres-lorenz');
+    expect(engine.all('job').some((j) => j.spec.kind === 'surface' && j.spec.task === 'lorenz')).toBe(true);
+  });
+
+  it('reports a fatal engine error', () => {
+    const { engine, simStore } = setup();
+    engine.emit({ type: 'fatal', message: 'No tfjs backend could be initialised' });
+    expect(simStore.getState().engine).toMatchObject({ phase: 'failed', fatal: 'No tfjs backend could be initialised' });
+  });
+});

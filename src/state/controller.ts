@@ -1,0 +1,460 @@
+/**
+ * The playground controller: the only code that talks to the engine. It turns user
+ * actions into engine requests and engine events into store updates, and owns the
+ * landscape's two-speed smoothing:
+ *
+ *  1. the raw grid L(θ) is computed once per task by the engine and cached here;
+ *  2. whenever σ changes (slider or schedule), the smoothed panel is redrawn at once from
+ *     a Gaussian blur of the raw grid (blur.ts, main thread, < 1 ms);
+ *  3. once σ has been still for a moment, the engine refines it with Monte-Carlo samples
+ *     of L(θ + σz), in stages whose running mean replaces the blur; a newer σ cancels
+ *     the stale refinement.
+ */
+import type { StoreApi } from 'zustand/vanilla';
+import type { TaskId } from '../core/config';
+import { estimatorInfo } from '../core/estimators/index';
+import type { PlaygroundConfig } from '../core/playground-config';
+import { sigmaAt } from '../core/sigma-schedule';
+import { TASK_VIEWS } from '../content/task-views';
+import type { EngineConnection } from '../engine/client';
+import type { EngineEvent, JobResult, SurfaceJobResult } from '../engine/protocol';
+import { liveSettingsOf } from '../engine/protocol';
+import type { BackendName } from '../platform/backend-info';
+import { approximateSmoothedSurface } from './blur';
+import type { ConfigState } from './config-store';
+import {
+  addNotice,
+  applyDiagnostics,
+  applyFrame,
+  beginGeneration,
+  markDiverged,
+  type SimState,
+  type SurfaceState,
+} from './sim-store';
+import { taskMeta } from './task-meta';
+import { configIssues, truncationChoices } from './validation';
+
+export interface VarianceSetup {
+  /** The task's own episode length (the variance figure uses it, whatever T the run uses). */
+  T: number;
+  truncations: number[];
+  /** ES estimators measured; autodiff ones are skipped (deterministic: zero variance). */
+  estimators: PlaygroundConfig['estimators'];
+  skipped: PlaygroundConfig['estimators'];
+  theta: number[];
+}
+
+/** Which J values, estimators and θ a variance measurement of a config uses. */
+export function varianceSetupOf(config: PlaygroundConfig): VarianceSetup {
+  const meta = taskMeta(config.task);
+  const T = meta.defaults.T;
+  return {
+    T,
+    truncations: truncationChoices(T),
+    estimators: config.estimators.filter((e) => !estimatorInfo(e).autodiff),
+    skipped: config.estimators.filter((e) => estimatorInfo(e).autodiff),
+    theta: config.theta0 ? [...config.theta0] : [...meta.theta0],
+  };
+}
+
+/**
+ * Inner steps (grid points × samples × unroll length) the Monte-Carlo refinement may
+ * spend per σ: small on CPU-class backends (CPU, software WebGPU), where 64 samples of a
+ * 40×40 grid of 100-step unrolls would take most of a minute, large on a real GPU.
+ */
+export const REFINE_BUDGET = { cpu: 2 ** 22, gpu: 2 ** 27 } as const;
+
+/** The task's refinement stages that fit the budget (the first stage always runs). */
+export function refineStagesWithin(stages: readonly number[], pointsTimesSteps: number, budget: number): number[] {
+  const out: number[] = [];
+  let total = 0;
+  for (const m of stages) {
+    if (out.length > 0 && (total + m) * pointsTimesSteps > budget) break;
+    out.push(m);
+    total += m;
+  }
+  return out;
+}
+
+/** σ must be still this long before Monte-Carlo refinement starts. */
+export const REFINE_DEBOUNCE_MS = 350;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+export interface ControllerOptions {
+  requestedBackend?: BackendName;
+  setTimer?: (fn: () => void, ms: number) => Timer;
+  clearTimer?: (timer: Timer) => void;
+}
+
+interface RawGrid {
+  x: number[];
+  y: number[] | null;
+  raw: number[];
+}
+
+interface Refinement {
+  jobId: number;
+  task: TaskId;
+  stages: number[];
+  sigma: number;
+  stage: number;
+  sum: Float64Array | null;
+  samples: number;
+}
+
+export class PlaygroundController {
+  private generation = 0;
+  private started = false;
+  private readonly unsubscribe: (() => void)[] = [];
+  private lastLiveKey = '';
+  private readonly rawCache = new Map<TaskId, RawGrid>();
+  private rawJob: { jobId: number; task: TaskId } | null = null;
+  private refinement: Refinement | null = null;
+  private refineTimer: Timer | null = null;
+  private varianceJobId: number | null = null;
+  private readonly setTimer: (fn: () => void, ms: number) => Timer;
+  private readonly clearTimer: (timer: Timer) => void;
+
+  constructor(
+    private readonly engine: EngineConnection,
+    readonly configStore: StoreApi<ConfigState>,
+    readonly simStore: StoreApi<SimState>,
+    private readonly options: ControllerOptions = {},
+  ) {
+    this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimer ?? ((t) => clearTimeout(t));
+  }
+
+  /** Connects to the engine and builds the first session from the store's config. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const { config } = this.configStore.getState();
+    this.lastLiveKey = JSON.stringify(liveSettingsOf(config));
+    this.configStore.getState().markApplied();
+    this.unsubscribe.push(this.engine.subscribe((e) => this.onEvent(e)));
+    this.unsubscribe.push(this.configStore.subscribe((state, previous) => this.onConfigChange(state.config, previous.config)));
+    this.generation = 1;
+    this.simStore.setState((s) => beginGeneration(s, this.generation, config.task));
+    this.engine.send({ type: 'init', config, generation: this.generation, ...(this.options.requestedBackend ? { backend: this.options.requestedBackend } : {}) });
+    this.ensureSurface(config.task);
+  }
+
+  dispose(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+    if (this.refineTimer) this.clearTimer(this.refineTimer);
+    this.engine.terminate();
+  }
+
+  // ---- run control ----
+
+  play(): void {
+    this.engine.send({ type: 'play' });
+  }
+
+  pause(): void {
+    this.engine.send({ type: 'pause' });
+  }
+
+  toggle(): void {
+    if (this.simStore.getState().status === 'running') this.pause();
+    else this.play();
+  }
+
+  step(count = 1): void {
+    if (this.simStore.getState().status === 'running') return;
+    this.engine.send({ type: 'step', count });
+  }
+
+  /**
+   * Rebuilds the session from the current config. Refused (with a notice) while the
+   * config has cross-field problems. A running run keeps running unless told otherwise.
+   */
+  reset(options: { keepRunning?: boolean } = {}): boolean {
+    const { config, applied } = this.configStore.getState();
+    const issues = configIssues(config);
+    if (issues.length > 0) {
+      this.notify('error', `Cannot apply the settings: ${issues.join('; ')}.`);
+      return false;
+    }
+    this.generation += 1;
+    this.simStore.setState((s) => beginGeneration(s, this.generation, config.task));
+    this.configStore.getState().markApplied();
+    this.lastLiveKey = JSON.stringify(liveSettingsOf(config));
+    this.engine.send({ type: 'reset', config, generation: this.generation, keepRunning: options.keepRunning ?? true });
+    if (config.task !== applied.task || this.simStore.getState().surface.raw === null) this.ensureSurface(config.task);
+    else this.updateSmoothed();
+    return true;
+  }
+
+  setTask(task: TaskId): void {
+    this.configStore.getState().setTask(task);
+    this.reset({ keepRunning: false });
+  }
+
+  loadPreset(id: string): void {
+    this.configStore.getState().loadPreset(id);
+    this.reset({ keepRunning: false });
+  }
+
+  /** A config from outside (a permalink): replace and rebuild. */
+  applyExternalConfig(config: PlaygroundConfig): void {
+    this.configStore.getState().replace(config);
+    if (this.started) this.reset({ keepRunning: false });
+  }
+
+  notify(kind: 'error' | 'warning' | 'info', text: string): void {
+    this.simStore.setState((s) => addNotice(s, kind, text));
+  }
+
+  dismissNotice(id: number): void {
+    this.simStore.setState((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+  }
+
+  // ---- variance against J ----
+
+  measureVariance(repeats: number): void {
+    const { applied, config } = this.configStore.getState();
+    const setup = varianceSetupOf(applied);
+    if (setup.truncations.length < 2) {
+      this.notify('warning', `The variance figure needs an episode that can be cut into several truncations (this task has T = ${setup.T}).`);
+      return;
+    }
+    if (setup.estimators.length === 0) {
+      this.notify('warning', 'Select an ES estimator: autodiff estimators are deterministic (zero variance).');
+      return;
+    }
+    this.cancelVariance();
+    const jobId = this.engine.nextJobId();
+    this.varianceJobId = jobId;
+    this.simStore.setState({ variance: { status: 'running', progress: 0, result: null, task: applied.task, error: null } });
+    this.engine.send({
+      type: 'job',
+      jobId,
+      spec: {
+        kind: 'variance',
+        task: applied.task,
+        theta: setup.theta,
+        estimators: setup.estimators,
+        truncations: setup.truncations,
+        pairs: applied.pairs,
+        sigma: this.smoothingSigma(),
+        repeats,
+        protocol: config.view.varianceProtocol,
+        seed: applied.seed,
+        gpesPeriodInTruncations: Math.max(1, Math.round(applied.R / applied.K)),
+      },
+    });
+  }
+
+  cancelVariance(): void {
+    if (this.varianceJobId === null) return;
+    this.engine.send({ type: 'cancel', jobId: this.varianceJobId });
+    this.varianceJobId = null;
+    const v = this.simStore.getState().variance;
+    if (v.status === 'running') this.simStore.setState({ variance: { ...v, status: 'cancelled' } });
+  }
+
+  // ---- landscape ----
+
+  /** σ the smoothed panel shows: the schedule's σ at the current iteration. */
+  smoothingSigma(): number {
+    return sigmaAt(this.configStore.getState().config.sigma, this.simStore.getState().iteration);
+  }
+
+  private ensureSurface(task: TaskId): void {
+    this.cancelRefinement();
+    if (this.rawJob && this.rawJob.task !== task) {
+      this.engine.send({ type: 'cancel', jobId: this.rawJob.jobId });
+      this.rawJob = null;
+    }
+    const cached = this.rawCache.get(task);
+    if (cached) {
+      this.setSurface({ task, ...cached, rawStatus: 'ready', rawProgress: 1, smoothed: null, refining: false, refineProgress: 0, error: null });
+      this.updateSmoothed();
+      return;
+    }
+    if (this.rawJob?.task === task) return;
+    const jobId = this.engine.nextJobId();
+    this.rawJob = { jobId, task };
+    this.setSurface({ task, x: [], y: null, raw: null, rawStatus: 'computing', rawProgress: 0, smoothed: null, refining: false, refineProgress: 0, error: null });
+    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task, grid: TASK_VIEWS[task].grid, sigma: 0, samples: 0, seed: 1 } });
+  }
+
+  private setSurface(patch: Partial<SurfaceState>): void {
+    this.simStore.setState((s) => ({ surface: { ...s.surface, ...patch } }));
+  }
+
+  /** Instant blur at the current σ, then (debounced) Monte-Carlo refinement. */
+  private updateSmoothed(): void {
+    const surface = this.simStore.getState().surface;
+    const sigma = this.smoothingSigma();
+    if (!surface.raw || surface.task !== this.configStore.getState().applied.task) return;
+    if (surface.smoothed && surface.smoothed.sigma === sigma) return;
+    const values = approximateSmoothedSurface(surface.raw, surface.x, surface.y, sigma);
+    this.cancelRefinement();
+    this.setSurface({ smoothed: { sigma, values, source: 'blur', samples: 0 }, refining: false, refineProgress: 0 });
+    this.refineTimer = this.setTimer(() => {
+      this.refineTimer = null;
+      this.startRefinement(surface.task as TaskId, sigma);
+    }, REFINE_DEBOUNCE_MS);
+  }
+
+  private cancelRefinement(): void {
+    if (this.refineTimer) {
+      this.clearTimer(this.refineTimer);
+      this.refineTimer = null;
+    }
+    if (this.refinement) {
+      this.engine.send({ type: 'cancel', jobId: this.refinement.jobId });
+      this.refinement = null;
+      this.setSurface({ refining: false });
+    }
+  }
+
+  private startRefinement(task: TaskId, sigma: number): void {
+    if (sigma !== this.smoothingSigma()) return;
+    const meta = taskMeta(task);
+    const view = TASK_VIEWS[task];
+    const points = view.grid ** Math.min(2, meta.theta0.length);
+    const backend = this.simStore.getState().engine.backend;
+    const cpuClass = !backend || backend.name === 'cpu' || backend.label === 'WebGPU (software)';
+    const stages = refineStagesWithin(view.refineStages, points * meta.evalSteps, cpuClass ? REFINE_BUDGET.cpu : REFINE_BUDGET.gpu);
+    this.refinement = { jobId: -1, task, stages, sigma, stage: -1, sum: null, samples: 0 };
+    this.nextRefinementStage();
+  }
+
+  private nextRefinementStage(): void {
+    const r = this.refinement;
+    if (!r) return;
+    const stage = r.stage + 1;
+    const samples = r.stages[stage];
+    if (samples === undefined) {
+      this.refinement = null;
+      this.setSurface({ refining: false, refineProgress: 1 });
+      return;
+    }
+    const jobId = this.engine.nextJobId();
+    this.refinement = { ...r, jobId, stage };
+    this.setSurface({ refining: true, refineProgress: 0 });
+    // A different seed per stage: the stages' samples are independent, so their running mean is a valid Monte-Carlo estimate.
+    const seed = (this.configStore.getState().applied.seed * 7919 + 104_729 * (stage + 1)) >>> 0;
+    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task: r.task, grid: TASK_VIEWS[r.task].grid, sigma: r.sigma, samples, seed } });
+  }
+
+  private onRefinementResult(result: SurfaceJobResult): void {
+    const r = this.refinement;
+    if (!r || !result.smoothed) return;
+    const sum = r.sum ?? new Float64Array(result.smoothed.length);
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] ?? 0) + (result.smoothed[i] ?? 0) * result.samples;
+    const samples = r.samples + result.samples;
+    this.refinement = { ...r, sum, samples };
+    const values = Array.from(sum, (v) => v / samples);
+    this.setSurface({ smoothed: { sigma: r.sigma, values, source: 'monte-carlo', samples } });
+    this.nextRefinementStage();
+  }
+
+  // ---- engine events ----
+
+  private onEvent(e: EngineEvent): void {
+    switch (e.type) {
+      case 'ready': {
+        this.simStore.setState({ engine: { phase: 'ready', backend: e.backend, fatal: null } });
+        if (this.options.requestedBackend && e.backend.name !== this.options.requestedBackend && e.backend.fallbackReason) {
+          this.notify('warning', `Using ${e.backend.label} instead of ${this.options.requestedBackend}: ${e.backend.fallbackReason}`);
+        }
+        return;
+      }
+      case 'fatal':
+        this.simStore.setState((s) => ({ engine: { ...s.engine, phase: 'failed', fatal: e.message } }));
+        return;
+      case 'frame': {
+        const before = this.simStore.getState().iteration;
+        this.simStore.setState((s) => applyFrame(s, e.frame));
+        if (e.frame.generation === this.generation && e.frame.iteration !== before) this.updateSmoothed();
+        return;
+      }
+      case 'status':
+        if (e.generation !== this.generation) return;
+        this.simStore.setState({ status: e.status, statusReason: e.reason ?? null });
+        return;
+      case 'diverged':
+        this.simStore.setState((s) => markDiverged(s, e.generation, e.estimators));
+        if (e.generation === this.generation) {
+          const names = e.estimators.map((id) => estimatorInfo(id).title).join(', ');
+          this.notify('error', `${names} diverged at iteration ${e.iteration} (loss or θ became NaN/Inf); the run is paused. Try a smaller learning rate or σ, then reset.`);
+        }
+        return;
+      case 'diagnostics':
+        this.simStore.setState((s) => applyDiagnostics(s, e.generation, e.iteration, e.reference, e.rows));
+        return;
+      case 'error':
+        if (e.generation !== this.generation && e.generation !== -1) return;
+        this.notify('error', e.message);
+        return;
+      case 'job-progress':
+        this.onJobProgress(e.jobId, e.total > 0 ? e.done / e.total : 0);
+        return;
+      case 'job-result':
+        this.onJobResult(e.jobId, e.result, e.cancelled);
+        return;
+      case 'job-error':
+        this.onJobError(e.jobId, e.message);
+        return;
+    }
+  }
+
+  private onJobProgress(jobId: number, fraction: number): void {
+    if (this.rawJob?.jobId === jobId) this.setSurface({ rawProgress: fraction });
+    else if (this.refinement?.jobId === jobId) this.setSurface({ refineProgress: fraction });
+    else if (this.varianceJobId === jobId) this.simStore.setState((s) => ({ variance: { ...s.variance, progress: fraction } }));
+  }
+
+  private onJobResult(jobId: number, result: JobResult, cancelled: boolean): void {
+    if (this.rawJob?.jobId === jobId && result.kind === 'surface') {
+      const task = this.rawJob.task;
+      this.rawJob = null;
+      if (cancelled) return;
+      const grid: RawGrid = { x: result.x, y: result.y, raw: result.raw };
+      this.rawCache.set(task, grid);
+      if (this.simStore.getState().surface.task === task) {
+        this.setSurface({ ...grid, rawStatus: 'ready', rawProgress: 1, smoothed: null });
+        this.updateSmoothed();
+      }
+      return;
+    }
+    if (this.refinement?.jobId === jobId && result.kind === 'surface') {
+      if (!cancelled) this.onRefinementResult(result);
+      return;
+    }
+    if (this.varianceJobId === jobId && result.kind === 'variance') {
+      this.varianceJobId = null;
+      this.simStore.setState((s) => ({ variance: { ...s.variance, status: cancelled ? 'cancelled' : 'done', progress: 1, result } }));
+    }
+  }
+
+  private onJobError(jobId: number, message: string): void {
+    if (this.rawJob?.jobId === jobId) {
+      this.rawJob = null;
+      this.setSurface({ rawStatus: 'error', error: message });
+    } else if (this.refinement?.jobId === jobId) {
+      this.refinement = null;
+      this.setSurface({ refining: false, error: `Monte-Carlo refinement failed: ${message}` });
+    } else if (this.varianceJobId === jobId) {
+      this.varianceJobId = null;
+      this.simStore.setState((s) => ({ variance: { ...s.variance, status: 'error', error: message } }));
+    }
+  }
+
+  // ---- config changes ----
+
+  private onConfigChange(config: PlaygroundConfig, previous: PlaygroundConfig): void {
+    const liveKey = JSON.stringify(liveSettingsOf(config));
+    if (liveKey !== this.lastLiveKey) {
+      this.lastLiveKey = liveKey;
+      this.engine.send({ type: 'live', live: liveSettingsOf(config) });
+    }
+    if (config.sigma !== previous.sigma) this.updateSmoothed();
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Simulation state as the page sees it: engine status, the latest frame, bounded
+ * histories for the curves and trails, the landscape grids, variance results and
+ * notices. Written only by the controller (from engine events); read by the views.
+ * Heavy state (populations, inner states) never leaves the engine.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { EstimatorId, TaskId } from '../core/config';
+import type { GradientDiagnostics } from '../core/session';
+import type { FrameMessage, RunStatus, VarianceJobResult } from '../engine/protocol';
+import type { BackendInfo } from '../platform/backend-info';
+import { appendBounded } from './history';
+
+/** Points kept per curve, per trail and for σ/lr. */
+export const CURVE_CAP = 1000;
+export const TRAIL_CAP = 400;
+
+export interface EstimatorLive {
+  id: EstimatorId;
+  theta: number[];
+  grad: number[];
+  evalLoss: number;
+  innerSteps: number;
+  particles: Float32Array;
+  particleCount: number;
+  diverged: boolean;
+}
+
+export interface CurvePoint {
+  iteration: number;
+  innerSteps: number;
+  wallMs: number;
+  loss: number;
+}
+
+export interface SchedulePoint {
+  iteration: number;
+  sigma: number;
+  lr: number;
+}
+
+export interface DiagnosticsPoint {
+  iteration: number;
+  cosine: number;
+  normRatio: number;
+}
+
+export type SurfaceSource = 'blur' | 'monte-carlo';
+
+export interface SmoothedSurface {
+  sigma: number;
+  values: number[];
+  source: SurfaceSource;
+  /** Monte-Carlo samples per point behind `values` (0 for the blur). */
+  samples: number;
+}
+
+export interface SurfaceState {
+  task: TaskId | null;
+  x: number[];
+  y: number[] | null;
+  raw: number[] | null;
+  rawStatus: 'idle' | 'computing' | 'ready' | 'error';
+  rawProgress: number;
+  smoothed: SmoothedSurface | null;
+  refining: boolean;
+  refineProgress: number;
+  error: string | null;
+}
+
+export interface VarianceState {
+  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  progress: number;
+  result: VarianceJobResult | null;
+  task: TaskId | null;
+  error: string | null;
+}
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'warning' | 'info';
+  text: string;
+}
+
+export interface EngineState {
+  phase: 'starting' | 'ready' | 'failed';
+  backend: BackendInfo | null;
+  fatal: string | null;
+}
+
+export interface SimState {
+  engine: EngineState;
+  generation: number;
+  status: RunStatus;
+  statusReason: string | null;
+  iteration: number;
+  sigma: number;
+  lr: number;
+  wallMs: number;
+  numTensors: number;
+  jobsRunning: number;
+  updatesPerSecond: number;
+  /** Whether a frame of the current generation has arrived. */
+  hasFrame: boolean;
+  estimators: EstimatorLive[];
+  curves: Partial<Record<EstimatorId, CurvePoint[]>>;
+  schedule: SchedulePoint[];
+  trails: Partial<Record<EstimatorId, [number, number][]>>;
+  diagnostics: { reference: 'autodiff' | 'es' | null; series: Partial<Record<EstimatorId, DiagnosticsPoint[]>> };
+  surface: SurfaceState;
+  variance: VarianceState;
+  notices: Notice[];
+}
+
+export const emptySurface: SurfaceState = {
+  task: null,
+  x: [],
+  y: null,
+  raw: null,
+  rawStatus: 'idle',
+  rawProgress: 0,
+  smoothed: null,
+  refining: false,
+  refineProgress: 0,
+  error: null,
+};
+
+export const emptyVariance: VarianceState = { status: 'idle', progress: 0, result: null, task: null, error: null };
+
+export function initialSimState(): SimState {
+  return {
+    engine: { phase: 'starting', backend: null, fatal: null },
+    generation: 0,
+    status: 'idle',
+    statusReason: null,
+    iteration: 0,
+    sigma: Number.NaN,
+    lr: Number.NaN,
+    wallMs: 0,
+    numTensors: 0,
+    jobsRunning: 0,
+    updatesPerSecond: 0,
+    hasFrame: false,
+    estimators: [],
+    curves: {},
+    schedule: [],
+    trails: {},
+    diagnostics: { reference: null, series: {} },
+    surface: emptySurface,
+    variance: emptyVariance,
+    notices: [],
+  };
+}
+
+/** A new session: everything of the previous run goes; the landscape stays if the task does. */
+export function beginGeneration(state: SimState, generation: number, task: TaskId): Partial<SimState> {
+  return {
+    generation,
+    status: 'idle',
+    statusReason: null,
+    iteration: 0,
+    wallMs: 0,
+    hasFrame: false,
+    estimators: [],
+    curves: {},
+    schedule: [],
+    trails: {},
+    diagnostics: { reference: null, series: {} },
+    surface: state.surface.task === task ? state.surface : { ...emptySurface, task },
+    variance: state.variance.task === task ? state.variance : emptyVariance,
+  };
+}
+
+/** Folds one engine frame into the state (frames of an older generation are ignored). */
+export function applyFrame(state: SimState, frame: FrameMessage): Partial<SimState> {
+  if (frame.generation !== state.generation) return {};
+  const previous = new Map(state.estimators.map((e) => [e.id, e]));
+  const estimators: EstimatorLive[] = frame.estimators.map((e) => ({
+    ...e,
+    diverged: (previous.get(e.id)?.diverged ?? false) || !Number.isFinite(e.evalLoss) || e.theta.some((v) => !Number.isFinite(v)),
+  }));
+  // A repeated frame (e.g. after a live change while paused) adds no history point.
+  const isNewPoint = !state.hasFrame || frame.iteration !== state.iteration;
+  let curves = state.curves;
+  let trails = state.trails;
+  let schedule = state.schedule;
+  if (isNewPoint) {
+    curves = { ...state.curves };
+    trails = { ...state.trails };
+    for (const e of frame.estimators) {
+      curves[e.id] = appendBounded(state.curves[e.id] ?? [], { iteration: frame.iteration, innerSteps: e.innerSteps, wallMs: frame.wallMs, loss: e.evalLoss }, CURVE_CAP);
+      if (e.theta.every((v) => Number.isFinite(v))) {
+        // 2-D: the path in θ; 1-D: the path on the loss curve, (θ, L(θ)).
+        const point: [number, number] = e.theta.length >= 2 ? [e.theta[0] ?? 0, e.theta[1] ?? 0] : [e.theta[0] ?? 0, e.evalLoss];
+        trails[e.id] = appendBounded(state.trails[e.id] ?? [], point, TRAIL_CAP);
+      }
+    }
+    schedule = appendBounded(state.schedule, { iteration: frame.iteration, sigma: frame.sigma, lr: frame.lr }, CURVE_CAP);
+  } else if (state.schedule.length > 0) {
+    // Same iteration, new live σ or learning rate: correct the last point.
+    schedule = [...state.schedule.slice(0, -1), { iteration: frame.iteration, sigma: frame.sigma, lr: frame.lr }];
+  }
+  return {
+    hasFrame: true,
+    status: frame.status,
+    iteration: frame.iteration,
+    sigma: frame.sigma,
+    lr: frame.lr,
+    wallMs: frame.wallMs,
+    numTensors: frame.numTensors,
+    jobsRunning: frame.jobsRunning,
+    updatesPerSecond: frame.updatesPerSecond,
+    estimators,
+    curves,
+    trails,
+    schedule,
+  };
+}
+
+export function applyDiagnostics(state: SimState, generation: number, iteration: number, reference: 'autodiff' | 'es', rows: readonly GradientDiagnostics[]): Partial<SimState> {
+  if (generation !== state.generation) return {};
+  const series = { ...state.diagnostics.series };
+  for (const r of rows) {
+    series[r.id] = appendBounded(series[r.id] ?? [], { iteration, cosine: r.cosine, normRatio: r.normRatio }, CURVE_CAP);
+  }
+  return { diagnostics: { reference, series } };
+}
+
+export function markDiverged(state: SimState, generation: number, ids: readonly EstimatorId[]): Partial<SimState> {
+  if (generation !== state.generation) return {};
+  return { estimators: state.estimators.map((e) => (ids.includes(e.id) ? { ...e, diverged: true } : e)) };
+}
+
+let noticeCounter = 0;
+
+export function addNotice(state: SimState, kind: Notice['kind'], text: string): Partial<SimState> {
+  // The same message twice in a row is shown once.
+  if (state.notices.some((n) => n.text === text)) return {};
+  noticeCounter += 1;
+  return { notices: [...state.notices, { id: noticeCounter, kind, text }].slice(-5) };
+}
+
+export function createSimStore(): StoreApi<SimState> {
+  return createStore<SimState>()(() => initialSimState());
+}
