@@ -13,11 +13,11 @@ import { unwrapConfigFile } from './json';
 import { encodeFields, fragmentOf, parsePayload, splitVersion } from './link';
 import { MAX_PERMALINK_LENGTH, PERMALINK_VERSION } from './types';
 import type { DecodeResult, PinnedPoint } from './types';
-import { isRecord, ownField, readPin, validateConfig } from './validate';
+import { isRecord, ownField, readHistory, readPin, validateConfig } from './validate';
 import type { FieldSource } from './validate';
 
 export { MAX_PERMALINK_LENGTH, PERMALINK_LIMITS, PERMALINK_VERSION } from './types';
-export type { DecodeResult, PinnedPoint } from './types';
+export type { DecodeResult, PinnedPoint, SettingsChange } from './types';
 export { describeConfig, markdownLink } from './describe';
 export { exportConfigJson } from './json';
 
@@ -34,18 +34,45 @@ export function permalinkUrl(baseUrl: string, config: PlaygroundConfig, pin?: Pi
   return `${hash >= 0 ? baseUrl.slice(0, hash) : baseUrl}#${encodePermalink(config, pin)}`;
 }
 
-function failure(error: string): DecodeResult {
-  return { ok: false, error, config: defaultPlaygroundConfig() };
+function failure(problem: string): DecodeResult {
+  return { ok: false, problem, error: `${problem}; ${FALLBACK}`, config: defaultPlaygroundConfig() };
 }
 
-function finish(source: FieldSource, rawPin: unknown, pinLabel: string, warnings: string[], nothing: string): DecodeResult {
+interface RawPin {
+  value: unknown;
+  label: string;
+  history: unknown;
+  historyLabel: string;
+}
+
+function finish(source: FieldSource, raw: RawPin, warnings: string[], nothing: string): DecodeResult {
   const v = validateConfig(source);
   if (v.present === 0) return failure(nothing);
   const all = [...warnings, ...v.warnings];
-  const iteration = rawPin === undefined ? undefined : readPin(rawPin, pinLabel, all);
-  return iteration === undefined
-    ? { ok: true, config: v.config, warnings: all }
-    : { ok: true, config: v.config, pin: { iteration }, warnings: all };
+  const pin = raw.value === undefined ? undefined : readPinnedPoint(v.config, raw, all);
+  if (pin === undefined && raw.value === undefined && raw.history !== undefined) {
+    all.push(`${raw.historyLabel} (a run's σ / learning-rate history) only means something with a pinned iteration (${raw.label}); ignored it.`);
+  }
+  return pin === undefined ? { ok: true, config: v.config, warnings: all } : { ok: true, config: v.config, pin, warnings: all };
+}
+
+/**
+ * The pinned iteration and its history. A link cannot ask for more updates than the
+ * experiment's own iteration limit (its stop condition): the replay runs in the engine
+ * worker, sliced and cancellable, but a hand-edited `at=1000000` should not start hours
+ * of work the sender never did.
+ */
+function readPinnedPoint(config: PlaygroundConfig, raw: RawPin, warnings: string[]): PinnedPoint | undefined {
+  let iteration = readPin(raw.value, raw.label, warnings);
+  if (iteration === undefined) return undefined;
+  if (config.stop.kind === 'iterations' && iteration > config.stop.value) {
+    warnings.push(
+      `${raw.label} = ${iteration} is past the experiment's stop condition (${config.stop.value} iterations); opening at iteration ${config.stop.value}.`,
+    );
+    iteration = config.stop.value;
+  }
+  const history = readHistory(raw.history, iteration, raw.historyLabel, warnings);
+  return history && history.length > 0 ? { iteration, history } : { iteration };
 }
 
 /**
@@ -55,39 +82,38 @@ function finish(source: FieldSource, rawPin: unknown, pinLabel: string, warnings
  */
 export function decodePermalink(input: string): DecodeResult {
   try {
-    if (typeof input !== 'string') return failure(`Expected the link as text; ${FALLBACK}`);
+    if (typeof input !== 'string') return failure(`Expected the link as text`);
     if (input.length > MAX_PERMALINK_LENGTH) {
       return failure(
         `This link is too long (${input.length} characters; experiment links are at most ${MAX_PERMALINK_LENGTH}), ` +
-          `so it was not read; ${FALLBACK}`,
+          `so it was not read`,
       );
     }
     const fragment = fragmentOf(input);
-    if (fragment === '') return failure(`The link holds no experiment (nothing after '#'); ${FALLBACK}`);
+    if (fragment === '') return failure(`The link holds no experiment (nothing after '#')`);
     const split = splitVersion(fragment);
     if (split === null) {
-      return failure(`This is not an ES Playground experiment link (the part after '#' should start with 'v${PERMALINK_VERSION}.'); ${FALLBACK}`);
+      return failure(`This is not an ES Playground experiment link (the part after '#' should start with 'v${PERMALINK_VERSION}.')`);
     }
     if (split.version > PERMALINK_VERSION) {
       return failure(
         `This link was made by a newer version (v${split.version}) of ES Playground than this one (v${PERMALINK_VERSION}) ` +
-          `and cannot be read here; ${FALLBACK}`,
+          `and cannot be read here`,
       );
     }
     if (split.version < PERMALINK_VERSION) {
-      return failure(`This link uses format v${split.version}, which this version (v${PERMALINK_VERSION}) no longer reads; ${FALLBACK}`);
+      return failure(`This link uses format v${split.version}, which this version (v${PERMALINK_VERSION}) no longer reads`);
     }
     const parsed = parsePayload(split.payload);
     return finish(
       parsed.source,
-      parsed.pin,
-      parsed.pinLabel,
+      { value: parsed.pin, label: parsed.pinLabel, history: parsed.history, historyLabel: parsed.historyLabel },
       parsed.warnings,
-      `The link has no recognizable experiment settings after 'v${PERMALINK_VERSION}.' (it may have been cut off); ${FALLBACK}`,
+      `The link has no recognizable experiment settings after 'v${PERMALINK_VERSION}.' (it may have been cut off)`,
     );
   } catch {
     // Unreachable by design; a guarantee, not a code path.
-    return failure(`The link could not be read; ${FALLBACK}`);
+    return failure(`The link could not be read`);
   }
 }
 
@@ -98,10 +124,16 @@ export function decodePermalink(input: string): DecodeResult {
 export function decodeConfigJson(json: unknown): DecodeResult {
   try {
     const file = unwrapConfigFile(json);
-    if (!file.ok) return failure(file.error);
-    const iteration = isRecord(file.pin) ? ownField(file.pin, 'iteration') : file.pin;
-    return finish(file.source, iteration, 'pin.iteration', file.warnings, `The file holds no ES Playground settings; ${FALLBACK}`);
+    if (!file.ok) return failure(file.problem);
+    const pin = isRecord(file.pin) ? file.pin : null;
+    const raw: RawPin = {
+      value: pin ? ownField(pin, 'iteration') : file.pin,
+      label: 'pin.iteration',
+      history: pin ? ownField(pin, 'history') : undefined,
+      historyLabel: 'pin.history',
+    };
+    return finish(file.source, raw, file.warnings, `The file holds no ES Playground settings`);
   } catch {
-    return failure(`The file could not be read; ${FALLBACK}`);
+    return failure(`The file could not be read`);
   }
 }

@@ -1,8 +1,13 @@
 /**
  * Configuration files (export / import): the same fields and rules as links, as JSON.
  *
- *   { "app": "es-playground", "version": 1, "config": { …PlaygroundConfig… }, "pin": { "iteration": 250 } }
+ *   { "app": "es-playground", "version": 1, "config": { …PlaygroundConfig… },
+ *     "pin": { "iteration": 250, "history": [{ "before": 40, "sigma": {…}, "lr": 0.01 }] },
+ *     "data": { …curves… } }
  *
+ * `data` (an export's curves, θ and results) is for the reader of the file; an import
+ * ignores it and recomputes everything from the config and pin, so a file can never
+ * inject numbers the engine did not compute.
  * JSON has no ∞, so T = ∞ is written as the string "Infinity" (the only string a number
  * field accepts). A bare config object (no wrapper) is accepted too.
  */
@@ -15,35 +20,39 @@ import type { PinnedPoint } from './types';
 
 export const CONFIG_FILE_APP = 'es-playground';
 
-export function exportConfigJson(config: PlaygroundConfig, pin?: PinnedPoint): string {
+export function exportConfigJson(config: PlaygroundConfig, pin?: PinnedPoint, data?: unknown): string {
+  const history = pin?.history ?? [];
   const file = {
     app: CONFIG_FILE_APP,
     version: PERMALINK_VERSION,
     config: { ...config, T: Number.isFinite(config.T) ? config.T : 'Infinity' },
-    ...(pin ? { pin: { iteration: pin.iteration } } : {}),
+    ...(pin ? { pin: history.length > 0 ? { iteration: pin.iteration, history } : { iteration: pin.iteration } } : {}),
   };
-  return JSON.stringify(file, null, 2);
+  const head = JSON.stringify(file, null, 2);
+  if (data === undefined) return head;
+  // The curves are thousands of numbers: one line for them rather than one line per number.
+  // JSON has no NaN/∞; JSON.stringify writes them as null, which is what a diverged loss reads as.
+  return `${head.slice(0, head.lastIndexOf('}')).trimEnd()},\n  "data": ${JSON.stringify(data)}\n}`;
 }
 
 export type UnwrappedFile =
   | { ok: true; source: FieldSource; pin: unknown; warnings: string[] }
-  | { ok: false; error: string };
+  | { ok: false; problem: string };
 
-const WRAPPER_KEYS: readonly string[] = ['app', 'version', 'config', 'pin'];
+const WRAPPER_KEYS: readonly string[] = ['app', 'version', 'config', 'pin', 'data'];
 
 export function unwrapConfigFile(json: unknown): UnwrappedFile {
-  const defaults = 'opened the default experiment instead.';
   let value = json;
   if (typeof value === 'string') {
     try {
       value = JSON.parse(value) as unknown;
     } catch {
       // The engine's message may quote the input; keep it out of the UI.
-      return { ok: false, error: `The file is not valid JSON; ${defaults}` };
+      return { ok: false, problem: `The file is not valid JSON` };
     }
   }
   if (!isRecord(value)) {
-    return { ok: false, error: `The file does not hold an ES Playground configuration (expected a JSON object); ${defaults}` };
+    return { ok: false, problem: `The file does not hold an ES Playground configuration (expected a JSON object)` };
   }
   const warnings: string[] = [];
   let config: Rec = value;
@@ -51,20 +60,20 @@ export function unwrapConfigFile(json: unknown): UnwrappedFile {
   if (Object.hasOwn(value, 'config')) {
     const app = ownField(value, 'app');
     if (app !== undefined && app !== CONFIG_FILE_APP) {
-      return { ok: false, error: `The file is not an ES Playground configuration ("app" is not "${CONFIG_FILE_APP}"); ${defaults}` };
+      return { ok: false, problem: `The file is not an ES Playground configuration ("app" is not "${CONFIG_FILE_APP}")` };
     }
     const version = ownField(value, 'version');
     if (version !== undefined && version !== PERMALINK_VERSION) {
       if (typeof version === 'number' && Number.isInteger(version) && version > PERMALINK_VERSION) {
         return {
           ok: false,
-          error: `This file was made by a newer version (v${version}) of ES Playground than this one (v${PERMALINK_VERSION}) and cannot be read; ${defaults}`,
+          problem: `This file was made by a newer version (v${version}) of ES Playground than this one (v${PERMALINK_VERSION}) and cannot be read`,
         };
       }
-      return { ok: false, error: `The file has an unsupported format version (${showList([version])}; this version reads v${PERMALINK_VERSION}); ${defaults}` };
+      return { ok: false, problem: `The file has an unsupported format version (${showList([version])}; this version reads v${PERMALINK_VERSION})` };
     }
     const inner = ownField(value, 'config');
-    if (!isRecord(inner)) return { ok: false, error: `The file's "config" is not an object; ${defaults}` };
+    if (!isRecord(inner)) return { ok: false, problem: `The file's "config" is not an object` };
     config = inner;
     pin = ownField(value, 'pin');
     const extra = Object.keys(value).filter((k) => !WRAPPER_KEYS.includes(k));

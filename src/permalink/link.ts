@@ -4,12 +4,17 @@
  *
  *   v1.task=lr-schedule&est=tes,pes,nres&N=50&T=100&K=10&R=10&workers=lockstep&burnin=0
  *      &rank=0&sigmachange=next-episode&sigma=constant,0.3&opt=adam&lr=0.01&seed=1
- *      &stop=iterations,1000&theta0=task&surface=both&x=iteration&logy=1&var=update&speed=1[&at=250]
+ *      &stop=iterations,1000&theta0=task&surface=both&x=iteration&logy=1&var=update&speed=1
+ *      [&at=250[&hist=40:constant,0.3:0.01;120:exponential,0.3,0.99:0.005]]
  *
  * Numbers are written as the shortest decimal that reads back to the same double (exact),
  * T = ∞ as `inf`, booleans as 1/0, θ₀ = the task's own as `task`. σ schedules and stop
  * conditions are `kind,param,…` (sigma=linear,σ₀,σ₁,steps; stop=loss,0.01; stop=none).
  * Keys may come in any order; unknown keys are ignored with a warning.
+ *
+ * `at` pins an outer iteration (the page replays the run from the seed to it); `hist`
+ * lists the sender's mid-run σ / learning-rate changes, `before:sigma:lr` each (the σ
+ * schedule and learning rate used before that iteration), `;`-separated.
  */
 import type { PlaygroundConfig } from '../core/playground-config';
 import { SCHEDULE_PARAMS, isOneOf } from './validate';
@@ -18,6 +23,7 @@ import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
 import { formatNumber, parseNumber, percentDecode, show, showList } from './text';
 import { PERMALINK_VERSION } from './types';
 import type { PinnedPoint } from './types';
+import type { SigmaSchedule } from '../core/sigma-schedule';
 
 /** Link key of each top-level field (view fields are top-level keys of their own). */
 const KEYS = {
@@ -48,11 +54,13 @@ const VIEW_KEYS = {
 } as const;
 
 const PIN_KEY = 'at';
+const HISTORY_KEY = 'hist';
 const THETA0_OF_TASK = 'task';
 
-/** Keys in the order `encodeFields` writes them (the pin, optional, comes last). */
+/** Keys in the order `encodeFields` writes them (the pin and its history, optional, come last). */
 const CANONICAL_KEYS: readonly string[] = [...Object.values(KEYS), ...Object.values(VIEW_KEYS)];
-const ALL_KEYS: readonly string[] = [...CANONICAL_KEYS, PIN_KEY];
+const PIN_KEYS: readonly string[] = [PIN_KEY, HISTORY_KEY];
+const ALL_KEYS: readonly string[] = [...CANONICAL_KEYS, ...PIN_KEYS];
 
 /** Text of a string value: percent-escaped, so a stray '&', ',' or '=' can't break the layout. */
 const str = (s: string): string => encodeURIComponent(String(s));
@@ -60,7 +68,7 @@ const bit = (b: boolean): string => (b ? '1' : '0');
 
 export function encodeFields(config: PlaygroundConfig, pin?: PinnedPoint): string {
   const c = config;
-  const sigma = [str(c.sigma.kind), ...scheduleParams(c)].join(',');
+  const sigma = sigmaText(c.sigma);
   const stop = c.stop.kind === 'none' ? 'none' : `${str(c.stop.kind)},${formatNumber(c.stop.value)}`;
   const parts = [
     `${KEYS.task}=${str(c.task)}`,
@@ -85,12 +93,21 @@ export function encodeFields(config: PlaygroundConfig, pin?: PinnedPoint): strin
     `${VIEW_KEYS.varianceProtocol}=${str(c.view.varianceProtocol)}`,
     `${VIEW_KEYS.speed}=${formatNumber(c.view.speed)}`,
   ];
-  if (pin) parts.push(`${PIN_KEY}=${formatNumber(pin.iteration)}`);
+  if (pin) {
+    parts.push(`${PIN_KEY}=${formatNumber(pin.iteration)}`);
+    const history = pin.history ?? [];
+    if (history.length > 0) {
+      parts.push(`${HISTORY_KEY}=${history.map((h) => `${formatNumber(h.before)}:${sigmaText(h.sigma)}:${formatNumber(h.lr)}`).join(';')}`);
+    }
+  }
   return `v${PERMALINK_VERSION}.${parts.join('&')}`;
 }
 
-function scheduleParams(c: PlaygroundConfig): string[] {
-  const s = c.sigma;
+function sigmaText(s: SigmaSchedule): string {
+  return [str(s.kind), ...scheduleParams(s)].join(',');
+}
+
+function scheduleParams(s: SigmaSchedule): string[] {
   switch (s.kind) {
     case 'constant':
       return [formatNumber(s.sigma0)];
@@ -109,7 +126,14 @@ function scheduleParams(c: PlaygroundConfig): string[] {
  * validator reads: numbers parsed strictly, everything else left as strings. Keys live in
  * a Map, so no input key ever becomes an object property.
  */
-export function parsePayload(payload: string): { source: FieldSource; pin: unknown; pinLabel: string; warnings: string[] } {
+export function parsePayload(payload: string): {
+  source: FieldSource;
+  pin: unknown;
+  pinLabel: string;
+  history: unknown;
+  historyLabel: string;
+  warnings: string[];
+} {
   const warnings: string[] = [];
   const values = new Map<string, string>();
   const seen: string[] = [];
@@ -124,7 +148,7 @@ export function parsePayload(payload: string): { source: FieldSource; pin: unkno
     else if (values.has(key)) repeated.push(key);
     else {
       values.set(key, value);
-      if (key !== PIN_KEY) seen.push(key);
+      if (!PIN_KEYS.includes(key)) seen.push(key);
     }
   }
   // A link from `encodeFields` has every key, in order; a strict prefix of them is the
@@ -212,7 +236,40 @@ export function parsePayload(payload: string): { source: FieldSource; pin: unkno
     },
     label: linkLabel,
   };
-  return { source, pin: num(PIN_KEY), pinLabel: PIN_KEY, warnings };
+  const rawHistory = values.get(HISTORY_KEY);
+  return {
+    source,
+    pin: num(PIN_KEY),
+    pinLabel: PIN_KEY,
+    history: rawHistory === undefined ? undefined : parseHistory(rawHistory),
+    historyLabel: HISTORY_KEY,
+    warnings,
+  };
+}
+
+/**
+ * `before:sigma:lr;…` into the raw shape the validator reads (`{ before, sigma, lr }`,
+ * numbers parsed strictly); what does not fit that shape is passed on as it is so the
+ * validator can name it.
+ */
+function parseHistory(raw: string): unknown {
+  // Ids and numbers never need escaping, so decode the whole value first: a chat client
+  // that escapes ':' or ';' does not break the split.
+  const text = percentDecode(raw);
+  if (text === '') return [];
+  return text.split(';').map((entry): unknown => {
+    const fields = entry.split(':');
+    if (fields.length !== 3) return entry;
+    const [before = '', sigma = '', lr = ''] = fields;
+    const [kind, ...rest] = sigma.split(',');
+    let schedule: unknown = sigma;
+    if (isOneOf(kind, SIGMA_SCHEDULE_KINDS) && rest.length === SCHEDULE_PARAMS[kind].length) {
+      const s: Record<string, unknown> = { kind };
+      SCHEDULE_PARAMS[kind].forEach((name, i) => (s[name] = parseNumber(rest[i] ?? '')));
+      schedule = s;
+    }
+    return { before: parseNumber(before), sigma: schedule, lr: parseNumber(lr) };
+  });
 }
 
 function linkLabel(path: string): string {

@@ -16,7 +16,7 @@ import {
   markdownLink,
   permalinkUrl,
 } from './index';
-import type { DecodeResult } from './index';
+import type { DecodeResult, PinnedPoint, SettingsChange } from './index';
 
 beforeAll(useCpuBackend);
 
@@ -109,7 +109,16 @@ function expectSane(r: DecodeResult, input: unknown): void {
   if (r.ok) {
     expect(problems(r.config), where).toEqual([]);
     expect(Array.isArray(r.warnings), where).toBe(true);
-    if (r.pin) expect(isInt(r.pin.iteration, 0, 1_000_000), where).toBe(true);
+    if (r.pin) {
+      expect(isInt(r.pin.iteration, 0, 1_000_000), where).toBe(true);
+      if (r.config.stop.kind === 'iterations') expect(r.pin.iteration, where).toBeLessThanOrEqual(r.config.stop.value);
+      let previous = 0;
+      for (const h of r.pin.history ?? []) {
+        expect(isInt(h.before, previous + 1, r.pin.iteration), where).toBe(true);
+        expect(problems({ ...r.config, sigma: h.sigma, lr: h.lr }), where).toEqual([]);
+        previous = h.before;
+      }
+    }
     for (const w of r.warnings) expect(w, where).not.toMatch(/[<>]/);
   } else {
     expect(r.error.length, where).toBeGreaterThan(10);
@@ -180,6 +189,36 @@ function divisors(n: number): number[] {
   return ds;
 }
 
+function randomSigma(g: Gen): SigmaSchedule {
+  const kind = g.pick(SCHEDULE_KINDS);
+  const s0 = g.logUniform(1e-6, 100);
+  return kind === 'constant'
+    ? { kind, sigma0: s0 }
+    : kind === 'exponential'
+      ? { kind, sigma0: s0, gamma: g.logUniform(GAMMA[0], GAMMA[1]) }
+      : kind === 'step'
+        ? { kind, sigma0: s0, gamma: g.logUniform(GAMMA[0], GAMMA[1]), steps: g.int(1, STEPS_MAX) }
+        : { kind, sigma0: s0, sigma1: g.logUniform(1e-6, 100), steps: g.int(1, STEPS_MAX) };
+}
+
+/**
+ * A pin a sender could produce for `config`: at most its iteration limit, with a random
+ * σ / learning-rate history (strictly increasing `before`, each ≤ the pin). At most 20
+ * changes, so the link stays under MAX_PERMALINK_LENGTH with the longest numbers (the page
+ * does not pin a run whose link would be longer; see src/app/permalink.ts).
+ */
+function randomPin(g: Gen, config: PlaygroundConfig): PinnedPoint {
+  const limit = config.stop.kind === 'iterations' ? config.stop.value : 1_000_000;
+  const iteration = g.int(0, limit);
+  const history: SettingsChange[] = [];
+  let before = 0;
+  for (let n = g.chance(0.5) ? g.int(1, 20) : 0; n > 0 && before < iteration; n--) {
+    before = g.int(before + 1, Math.min(iteration, before + 1 + Math.ceil(iteration / 8)));
+    history.push({ before, sigma: randomSigma(g), lr: g.logUniform(1e-8, 10) });
+  }
+  return history.length > 0 ? { iteration, history } : { iteration };
+}
+
 function randomConfig(g: Gen): PlaygroundConfig {
   const task = g.pick(TASKS);
   const count = g.int(1, 7);
@@ -194,16 +233,7 @@ function randomConfig(g: Gen): PlaygroundConfig {
     K = g.pick(divisors(T));
   }
   const R = K * g.int(1, Math.floor(R_MAX / K));
-  const kind = g.pick(SCHEDULE_KINDS);
-  const s0 = g.logUniform(1e-6, 100);
-  const sigma: SigmaSchedule =
-    kind === 'constant'
-      ? { kind, sigma0: s0 }
-      : kind === 'exponential'
-        ? { kind, sigma0: s0, gamma: g.logUniform(GAMMA[0], GAMMA[1]) }
-        : kind === 'step'
-          ? { kind, sigma0: s0, gamma: g.logUniform(GAMMA[0], GAMMA[1]), steps: g.int(1, STEPS_MAX) }
-          : { kind, sigma0: s0, sigma1: g.logUniform(1e-6, 100), steps: g.int(1, STEPS_MAX) };
+  const sigma = randomSigma(g);
   const stopKind = g.pick(STOP_KINDS);
   const stop: StopCondition =
     stopKind === 'none'
@@ -281,7 +311,7 @@ describe('permalink round trip', () => {
       seen.add(`task:${config.task}`).add(`sigma:${config.sigma.kind}`).add(`stop:${config.stop.kind}`);
       seen.add(`theta0:${config.theta0 === null ? 'null' : 'set'}`).add(`T:${Number.isFinite(config.T) ? 'finite' : 'inf'}`);
       for (const [k, v] of Object.entries(config.view)) seen.add(`view.${k}:${String(v)}`);
-      const pin = i % 3 === 0 ? { iteration: g.int(0, 1_000_000) } : undefined;
+      const pin = i % 3 === 0 ? randomPin(g, config) : undefined;
       const link = encodePermalink(config, pin);
       expect(link.startsWith(`v${PERMALINK_VERSION}.`)).toBe(true);
       expect(link.length).toBeLessThan(MAX_PERMALINK_LENGTH);
@@ -340,9 +370,21 @@ describe('link length', () => {
     expect(problems(largest)).toEqual([]);
     const big = encodePermalink(largest, { iteration: 999_999 });
     expect(decodePermalink(big)).toEqual({ ok: true, config: largest, pin: { iteration: 999_999 }, warnings: [] });
-    console.log(`default link: ${def.length} chars\n  #${def}\nlargest link: ${big.length} chars\n  #${big}`);
+    // The same pinned with the most history a link carries: 64 σ / learning-rate changes, longest numbers.
+    const history: SettingsChange[] = Array.from({ length: 64 }, (_, i) => ({
+      before: 999_000 + i,
+      sigma: { kind: 'cosine', sigma0: 1.2345678901234568e-5 * (1 + i / 1000), sigma1: 9.876543210987654e-6, steps: 999_999 },
+      lr: 1.2345678901234566e-7,
+    }));
+    const withHistory = encodePermalink(largest, { iteration: 999_999, history });
+    expect(decodePermalink(withHistory)).toEqual({ ok: true, config: largest, pin: { iteration: 999_999, history }, warnings: [] });
+    console.log(
+      `default link: ${def.length} chars\n  #${def}\nlargest link: ${big.length} chars\n  #${big}\n` +
+        `largest pinned link with the most history (64 changes): ${withHistory.length} chars`,
+    );
     expect(def.length).toBeLessThan(300);
     expect(big.length).toBeLessThan(600);
+    expect(withHistory.length).toBeLessThan(MAX_PERMALINK_LENGTH);
   });
 });
 
@@ -354,6 +396,13 @@ describe('malformed input never throws and never yields an invalid config', () =
       encodePermalink(defaultPlaygroundConfig()),
       encodePermalink(defaultPlaygroundConfig('influence-balancing'), { iteration: 12 }),
       encodePermalink(largestConfig(), { iteration: 3 }),
+      encodePermalink(defaultPlaygroundConfig(), {
+        iteration: 250,
+        history: [
+          { before: 40, sigma: { kind: 'constant', sigma0: 0.3 }, lr: 0.01 },
+          { before: 120, sigma: { kind: 'exponential', sigma0: 0.5, gamma: 0.99 }, lr: 0.005 },
+        ],
+      }),
       ...Array.from({ length: 12 }, () => encodePermalink(randomConfig(g))),
     ];
   });
@@ -553,8 +602,8 @@ describe('hand-edited links give specific messages', () => {
     expect(!old.ok && old.error).toMatch(/format v0/);
     const notLink = decodePermalink('https://example.org/#/settings');
     expect(!notLink.ok && notLink.error).toMatch(/not an ES Playground experiment link/);
-    const long = decodePermalink(`v1.${'N=1&'.repeat(2000)}`);
-    expect(!long.ok && long.error).toMatch(/too long \(8003 characters; experiment links are at most 4096\)/);
+    const long = decodePermalink(`v1.${'N=1&'.repeat(2100)}`);
+    expect(!long.ok && long.error).toMatch(/too long \(8403 characters; experiment links are at most 8192\)/);
   });
 
   it('clamps with a warning per clamped field', () => {
@@ -648,6 +697,83 @@ describe('hand-edited links give specific messages', () => {
   });
 });
 
+describe('pinned iterations and their σ / learning-rate history', () => {
+  const def = defaultPlaygroundConfig(); // stops after 1000 iterations
+  const history: SettingsChange[] = [
+    { before: 40, sigma: { kind: 'constant', sigma0: 0.3 }, lr: 0.01 },
+    { before: 120, sigma: { kind: 'cosine', sigma0: 0.5, sigma1: 0.05, steps: 300 }, lr: 0.005 },
+  ];
+  const pinned = (tail: string): DecodeResult => decodePermalink(`${encodePermalink(def)}${tail}`);
+
+  it('reads `at` and `hist` in their readable form', () => {
+    const link = encodePermalink(def, { iteration: 250, history });
+    expect(link.endsWith('&at=250&hist=40:constant,0.3:0.01;120:cosine,0.5,0.05,300:5e-3')).toBe(true);
+    expect(decodePermalink(link)).toEqual({ ok: true, config: def, pin: { iteration: 250, history }, warnings: [] });
+    // A chat client that escapes ':' and ';' does not break it.
+    const escaped = link.replace(/:/g, '%3A').replace(/;/g, '%3B');
+    expect(decodePermalink(escaped)).toEqual({ ok: true, config: def, pin: { iteration: 250, history }, warnings: [] });
+    // An empty history is no history.
+    expect(pinned('&at=5&hist=')).toEqual({ ok: true, config: def, pin: { iteration: 5 }, warnings: [] });
+  });
+
+  it('a pin past the iteration limit opens at the limit', () => {
+    const r = pinned('&at=5000');
+    expect(r.ok && r.pin).toEqual({ iteration: 1000 });
+    expect(r.ok && r.warnings).toEqual(["at = 5000 is past the experiment's stop condition (1000 iterations); opening at iteration 1000."]);
+    const none = decodePermalink(`${encodePermalink({ ...def, stop: { kind: 'none' } })}&at=1e9`);
+    expect(none.ok && none.pin).toEqual({ iteration: 1_000_000 });
+  });
+
+  it('drops a history it cannot replay exactly, all of it, with one warning naming the problem', () => {
+    const cases: [string, RegExp][] = [
+      ['&at=100&hist=40:constant,0.3:0.01;30:constant,0.2:0.01', /entry 2: iteration 30 is not a whole number after 40 and at most 100/],
+      ['&at=100&hist=140:constant,0.3:0.01', /entry 1: iteration 140 is not a whole number after 0 and at most 100/],
+      ['&at=100&hist=40:constant,1000:0.01', /entry 1 σ₀ = 1000 is above the maximum 100;/],
+      ['&at=100&hist=40:constant,0.3:abc', /entry 1 lr = "abc" is not a number;/],
+      ['&at=100&hist=40:wiggly,0.3:0.01', /entry 1 σ schedule = "wiggly,0.3" is not a σ schedule;/],
+      ['&at=100&hist=40:constant,0.3,7:0.01', /entry 1 σ schedule = "constant,0.3,7" is not a σ schedule;/],
+      ['&at=100&hist=<script>', /entry 1 \("\?script\?"\) is not a change;/],
+      [`&at=100&hist=${Array.from({ length: 65 }, (_, i) => `${i + 1}:constant,0.3:0.01`).join(';')}`, /65 changes, more than the 64 a link carries/],
+    ];
+    for (const [tail, message] of cases) {
+      const r = pinned(tail);
+      expect(r.ok, tail).toBe(true);
+      if (!r.ok) continue;
+      expect(r.pin, tail).toEqual({ iteration: 100 });
+      expect(r.warnings, tail).toHaveLength(1);
+      expect(r.warnings[0], tail).toMatch(message);
+      expect(r.warnings[0], tail).toMatch(/^hist: .*ignored the run's σ \/ learning-rate history, .* θ at iteration 100 may differ from the sender's\.$/);
+    }
+    const alone = pinned('&hist=40:constant,0.3:0.01');
+    expect(alone.ok && alone.pin).toBeUndefined();
+    expect(alone.ok && alone.warnings).toEqual(["hist (a run's σ / learning-rate history) only means something with a pinned iteration (at); ignored it."]);
+  });
+
+  it('files carry the pin and its history; their curves are ignored on import', () => {
+    const data = { curves: { pes: [{ iteration: 1, loss: Number.NaN }] }, note: '<b>not html</b>' };
+    const text = exportConfigJson(def, { iteration: 250, history }, data);
+    const parsed = JSON.parse(text) as { pin: unknown; data: { curves: { pes: { loss: unknown }[] } } };
+    expect(parsed.pin).toEqual({ iteration: 250, history });
+    expect(parsed.data.curves.pes[0]?.loss).toBeNull();
+    expect(decodeConfigJson(text)).toEqual({ ok: true, config: def, pin: { iteration: 250, history }, warnings: [] });
+    const broken = decodeConfigJson({ ...JSON.parse(text), pin: { iteration: 250, history: 'x' } });
+    expect(broken.ok && broken.warnings).toEqual([
+      `pin.history: "x" is not a list of σ / learning-rate changes; ignored the run's σ / learning-rate history, so the replay uses the link's σ and learning rate throughout and θ at iteration 250 may differ from the sender's.`,
+    ]);
+  });
+
+  it('a failure says what was wrong apart from what was used instead', () => {
+    const r = decodeConfigJson('{');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problem).toBe('The file is not valid JSON');
+      expect(r.error).toBe('The file is not valid JSON; opened the default experiment instead.');
+    }
+    const link = decodePermalink('#v9.task=lorenz');
+    expect(!link.ok && link.problem).toMatch(/^This link was made by a newer version \(v9\)[^;]*cannot be read here$/);
+  });
+});
+
 describe('descriptions', () => {
   it('one line for Markdown', () => {
     const c: PlaygroundConfig = { ...defaultPlaygroundConfig(), estimators: ['pes', 'nres'] };
@@ -660,5 +786,6 @@ describe('descriptions', () => {
     expect(url).toBe(`https://example.org/es/#${encodePermalink(c, { iteration: 40 })}`);
     expect(markdownLink(url, c)).toBe(`[PES vs NRES on lr-schedule (N=50, K=10, T=100, σ=0.3, adam lr=0.01, seed 1)](${url})`);
     expect(markdownLink('https://x.test/a (b)', c)).toMatch(/\]\(https:\/\/x\.test\/a%20%28b%29\)$/);
+    expect(markdownLink(url, c, { iteration: 40 })).toBe(`[PES vs NRES on lr-schedule (N=50, K=10, T=100, σ=0.3, adam lr=0.01, seed 1) at iteration 40](${url})`);
   });
 });

@@ -17,6 +17,7 @@ import type { OptimizerName } from '../core/task';
 import { TASK_IDS, createTask } from '../core/tasks/index';
 import { formatNumber, show, showList } from './text';
 import { PERMALINK_LIMITS } from './types';
+import type { SettingsChange } from './types';
 
 export const CONFIG_FIELDS = [
   'task',
@@ -450,4 +451,58 @@ export function readPin(v: unknown, label: string, warnings: string[]): number |
   const x = Math.min(max, Math.max(min, Math.round(v)));
   if (x !== v) warnings.push(`${label} = ${formatNumber(v)} is not a whole number in [${min}, ${max}]; using ${x}.`);
   return x === 0 ? 0 : x;
+}
+
+const HISTORY_LABELS: Readonly<Record<string, string>> = {
+  sigma: 'σ schedule',
+  'sigma.kind': 'σ schedule',
+  'sigma.sigma0': 'σ₀',
+  'sigma.sigma1': 'σ₁',
+  'sigma.gamma': 'γ',
+  'sigma.steps': 'steps',
+};
+
+/** A checker warning without its "; using …" tail: for all-or-nothing fields that use nothing instead. */
+function problemOf(warning: string): string {
+  return warning.replace(/;\s*(using|clamped|rounded)\b.*$/s, '').replace(/\.$/, '');
+}
+
+/**
+ * The σ / learning-rate history of a pinned link or file. All or nothing: a repaired entry
+ * would replay a different run than the sender's, so any problem drops the whole history
+ * with one warning, and the replay uses the config's σ and learning rate throughout.
+ * Entries: `before` a whole number, strictly increasing, in [1, pin]; σ schedule and
+ * learning rate within the same limits as the config's.
+ */
+export function readHistory(v: unknown, pin: number, label: string, warnings: string[]): SettingsChange[] | undefined {
+  if (v === undefined) return undefined;
+  const drop = (why: string): undefined => {
+    warnings.push(
+      `${label}: ${why}; ignored the run's σ / learning-rate history, so the replay uses the link's σ and learning rate throughout ` +
+        `and θ at iteration ${pin} may differ from the sender's.`,
+    );
+    return undefined;
+  };
+  if (!Array.isArray(v)) return drop(`${show(v)} is not a list of σ / learning-rate changes`);
+  const max = PERMALINK_LIMITS.history.max;
+  if (v.length > max) return drop(`${v.length} changes, more than the ${max} a link carries`);
+  const out: SettingsChange[] = [];
+  let previous = 0;
+  for (const [i, item] of (v as unknown[]).entries()) {
+    const entry = `entry ${i + 1}`;
+    if (!isRecord(item)) return drop(`${entry} (${show(item)}) is not a change`);
+    const before = ownField(item, 'before');
+    if (typeof before !== 'number' || !Number.isInteger(before) || before <= previous || before > pin) {
+      return drop(`${entry}: iteration ${show(before)} is not a whole number after ${previous} and at most ${pin}`);
+    }
+    const c = new Checker({ get: () => undefined, label: (path) => (path === '' ? entry : `${entry} ${HISTORY_LABELS[path] ?? path}`) });
+    c.extraKeys('', item, ['before', 'sigma', 'lr']);
+    const sigma = readSigma(c, ownField(item, 'sigma'), 1, 1, 'unused');
+    const lr = c.number('lr', ownField(item, 'lr'), LIMITS.lr, false, 1);
+    const first = c.warnings[0];
+    if (first !== undefined) return drop(problemOf(first));
+    out.push({ before, sigma, lr });
+    previous = before;
+  }
+  return out;
 }
