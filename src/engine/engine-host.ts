@@ -31,11 +31,15 @@ import type {
   JobSpec,
   LiveSettings,
   PostEvent,
+  ReplayPlan,
   RunStatus,
+  SettingsChange,
   SurfaceJobSpec,
   VarianceJobSpec,
 } from './protocol';
 import { liveSettingsOf } from './protocol';
+import { LIMITS } from '../core/playground-config';
+import { checkedPlan, checkpointEvery, historyStoppedAt, MAX_RECORDED_CHANGES, recordChange, settingsAt, type TrajectorySettings } from './replay';
 
 /** Frames at most ~12 Hz; slower when a frame is expensive (see `frameIntervalMs`). */
 export const MIN_FRAME_INTERVAL_MS = 80;
@@ -116,6 +120,21 @@ interface RunningJob {
   cancelled: boolean;
 }
 
+/** A replay to a pinned iteration in progress (see replay.ts). */
+interface ActiveReplay {
+  target: number;
+  history: SettingsChange[];
+  /** The config's σ and learning rate, in effect after the last change. */
+  final: TrajectorySettings;
+  /** What the session was last given (an entry of `history` or `final`). */
+  applied: TrajectorySettings;
+  every: number;
+  cancelled: boolean;
+  /** Play was pressed during the replay: run on from the target. */
+  playAfter: boolean;
+  lastProgressAt: number;
+}
+
 export class EngineHost {
   private readonly post: PostEvent;
   private readonly now: () => number;
@@ -144,6 +163,10 @@ export class EngineHost {
   private diagCostMs = 0;
 
   private readonly jobs = new Map<number, RunningJob>();
+  /** This generation's mid-run σ / learning-rate changes (what a pinned link carries). */
+  private history: readonly SettingsChange[] = [];
+  private historyComplete = true;
+  private replay: ActiveReplay | null = null;
 
   constructor(options: EngineHostOptions) {
     this.post = options.post;
@@ -156,10 +179,13 @@ export class EngineHost {
   handle(request: EngineRequest): void {
     switch (request.type) {
       case 'init':
-        void this.exclusive(() => this.init(request.config, request.generation, request.backend));
+        void this.exclusive(() => this.init(request.config, request.generation, request.backend, request.replay));
         return;
       case 'reset':
-        void this.exclusive(() => this.reset(request.config, request.generation, request.keepRunning));
+        void this.exclusive(() => this.reset(request.config, request.generation, request.keepRunning, request.replay));
+        return;
+      case 'replay-cancel':
+        if (this.replay) this.replay.cancelled = true;
         return;
       case 'live':
         this.applyLive(request.live);
@@ -170,10 +196,11 @@ export class EngineHost {
       case 'pause':
         // Takes effect before the next tick, without waiting for the chain.
         if (this.status === 'running') this.setStatus('paused');
+        if (this.replay) this.replay.playAfter = false;
         this.pendingSteps = 0;
         return;
       case 'step':
-        if (this.status === 'running') return;
+        if (this.status === 'running' || this.replay) return;
         this.pendingSteps += Math.max(1, Math.floor(request.count));
         this.ensureTick(0);
         return;
@@ -219,7 +246,7 @@ export class EngineHost {
     return run;
   }
 
-  private async init(config: PlaygroundConfig, generation: number, requested?: BackendName): Promise<void> {
+  private async init(config: PlaygroundConfig, generation: number, requested?: BackendName, replay?: ReplayPlan): Promise<void> {
     try {
       this.backend = await this.selectBackend(requested);
     } catch (e) {
@@ -227,10 +254,10 @@ export class EngineHost {
       return;
     }
     this.post({ type: 'ready', backend: this.backend });
-    await this.reset(config, generation, false);
+    await this.reset(config, generation, false, replay);
   }
 
-  private async reset(config: PlaygroundConfig, generation: number, keepRunning: boolean): Promise<void> {
+  private async reset(config: PlaygroundConfig, generation: number, keepRunning: boolean, replay?: ReplayPlan): Promise<void> {
     if (!this.backend) return;
     const wasRunning = this.status === 'running';
     this.session?.dispose();
@@ -246,15 +273,32 @@ export class EngineHost {
     this.lastDiagIteration = 0;
     this.lastDiagEndAt = Number.NEGATIVE_INFINITY;
     this.diagCostMs = 0;
-    this.session = new Session(sessionConfigOf(config));
-    this.setStatus(keepRunning && wasRunning ? 'running' : 'idle');
+    this.history = [];
+    this.historyComplete = true;
+    const plan = checkedPlan(replay, LIMITS.iterations.max);
+    const final: TrajectorySettings = { sigma: config.sigma, lr: config.lr };
+    // A replayed run starts as the sender's did: with the σ and learning rate its first updates used.
+    const first = plan ? settingsAt(plan.history, 0, final) : final;
+    this.replay = plan
+      ? { target: plan.iteration, history: plan.history, final, applied: first, every: checkpointEvery(plan.iteration), cancelled: false, playAfter: false, lastProgressAt: this.now() }
+      : null;
+    this.session = new Session(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }));
+    this.setStatus(keepRunning && wasRunning && !plan ? 'running' : 'idle');
     await this.postFrame(this.session);
+    if (plan) {
+      this.post({ type: 'replay', generation, done: 0, total: plan.iteration, state: 'running' });
+      this.ensureTick(0);
+    }
     if (this.status === 'running') this.ensureTick(0);
   }
 
   private applyLive(live: LiveSettings): void {
+    const previous = this.live;
     this.live = live;
     const s = this.session;
+    // A replay follows the shared run's own settings; the new ones apply where it ends.
+    if (this.replay) return;
+    if (s && previous) this.noteChange(s.iteration, previous, live);
     if (s) {
       s.setSigmaSchedule(live.sigma);
       s.setLr(live.lr);
@@ -268,9 +312,26 @@ export class EngineHost {
     }
   }
 
+  /** Records a live σ / learning-rate change for pinned links (replay.ts). */
+  private noteChange(iteration: number, previous: TrajectorySettings, next: TrajectorySettings): void {
+    const history = recordChange(this.history, iteration, previous, next);
+    if (history === this.history || !this.historyComplete) return;
+    if (history.length > MAX_RECORDED_CHANGES) this.historyComplete = false;
+    else this.history = history;
+    this.postHistory();
+  }
+
+  private postHistory(): void {
+    this.post({ type: 'history', generation: this.generation, history: [...this.history], complete: this.historyComplete });
+  }
+
   private async play(): Promise<void> {
     const s = this.session;
     if (!s || !this.live) return;
+    if (this.replay) {
+      this.replay.playAfter = true;
+      return;
+    }
     const reason = stopReached(this.live, s.iteration, this.lastLosses);
     if (reason) {
       this.setStatus('done', `${reason} — raise the stop condition or reset`);
@@ -299,6 +360,10 @@ export class EngineHost {
     const s = this.session;
     const live = this.live;
     if (!s || !live) return;
+    if (this.replay) {
+      await this.replayTick(s, this.replay);
+      return;
+    }
     const tickStart = this.now();
     const running = this.status === 'running';
     const want = running ? live.speed : this.pendingSteps;
@@ -339,6 +404,62 @@ export class EngineHost {
     }
     if (this.status === 'running') this.ensureTick(Math.max(0, TICK_MS - (this.now() - tickStart)));
     else if (this.pendingSteps > 0 || this.dirty) this.ensureTick(0);
+  }
+
+  /**
+   * One slice of a replay to a pinned iteration: updates without frames or diagnostics
+   * (a checkpoint frame every ~2 % so the curves have a shape), the shared run's σ /
+   * learning-rate changes applied at the iterations where they were made, progress at
+   * ≤ 10 Hz. At the target (or when cancelled) the run pauses there with a frame.
+   */
+  private async replayTick(s: Session, r: ActiveReplay): Promise<void> {
+    const started = this.now();
+    let checkpoint = false;
+    try {
+      while (!r.cancelled && s.iteration < r.target && this.now() - started <= SLICE_MS) {
+        const wanted = settingsAt(r.history, s.iteration, r.final);
+        if (wanted !== r.applied) {
+          s.setSigmaSchedule(wanted.sigma);
+          s.setLr(wanted.lr);
+          r.applied = wanted;
+        }
+        s.step();
+        if (s.iteration % r.every === 0) {
+          checkpoint = true;
+          break;
+        }
+      }
+      await this.fence();
+    } catch (e) {
+      this.post({ type: 'error', generation: this.generation, message: `replaying to iteration ${r.target} failed at update ${s.iteration + 1}: ${messageOf(e)}` });
+      r.cancelled = true;
+    }
+    this.wallMs += this.now() - started;
+    if (r.cancelled || s.iteration >= r.target) {
+      await this.finishReplay(s, r);
+      return;
+    }
+    if (checkpoint) await this.postFrame(s);
+    if (this.now() - r.lastProgressAt >= PROGRESS_INTERVAL_MS) {
+      r.lastProgressAt = this.now();
+      this.post({ type: 'replay', generation: this.generation, done: s.iteration, total: r.target, state: 'running' });
+    }
+    this.ensureTick(0);
+  }
+
+  /** The run goes on from where the replay stopped, with the settings the page has now. */
+  private async finishReplay(s: Session, r: ActiveReplay): Promise<void> {
+    this.replay = null;
+    const live = this.live ?? { sigma: r.final.sigma, lr: r.final.lr };
+    this.history = historyStoppedAt(r.history, s.iteration, r.final, live);
+    s.setSigmaSchedule(live.sigma);
+    s.setLr(live.lr);
+    this.postHistory();
+    const state = s.iteration >= r.target ? 'finished' : 'cancelled';
+    this.post({ type: 'replay', generation: this.generation, done: s.iteration, total: r.target, state });
+    await this.postFrame(s);
+    if (r.playAfter) await this.play();
+    else this.setStatus('paused', state === 'finished' ? `opened at iteration ${s.iteration} (replayed from the seed)` : `replay stopped at iteration ${s.iteration}`);
   }
 
   private async fence(): Promise<void> {

@@ -55,10 +55,32 @@ export interface VarianceJobSpec {
 
 export type JobSpec = SurfaceJobSpec | VarianceJobSpec;
 
+/**
+ * A mid-run change of σ or the learning rate, as a pinned link records it: the σ schedule
+ * and learning rate that the updates before outer iteration `before` used.
+ */
+export interface SettingsChange {
+  before: number;
+  sigma: SigmaSchedule;
+  lr: number;
+}
+
+/**
+ * Replay a shared run from its seed to outer iteration `iteration` (a pinned permalink),
+ * applying the sender's σ / learning-rate changes where they happened; the config's own
+ * σ and learning rate apply after the last change. See src/engine/replay.ts.
+ */
+export interface ReplayPlan {
+  iteration: number;
+  history: SettingsChange[];
+}
+
 export type EngineRequest =
-  | { type: 'init'; backend?: BackendName; config: PlaygroundConfig; generation: number }
+  | { type: 'init'; backend?: BackendName; config: PlaygroundConfig; generation: number; replay?: ReplayPlan }
   /** Rebuilds the session from `config`; frames of the new session carry `generation`. */
-  | { type: 'reset'; config: PlaygroundConfig; generation: number; keepRunning: boolean }
+  | { type: 'reset'; config: PlaygroundConfig; generation: number; keepRunning: boolean; replay?: ReplayPlan }
+  /** Stops a replay where it is (the run stays there, paused). */
+  | { type: 'replay-cancel' }
   | { type: 'live'; live: LiveSettings }
   | { type: 'play' }
   | { type: 'pause' }
@@ -132,7 +154,14 @@ export type EngineEvent =
   | { type: 'error'; generation: number; message: string }
   | { type: 'job-progress'; jobId: number; done: number; total: number }
   | { type: 'job-result'; jobId: number; result: JobResult; cancelled: boolean }
-  | { type: 'job-error'; jobId: number; message: string };
+  | { type: 'job-error'; jobId: number; message: string }
+  /** Progress of a replay to a pinned iteration (at most ~10 per second, and when it ends). */
+  | { type: 'replay'; generation: number; done: number; total: number; state: 'running' | 'finished' | 'cancelled' }
+  /**
+   * This generation's mid-run σ / learning-rate changes so far, whenever they change;
+   * `complete` false once there were too many to keep (such a run cannot be pinned).
+   */
+  | { type: 'history'; generation: number; history: SettingsChange[]; complete: boolean };
 
 /** Posts an event, transferring large buffers instead of copying them. */
 export type PostEvent = (event: EngineEvent, transfer?: Transferable[]) => void;
