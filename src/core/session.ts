@@ -5,6 +5,9 @@ import type { OptimizerName, Task } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
 import { sigmaAt } from './sigma-schedule';
 import { createTask } from './tasks/index';
+import type { OptimizerState } from './optimizers';
+import { drain, eagerPacer, type Pacer, type Slices } from './slices';
+import { episodeLossSlices } from './task';
 import { Trainer } from './trainer';
 import { referenceGradient } from './experiments/variance';
 
@@ -22,6 +25,31 @@ export interface SessionConfig {
   optimizer: OptimizerName;
   lr: number;
   theta0?: readonly number[];
+  /**
+   * Continue a run instead of starting one: per-estimator θ and optimizer state (from a
+   * frame) and the iteration. Particles restart from fresh inner states. Used to carry a
+   * run over to another backend when the GPU device is lost.
+   */
+  resume?: SessionResume;
+}
+
+export interface SessionResume {
+  iteration: number;
+  estimators: { id: EstimatorId; theta: readonly number[]; optimizer: { values: number[][]; t: number }; innerSteps: number }[];
+}
+
+/** Divergence counters of one estimator (see Trainer's HealthTensors). */
+export interface EstimatorHealth {
+  /** Pairs (trajectories) left out of the latest update for a NaN/±Inf loss, state or gradient. */
+  excludedLast: number;
+  /** The same, summed over the run. */
+  excludedTotal: number;
+  /** Updates not applied: no usable pair, or θ / optimizer state would have become NaN/±Inf. */
+  skippedTotal: number;
+  /** Pairs (trajectories) behind each update, to put `excludedLast` in proportion. */
+  workers: number;
+  /** Iteration a rewind would return to (the last frame with finite θ and evaluation loss). */
+  checkpointIteration: number;
 }
 
 export interface EstimatorFrame {
@@ -33,6 +61,10 @@ export interface EstimatorFrame {
   particles: Float32Array;
   evalLoss: number;
   innerSteps: number;
+  /** Divergence counters (absent from sessions without the guard). */
+  health?: EstimatorHealth;
+  /** Optimizer state read back with the frame, enough to resume elsewhere. */
+  optimizer?: { values: number[][]; t: number };
 }
 
 export interface SessionFrame {
@@ -59,18 +91,24 @@ export class Session {
 
   constructor(readonly config: SessionConfig) {
     this.task = createTask(config.task);
-    this.trainers = config.estimators.map((estimator) =>
-      Trainer.create({
-        task: config.task,
-        estimator,
-        settings: config.settings,
-        sigma: config.sigma,
-        optimizer: config.optimizer,
-        lr: config.lr,
-        iterations: Number.POSITIVE_INFINITY,
-        theta0: config.theta0,
-      }),
-    );
+    const resume = config.resume;
+    this.trainers = config.estimators.map((estimator) => {
+      const r = resume?.estimators.find((e) => e.id === estimator);
+      return Trainer.create(
+        {
+          task: config.task,
+          estimator,
+          settings: config.settings,
+          sigma: config.sigma,
+          optimizer: config.optimizer,
+          lr: config.lr,
+          iterations: Number.POSITIVE_INFINITY,
+          theta0: config.theta0,
+        },
+        r && resume ? { theta: r.theta, optimizer: r.optimizer, iteration: resume.iteration, innerSteps: r.innerSteps } : undefined,
+      );
+    });
+    if (resume) this.iterationCount = resume.iteration;
   }
 
   get iteration(): number {
@@ -94,44 +132,112 @@ export class Session {
 
   /** One outer update of every estimator. */
   step(): void {
+    drain(this.stepSlices());
+  }
+
+  /**
+   * `step` as slices (see slices.ts): the engine runs it through a pacer so a pause is
+   * seen between inner steps. Abandoned part-way, the session must be disposed.
+   */
+  *stepSlices(): Slices<void> {
     const start = now();
-    for (const t of this.trainers) t.stepSync();
+    for (const t of this.trainers) {
+      yield* t.stepSlices();
+      yield;
+    }
     this.iterationCount++;
     this.elapsedMs += now() - start;
   }
 
-  /** Everything the views need, read back in one transfer. */
-  async frame(): Promise<SessionFrame> {
+  /**
+   * Everything the views need, read back in one transfer — the divergence counters and
+   * optimizer state included. A frame whose θ and evaluation loss are finite becomes the
+   * estimator's rewind checkpoint. The evaluation unrolls run through `pacer`.
+   */
+  async frame(pacer: Pacer = eagerPacer): Promise<SessionFrame> {
     const d = this.task.meta.theta0.length;
     const parts: tf.Tensor[] = [];
     const shapes: number[] = [];
-    for (const t of this.trainers) {
-      const theta = t.thetaTensor();
-      const loss = tf.tidy(() => this.task.episodeLoss(tf.expandDims(theta, 0) as tf.Tensor2D));
-      const particles = t.particles();
-      const grad = t.lastGradient();
-      parts.push(tf.clone(theta), grad ? tf.clone(grad) : tf.zeros([d]), loss, particles);
-      shapes.push(particles.shape[0] * d);
+    const optimizerSizes: number[][] = [];
+    const optimizerSteps: number[] = [];
+    const candidates: { theta: tf.Tensor1D; optimizer: OptimizerState }[] = [];
+    try {
+      for (const t of this.trainers) {
+        const theta = t.thetaTensor();
+        const row = tf.expandDims(theta, 0) as tf.Tensor2D;
+        let loss: tf.Tensor1D;
+        try {
+          loss = await pacer.run(episodeLossSlices(this.task, row));
+        } finally {
+          row.dispose();
+        }
+        const particles = t.particles();
+        const grad = t.lastGradient();
+        const h = t.healthTensors();
+        const opt = t.optimizerState();
+        candidates.push({ theta: tf.clone(theta), optimizer: t.optimizerState() });
+        optimizerSizes.push(opt.tensors.map((x) => x.size));
+        optimizerSteps.push(opt.t);
+        parts.push(tf.clone(theta), grad ? tf.clone(grad) : tf.zeros([d]), loss, tf.stack([h.excludedLast, h.excludedTotal, h.skippedTotal]), ...opt.tensors, particles);
+        shapes.push(particles.shape[0] * d);
+      }
+    } catch (e) {
+      parts.forEach((p) => p.dispose());
+      candidates.forEach((c) => disposeCandidate(c));
+      throw e;
     }
     const all = tf.tidy(() => tf.concat(parts.map((p) => tf.reshape(p, [-1]))));
     parts.forEach((p) => p.dispose());
-    const data = await all.data();
-    all.dispose();
+    let data: Float32Array;
+    try {
+      data = (await all.data()) as Float32Array;
+    } catch (e) {
+      candidates.forEach((c) => disposeCandidate(c));
+      throw e;
+    } finally {
+      all.dispose();
+    }
     let offset = 0;
     const take = (n: number): Float32Array => {
-      const out = (data as Float32Array).slice(offset, offset + n);
+      const out = data.slice(offset, offset + n);
       offset += n;
       return out;
     };
-    const estimators = this.trainers.map((t, i) => ({
-      id: t.config.estimator,
-      theta: Array.from(take(d)),
-      grad: Array.from(take(d)),
-      evalLoss: take(1)[0] ?? Number.NaN,
-      particles: take(shapes[i] ?? 0),
-      innerSteps: t.innerSteps,
-    }));
+    const estimators = this.trainers.map((t, i): EstimatorFrame => {
+      const theta = Array.from(take(d));
+      const grad = Array.from(take(d));
+      const evalLoss = take(1)[0] ?? Number.NaN;
+      const [excludedLast = 0, excludedTotal = 0, skippedTotal = 0] = take(3);
+      const values = (optimizerSizes[i] ?? []).map((n) => Array.from(take(n)));
+      const particles = take(shapes[i] ?? 0);
+      const candidate = candidates[i];
+      if (candidate) {
+        if (Number.isFinite(evalLoss) && theta.every((v) => Number.isFinite(v))) t.setCheckpoint(candidate.theta, candidate.optimizer, this.iterationCount);
+        else disposeCandidate(candidate);
+      }
+      return {
+        id: t.config.estimator,
+        theta,
+        grad,
+        evalLoss,
+        particles,
+        innerSteps: t.innerSteps,
+        health: { excludedLast, excludedTotal, skippedTotal, workers: t.workers, checkpointIteration: t.checkpointIteration },
+        optimizer: { values, t: optimizerSteps[i] ?? 0 },
+      };
+    });
     return { iteration: this.iterationCount, sigma: this.sigma, lr: this.config.lr, wallMs: this.elapsedMs, estimators };
+  }
+
+  /**
+   * Every estimator given (all when omitted) back to its last checkpoint — θ and optimizer
+   * state of the last frame where θ and the evaluation loss were finite — with fresh
+   * particles. Returns the iteration each went back to.
+   */
+  rewind(ids?: readonly EstimatorId[]): { id: EstimatorId; iteration: number }[] {
+    return this.trainers
+      .filter((t) => !ids || ids.includes(t.config.estimator))
+      .map((t) => ({ id: t.config.estimator, iteration: t.rewind() }));
   }
 
   /**
@@ -139,14 +245,17 @@ export class Session {
    * autodiff through the whole episode when `reference` is 'autodiff', else a
    * large-population full-unroll ES estimate of ∇L_σ (the right target on chaotic tasks).
    */
-  async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024): Promise<GradientDiagnostics[]> {
+  async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024, pacer: Pacer = eagerPacer): Promise<GradientDiagnostics[]> {
     const out: GradientDiagnostics[] = [];
     for (const t of this.trainers) {
       const last = t.lastGradient();
       if (!last) continue;
       const theta = Array.from(await t.thetaTensor().data());
       const g = Array.from(await last.data());
-      const ref = reference === 'autodiff' ? await this.autodiffGradient(theta) : await referenceGradient(this.task, theta, this.sigma, this.task.meta.evalSteps, this.config.settings.seed + this.iterationCount, pairs);
+      const ref =
+        reference === 'autodiff'
+          ? await this.autodiffGradient(theta)
+          : await referenceGradient(this.task, theta, this.sigma, this.task.meta.evalSteps, this.config.settings.seed + this.iterationCount, pairs, pacer);
       const dot = g.reduce((s, v, k) => s + v * (ref[k] ?? 0), 0);
       const ng = Math.hypot(...g);
       const nr = Math.hypot(...ref);
@@ -158,7 +267,8 @@ export class Session {
   private async autodiffGradient(theta: number[]): Promise<number[]> {
     const est = estimatorInfo('bptt').create({ task: this.task, settings: this.config.settings });
     const th = tf.tensor1d(theta);
-    const { grad } = est.estimate(th, 0);
+    const { grad, excluded } = est.estimate(th, 0);
+    excluded?.dispose();
     const g = Array.from(await grad.data());
     grad.dispose();
     th.dispose();
@@ -169,6 +279,11 @@ export class Session {
   dispose(): void {
     for (const t of this.trainers) t.dispose();
   }
+}
+
+function disposeCandidate(c: { theta: tf.Tensor1D; optimizer: OptimizerState }): void {
+  c.theta.dispose();
+  c.optimizer.tensors.forEach((x) => x.dispose());
 }
 
 function now(): number {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { drain, type Slices } from './slices';
 
 /**
  * An inner problem: a dynamical system s_{t+1} = f(s_t, θ, t) with a per-step loss,
@@ -27,6 +28,11 @@ export interface Task {
   step(state: tf.Tensor2D, theta: tf.Tensor2D, t: tf.Tensor1D): StepResult;
   /** Meta-objective of one unperturbed episode per row of θ [P, dim] → [P]. */
   episodeLoss(theta: tf.Tensor2D): tf.Tensor1D;
+  /**
+   * `episodeLoss` as slices that yield between inner steps (see slices.ts). Optional:
+   * without it, `episodeLossSlices` runs `episodeLoss` as one slice.
+   */
+  episodeLossSlices?(theta: tf.Tensor2D): Slices<tf.Tensor1D>;
 }
 
 export interface StepResult {
@@ -82,23 +88,42 @@ export function taskDim(task: Task): number {
  * tape keeps what it needs.
  */
 export function unrollEpisodeLoss(task: Task, theta: tf.Tensor2D, steps: number): tf.Tensor1D {
+  return drain(unrollEpisodeLossSlices(task, theta, steps));
+}
+
+/** `unrollEpisodeLoss` as slices: a yield after every inner step, outside any tf.tidy. */
+export function* unrollEpisodeLossSlices(task: Task, theta: tf.Tensor2D, steps: number): Slices<tf.Tensor1D> {
   const P = theta.shape[0];
   let state = task.initialState(P);
   let acc: tf.Tensor1D = tf.zeros([P]);
-  for (let t = 0; t < steps; t++) {
-    const [nextState, nextAcc] = tf.tidy(() => {
-      const out = task.step(state, theta, tf.fill([P], t, 'int32') as tf.Tensor1D);
-      const a = task.meta.reduction === 'last' ? out.loss : tf.add(acc, out.loss);
-      return [out.state, a] as const;
-    });
+  let finished = false;
+  try {
+    for (let t = 0; t < steps; t++) {
+      const [nextState, nextAcc] = tf.tidy(() => {
+        const out = task.step(state, theta, tf.fill([P], t, 'int32') as tf.Tensor1D);
+        const a = task.meta.reduction === 'last' ? out.loss : tf.add(acc, out.loss);
+        return [out.state, a] as const;
+      });
+      state.dispose();
+      acc.dispose();
+      state = nextState;
+      acc = nextAcc as tf.Tensor1D;
+      if (t + 1 < steps) yield;
+    }
+    finished = true;
+  } finally {
+    // Abandoned (return) or failed part-way: free the running sum too.
     state.dispose();
-    acc.dispose();
-    state = nextState;
-    acc = nextAcc as tf.Tensor1D;
+    if (!finished) acc.dispose();
   }
-  state.dispose();
   if (task.meta.reduction !== 'mean') return acc;
   const mean = tf.div(acc, steps) as tf.Tensor1D;
   acc.dispose();
   return mean;
+}
+
+/** A task's episode loss as slices (one slice when the task does not provide them). */
+export function* episodeLossSlices(task: Task, theta: tf.Tensor2D): Slices<tf.Tensor1D> {
+  if (task.episodeLossSlices) return yield* task.episodeLossSlices(theta);
+  return task.episodeLoss(theta);
 }

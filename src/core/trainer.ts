@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings, TaskId, TrainConfig } from './config';
 import type { Estimator } from './estimators/estimator';
 import { estimatorInfo } from './estimators/index';
-import type { Optimizer } from './optimizers';
+import type { Optimizer, OptimizerState } from './optimizers';
 import { createOptimizer } from './optimizers';
 import type { SigmaSchedule } from './sigma-schedule';
+import { drain, type Slices } from './slices';
 import { constantSigma, sigmaAt } from './sigma-schedule';
 import type { Task } from './task';
 import { createTask } from './tasks/index';
@@ -37,6 +38,35 @@ export function defaultSettings(task: Task, overrides: Partial<EstimatorSettings
   };
 }
 
+/**
+ * Divergence counters of one estimator, kept on the device as float scalars and read back
+ * with the frames (never on their own).
+ */
+export interface HealthTensors {
+  /** Pairs (trajectories) left out of the latest update for a NaN/±Inf loss, state or gradient. */
+  excludedLast: tf.Scalar;
+  /** The same, summed over every update. */
+  excludedTotal: tf.Scalar;
+  /** Updates not applied (no usable pair, or θ / optimizer state would have become NaN/±Inf). */
+  skippedTotal: tf.Scalar;
+}
+
+/** θ and optimizer state at a point where θ and its evaluation loss were finite. */
+interface Checkpoint {
+  theta: tf.Tensor1D;
+  optimizer: OptimizerState;
+  iteration: number;
+}
+
+/** Host-side state a trainer can be rebuilt from (another backend, after a lost device). */
+export interface TrainerResume {
+  theta: readonly number[];
+  /** Optimizer tensors as plain arrays (Adam: m, v) and the step count. */
+  optimizer: { values: number[][]; t: number };
+  iteration: number;
+  innerSteps: number;
+}
+
 export function defaultTrainConfig(taskId: TaskId, estimator: EstimatorId): TrainConfig {
   const task = createTask(taskId);
   const d = task.meta.defaults;
@@ -58,7 +88,7 @@ export function defaultTrainConfig(taskId: TaskId, estimator: EstimatorId): Trai
  */
 export class Trainer {
   readonly task: Task;
-  private readonly estimator: Estimator;
+  private estimator: Estimator;
   private readonly optimizer: Optimizer;
   private theta: tf.Tensor1D;
   private schedule: SigmaSchedule;
@@ -68,18 +98,39 @@ export class Trainer {
   private readonly startedAt = now();
   private burnedIn = false;
   private lastGrad: tf.Tensor1D | null = null;
+  private readonly health: HealthTensors;
+  private lastWorkers = 0;
+  private checkpoint: Checkpoint;
 
-  private constructor(readonly config: TrainConfig) {
+  private constructor(
+    readonly config: TrainConfig,
+    resume?: TrainerResume,
+  ) {
     this.task = createTask(config.task);
-    this.estimator = estimatorInfo(config.estimator).create({ task: this.task, settings: config.settings });
+    this.estimator = this.createEstimator();
     this.optimizer = createOptimizer(config.optimizer);
-    this.theta = tf.tensor1d(config.theta0 ? [...config.theta0] : [...this.task.meta.theta0]);
+    this.theta = tf.tensor1d(resume ? [...resume.theta] : config.theta0 ? [...config.theta0] : [...this.task.meta.theta0]);
     this.schedule = config.sigma;
     this.lrValue = config.lr;
+    this.health = { excludedLast: tf.scalar(0), excludedTotal: tf.scalar(0), skippedTotal: tf.scalar(0) };
+    if (resume) {
+      const tensors = resume.optimizer.values.map((v) => tf.tensor1d(v));
+      this.optimizer.setState({ tensors, t: resume.optimizer.t });
+      tensors.forEach((t) => t.dispose());
+      this.iterationCount = resume.iteration;
+      this.innerStepCount = resume.innerSteps;
+      // A resumed population starts fresh: no burn-in in the middle of a run.
+      this.burnedIn = true;
+    }
+    this.checkpoint = { theta: tf.clone(this.theta), optimizer: this.optimizer.state(), iteration: this.iterationCount };
   }
 
-  static create(config: TrainConfig): Trainer {
-    return new Trainer(config);
+  static create(config: TrainConfig, resume?: TrainerResume): Trainer {
+    return new Trainer(config, resume);
+  }
+
+  private createEstimator(): Estimator {
+    return estimatorInfo(this.config.estimator).create({ task: this.task, settings: this.config.settings });
   }
 
   get iteration(): number {
@@ -114,19 +165,100 @@ export class Trainer {
 
   /** `step` without yielding; for Node scripts and tests. */
   stepSync(): void {
+    drain(this.stepSlices());
+  }
+
+  /**
+   * `step` as slices (see slices.ts). Behind the divergence guard: pairs with NaN/±Inf
+   * losses or states are left out of the estimate, and an update that would make θ or
+   * the optimizer state non-finite is skipped — all decided on the device and counted in
+   * the health tensors, with no readback.
+   */
+  *stepSlices(): Slices<void> {
     const sigma = this.sigma;
     if (!this.burnedIn) {
       this.burnedIn = true;
-      if (this.config.settings.burnIn) this.innerStepCount += this.estimator.burnIn(this.theta, sigma);
+      if (this.config.settings.burnIn) this.innerStepCount += yield* this.estimator.burnInSlices(this.theta, sigma);
     }
-    const { grad, innerSteps } = this.estimator.estimate(this.theta, sigma);
-    const next = this.optimizer.step(this.theta, grad, this.lrValue);
+    const { grad, innerSteps, excluded, workers } = yield* this.estimator.estimateSlices(this.theta, sigma);
+    this.lastWorkers = workers ?? 0;
+    const usable = excluded && workers !== undefined ? (tf.tidy(() => tf.less(excluded, workers)) as tf.Scalar) : null;
+    const { theta: next, applied } = this.optimizer.guardedStep(this.theta, grad, this.lrValue, usable);
+    usable?.dispose();
+    const h = this.health;
+    const [last, total, skipped] = tf.tidy(() => {
+      const ex = excluded ?? tf.scalar(0);
+      return [tf.clone(ex), tf.add(h.excludedTotal, ex), tf.add(h.skippedTotal, tf.sub(1, tf.cast(applied, 'float32')))] as tf.Scalar[];
+    }) as [tf.Scalar, tf.Scalar, tf.Scalar];
+    excluded?.dispose();
+    applied.dispose();
+    h.excludedLast.dispose();
+    h.excludedTotal.dispose();
+    h.skippedTotal.dispose();
+    this.health.excludedLast = last;
+    this.health.excludedTotal = total;
+    this.health.skippedTotal = skipped;
     this.lastGrad?.dispose();
     this.lastGrad = grad;
     this.theta.dispose();
     this.theta = next;
     this.iterationCount++;
     this.innerStepCount += innerSteps;
+  }
+
+  /** Pairs (or autodiff trajectories) behind the latest update (0 before the first). */
+  get workers(): number {
+    return this.lastWorkers;
+  }
+
+  /** The divergence counters on the device (owned by the trainer). */
+  healthTensors(): HealthTensors {
+    return this.health;
+  }
+
+  /** A copy of the optimizer state (the caller owns the tensors). */
+  optimizerState(): OptimizerState {
+    return this.optimizer.state();
+  }
+
+  /**
+   * Makes `theta` (and `optimizer`, taken at the same moment) the point a rewind returns
+   * to; takes ownership of the tensors. The session calls this after a frame has shown
+   * that θ and its evaluation loss were finite there.
+   */
+  setCheckpoint(theta: tf.Tensor1D, optimizer: OptimizerState, iteration: number): void {
+    this.disposeCheckpoint();
+    this.checkpoint = { theta, optimizer, iteration };
+  }
+
+  /** Iteration of the point a rewind returns to. */
+  get checkpointIteration(): number {
+    return this.checkpoint.iteration;
+  }
+
+  /**
+   * Back to the last checkpoint: θ and optimizer state restored, the particles restarted
+   * from fresh inner states (after a divergence theirs are NaN/±Inf or meaningless). The
+   * iteration counter keeps counting: the updates since did happen.
+   */
+  rewind(): number {
+    this.theta.dispose();
+    this.theta = tf.clone(this.checkpoint.theta);
+    this.optimizer.setState(this.checkpoint.optimizer);
+    this.estimator.dispose();
+    this.estimator = this.createEstimator();
+    this.burnedIn = !this.config.settings.burnIn;
+    this.lastGrad?.dispose();
+    this.lastGrad = null;
+    const last = this.health.excludedLast;
+    this.health.excludedLast = tf.scalar(0);
+    last.dispose();
+    return this.checkpoint.iteration;
+  }
+
+  private disposeCheckpoint(): void {
+    this.checkpoint.theta.dispose();
+    this.checkpoint.optimizer.tensors.forEach((t) => t.dispose());
   }
 
   /** The latest gradient estimate ([d]; owned by the trainer), null before the first update. */
@@ -168,6 +300,10 @@ export class Trainer {
     this.theta.dispose();
     this.lastGrad?.dispose();
     this.lastGrad = null;
+    this.health.excludedLast.dispose();
+    this.health.excludedTotal.dispose();
+    this.health.skippedTotal.dispose();
+    this.disposeCheckpoint();
   }
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings } from '../config';
+import type { Slices } from '../slices';
 import type { Task } from '../task';
 
 /**
@@ -12,8 +13,13 @@ import type { Task } from '../task';
  */
 export interface Estimator {
   readonly id: EstimatorId;
-  /** One outer update's estimate of ∇L at θ [d]. The caller disposes `grad`. */
+  /** One outer update's estimate of ∇L at θ [d]. The caller disposes `grad` (and `excluded`). */
   estimate(theta: tf.Tensor1D, sigma: number, options?: EstimateOptions): GradientEstimate;
+  /**
+   * `estimate` as slices (see slices.ts): the same ops in the same order, with yields
+   * between inner steps. Abandoned part-way, the estimator is unusable and must be disposed.
+   */
+  estimateSlices(theta: tf.Tensor1D, sigma: number, options?: EstimateOptions): Slices<GradientEstimate>;
   /** Parameters the particles are evaluated at now ([P, d]: θ ± ε, or θ for AD). */
   particles(theta: tf.Tensor1D): tf.Tensor2D;
   /**
@@ -21,6 +27,8 @@ export interface Estimator {
    * the optional burn-in of online methods. Returns the inner steps spent.
    */
   burnIn(theta: tf.Tensor1D, sigma: number): number;
+  /** `burnIn` as slices. */
+  burnInSlices(theta: tf.Tensor1D, sigma: number): Slices<number>;
   dispose(): void;
 }
 
@@ -40,6 +48,14 @@ export interface GradientEstimate {
   innerSteps: number;
   /** Index of the truncation within the episode each pair just unrolled (online methods). */
   truncationIndex?: Int32Array;
+  /**
+   * Pairs (or autodiff trajectories) left out of this estimate because a loss, state or
+   * per-trajectory gradient became NaN/±Inf; a float scalar on the device (no readback).
+   * Absent means none can be. The caller disposes it.
+   */
+  excluded?: tf.Scalar;
+  /** Pairs (or trajectories) behind this estimate; all of them excluded means no information. */
+  workers?: number;
 }
 
 export interface EstimatorContext {

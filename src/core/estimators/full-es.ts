@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianRows, range, Stream } from '../noise';
+import { drain, type Slices } from '../slices';
+import { episodeLossSlices } from '../task';
 import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, GradientEstimate } from './estimator';
 import { tileTheta } from './estimator';
+import { maskedWeights, pairGuard } from './unroll';
 
 /**
  * Full-unroll antithetic ES: every particle unrolls a whole episode from the initial state.
@@ -30,26 +33,52 @@ class FullUnrollEs implements Estimator {
   }
 
   estimate(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): GradientEstimate {
+    return drain(this.estimateSlices(theta, sigma, options));
+  }
+
+  *estimateSlices(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): Slices<GradientEstimate> {
     const { N, d, ctx } = this;
     const z = gaussianRows(ctx.settings.seed, Stream.perturbation, range(N), new Int32Array(N).fill(this.updates), new Int32Array(N), d);
     this.updates++;
     this.lastEps = z.map((v) => v * sigma);
-    const { grad, perWorker } = tf.tidy(() => {
-      const zt = tf.tensor2d(z, [N, d]);
+    const particles = tf.tidy(() => {
       const rows = tileTheta(theta, N);
-      const eps = tf.mul(zt, sigma);
-      let losses = ctx.task.episodeLoss(tf.concat([tf.add(rows, eps), tf.sub(rows, eps)]) as tf.Tensor2D);
-      if (ctx.settings.rankShaping) losses = centredRanks(losses);
+      const eps = tf.mul(tf.tensor2d(z, [N, d]), sigma);
+      return tf.concat([tf.add(rows, eps), tf.sub(rows, eps)]) as tf.Tensor2D;
+    });
+    let raw: tf.Tensor1D;
+    try {
+      raw = yield* episodeLossSlices(ctx.task, particles);
+    } finally {
+      particles.dispose();
+    }
+    const episodeLosses = raw;
+    const { grad, perWorker, excluded } = tf.tidy(() => {
+      const zt = tf.tensor2d(z, [N, d]);
+      // Pairs with a NaN/±Inf episode loss are left out (and counted); ranks are taken with
+      // those losses as +Inf, the worst, so the ranks of the others stay a permutation.
+      const [rawPlus, rawMinus] = tf.split(episodeLosses, 2) as [tf.Tensor1D, tf.Tensor1D];
+      const guard = pairGuard(rawPlus, rawMinus, null, null, null);
+      let losses: tf.Tensor1D = episodeLosses;
+      if (ctx.settings.rankShaping) {
+        losses = centredRanks(tf.where(tf.isFinite(episodeLosses), episodeLosses, tf.fill(episodeLosses.shape, Number.POSITIVE_INFINITY)) as tf.Tensor1D);
+      }
       const [lPlus, lMinus] = tf.split(losses, 2) as [tf.Tensor1D, tf.Tensor1D];
-      const w = tf.div(tf.sub(lPlus, lMinus), 2 * sigma * N);
+      const w = maskedWeights(tf.div(tf.sub(lPlus, lMinus), 2 * sigma * N) as tf.Tensor1D, guard.usable, guard.renormalise);
       const g = tf.reshape(tf.matMul(tf.reshape(w, [1, N]), zt), [d]) as tf.Tensor1D;
       const each = options.perWorker ? (tf.mul(tf.expandDims(tf.mul(w, N), 1), zt) as tf.Tensor2D) : undefined;
-      return { grad: g, perWorker: each };
+      return { grad: g, perWorker: each, excluded: guard.excluded };
     });
-    return { grad, perWorker, innerSteps: 2 * N * ctx.task.meta.evalSteps };
+    episodeLosses.dispose();
+    return { grad, perWorker, innerSteps: 2 * N * ctx.task.meta.evalSteps, excluded, workers: N };
   }
 
   burnIn(): number {
+    return 0;
+  }
+
+  // eslint-disable-next-line require-yield -- full-unroll ES has no burn-in; a generator for the interface.
+  *burnInSlices(): Slices<number> {
     return 0;
   }
 

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId } from '../config';
 import { gaussianRows, Stream } from '../noise';
+import { drain, type Slices } from '../slices';
 import type { EstimateOptions, Estimator, EstimatorContext, GradientEstimate } from './estimator';
 import { tileTheta, truncationsPerEpisode } from './estimator';
-import { replaceRows, unrollTruncation } from './unroll';
+import { maskedWeights, pairGuard, replaceRows, type TruncationResult, unrollTruncationSlices } from './unroll';
 import { WorkerClock } from './workers';
 
 /**
@@ -60,20 +61,29 @@ export class NoiseReuseFamily implements Estimator {
   }
 
   estimate(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): GradientEstimate {
-    let innerSteps = this.positioned ? 0 : this.positionWorkers(theta, sigma);
+    return drain(this.estimateSlices(theta, sigma, options));
+  }
+
+  *estimateSlices(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): Slices<GradientEstimate> {
+    let innerSteps = this.positioned ? 0 : yield* this.positionWorkers(theta, sigma);
     const truncationIndex = this.withResets(this.clock.truncationIndex());
-    const { grad, perWorker, steps } = this.truncation(theta, sigma, null, options.perWorker === true);
+    const { grad, perWorker, steps, excluded } = yield* this.truncation(theta, sigma, null, options.perWorker === true);
     innerSteps += steps;
-    return { grad, perWorker, innerSteps, truncationIndex };
+    return { grad, perWorker, innerSteps, truncationIndex, excluded, workers: this.N };
   }
 
   burnIn(theta: tf.Tensor1D, sigma: number): number {
+    return drain(this.burnInSlices(theta, sigma));
+  }
+
+  *burnInSlices(theta: tf.Tensor1D, sigma: number): Slices<number> {
     if (!Number.isFinite(this.ctx.settings.T)) return 0;
-    let steps = this.positioned ? 0 : this.positionWorkers(theta, sigma);
+    let steps = this.positioned ? 0 : yield* this.positionWorkers(theta, sigma);
     const J = truncationsPerEpisode(this.ctx.settings);
     for (let j = 0; j < J; j++) {
-      const r = this.truncation(theta, sigma, null, false);
+      const r = yield* this.truncation(theta, sigma, null, false);
       r.grad.dispose();
+      r.excluded.dispose();
       steps += r.steps;
     }
     return steps;
@@ -92,13 +102,14 @@ export class NoiseReuseFamily implements Estimator {
   }
 
   /** Unrolls step-unlocked workers to their start offsets (gradients discarded). */
-  private positionWorkers(theta: tf.Tensor1D, sigma: number): number {
+  private *positionWorkers(theta: tf.Tensor1D, sigma: number): Slices<number> {
     let steps = 0;
     for (;;) {
       const mask = this.clock.positioning();
       if (!mask.some(Boolean)) break;
-      const r = this.truncation(theta, sigma, mask, false);
+      const r = yield* this.truncation(theta, sigma, mask, false);
       r.grad.dispose();
+      r.excluded.dispose();
       steps += r.steps;
     }
     this.positioned = true;
@@ -130,14 +141,15 @@ export class NoiseReuseFamily implements Estimator {
 
   /**
    * One truncation for the pairs in `active` (all when null). Inactive pairs keep their
-   * state, clock and noise. Returns the gradient over the active pairs.
+   * state, clock and noise. Returns the gradient over the active pairs whose losses and
+   * states stayed finite (the others are excluded and counted).
    */
-  private truncation(
+  private *truncation(
     theta: tf.Tensor1D,
     sigma: number,
     active: boolean[] | null,
     wantPerWorker: boolean,
-  ): { grad: tf.Tensor1D; perWorker?: tf.Tensor2D; steps: number } {
+  ): Slices<{ grad: tf.Tensor1D; perWorker?: tf.Tensor2D; steps: number; excluded: tf.Scalar }> {
     const { N, d, ctx } = this;
     const { task, settings } = ctx;
     const isActive = (i: number): boolean => active === null || active[i] === true;
@@ -193,26 +205,41 @@ export class NoiseReuseFamily implements Estimator {
     t0.set(this.clock.t, 0);
     t0.set(this.clock.t, N);
     const prev = this.states;
-    const { grad, state, perWorker } = tf.tidy(() => {
+    const thetaPM = tf.tidy(() => {
       const eps = this.perturbations(sigma);
       const rows = tileTheta(theta, N);
-      const thetaPM = tf.concat([tf.add(rows, eps), tf.sub(rows, eps)]) as tf.Tensor2D;
-      const out = unrollTruncation(task, prev, thetaPM, t0, settings.K);
-      const [lPlus, lMinus] = tf.split(out.loss, 2);
+      return tf.concat([tf.add(rows, eps), tf.sub(rows, eps)]) as tf.Tensor2D;
+    });
+    let out: TruncationResult;
+    try {
+      // The unroll yields between inner steps; nothing here may sit inside a tf.tidy.
+      out = yield* unrollTruncationSlices(task, prev, thetaPM, t0, settings.K);
+    } finally {
+      thetaPM.dispose();
+    }
+    const unrolled = out;
+    const { grad, state, perWorker, excluded } = tf.tidy(() => {
+      const [lPlus, lMinus] = tf.split(unrolled.loss, 2) as [tf.Tensor1D, tf.Tensor1D];
+      const [sPlus, sMinus] = tf.split(unrolled.state, 2) as [tf.Tensor2D, tf.Tensor2D];
       const activeCount = active === null ? N : active.filter(Boolean).length;
       // w_i = (ℓ⁺_i − ℓ⁻_i) / (2σ_i N), zero for inactive pairs; ĝ = Σ_i w_i ξ_i.
       const scale = Float32Array.from(sigmas, (s, i) => (isActive(i) ? 1 / (2 * s * Math.max(1, activeCount)) : 0));
-      const w = tf.mul(tf.sub(lPlus as tf.Tensor1D, lMinus as tf.Tensor1D), tf.tensor1d(scale));
+      const activeMask = active === null ? null : tf.tensor1d(active.map((a) => (a ? 1 : 0)), 'float32');
+      // Pairs whose loss or state became NaN/±Inf are left out (and counted).
+      const guard = pairGuard(lPlus, lMinus, sPlus, sMinus, activeMask);
+      const w = maskedWeights(tf.mul(tf.sub(lPlus, lMinus), tf.tensor1d(scale)), guard.usable, guard.renormalise);
       const xi = tf.tensor2d(this.xi, [N, d]);
       const g = tf.reshape(tf.matMul(tf.reshape(w, [1, N]), xi), [d]) as tf.Tensor1D;
-      const nextState = active === null ? out.state : replaceRows(prev, out.state, [...active, ...active]);
+      const nextState = active === null ? unrolled.state : replaceRows(prev, unrolled.state, [...active, ...active]);
       const each = wantPerWorker ? (tf.mul(tf.expandDims(tf.mul(w, N), 1), xi) as tf.Tensor2D) : undefined;
-      return { grad: g, state: nextState, perWorker: each };
+      return { grad: g, state: nextState, perWorker: each, excluded: guard.excluded };
     });
+    unrolled.loss.dispose();
+    if (state !== unrolled.state) unrolled.state.dispose();
     prev.dispose();
     this.states = state;
     this.clock.advance(active ?? undefined);
     const activeCount = active === null ? N : active.filter(Boolean).length;
-    return { grad, perWorker, steps: 2 * activeCount * settings.K };
+    return { grad, perWorker, steps: 2 * activeCount * settings.K, excluded };
   }
 }

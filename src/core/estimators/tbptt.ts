@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Autodiff needs the gradient kernels, which tfjs-core registers only on request.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { drain, type Slices } from '../slices';
 import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, GradientEstimate } from './estimator';
 import { tileTheta, truncationsPerEpisode } from './estimator';
-import { replaceRows, unrollTruncation } from './unroll';
+import { finiteRows, replaceRows, type TruncationResult, unrollTruncation, unrollTruncationSlices } from './unroll';
 import { WorkerClock } from './workers';
 
 /**
@@ -28,8 +29,13 @@ class TruncatedBackprop implements Estimator {
     this.clock = new WorkerClock(this.P, ctx.settings);
   }
 
-  estimate(theta: tf.Tensor1D, _sigma: number, options: EstimateOptions = {}): GradientEstimate {
-    let innerSteps = this.positioned ? 0 : this.positionWorkers(theta);
+  estimate(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): GradientEstimate {
+    return drain(this.estimateSlices(theta, sigma, options));
+  }
+
+  /** The gradient is one tf.grad call (one slice); positioning and burn-in are sliced. */
+  *estimateSlices(theta: tf.Tensor1D, _sigma: number, options: EstimateOptions = {}): Slices<GradientEstimate> {
+    let innerSteps = this.positioned ? 0 : yield* this.positionWorkers(theta);
     const truncationIndex = this.clock.truncationIndex().map((j) => (j >= this.clock.J ? 0 : j));
     this.resetEnded();
     const { P, ctx } = this;
@@ -44,20 +50,35 @@ class TruncatedBackprop implements Estimator {
       return tf.sum(out.loss);
     })(rows) as tf.Tensor2D;
     rows.dispose();
-    const grad = tf.mean(each, 0) as tf.Tensor1D;
-    const perWorker = options.perWorker ? each : undefined;
-    if (!perWorker) each.dispose();
+    // Trajectories whose gradient or state became NaN/±Inf are left out (and counted); the
+    // mask is [P, 1] so it broadcasts over the gradient's columns.
+    const exitState = exiting as unknown as tf.Tensor2D;
+    const { grad, masked, excluded } = tf.tidy(() => {
+      const ok = tf.logicalAnd(finiteRows(each), finiteRows(exitState));
+      const okCount = tf.sum(tf.cast(ok, 'float32'));
+      const kept = tf.where(tf.reshape(ok, [P, 1]), each, tf.zerosLike(each)) as tf.Tensor2D;
+      // Exactly the plain mean when every trajectory is finite (the factor is then 1).
+      const g = tf.mul(tf.mean(kept, 0), tf.div(P, tf.maximum(okCount, 1))) as tf.Tensor1D;
+      return { grad: g, masked: kept, excluded: tf.sub(P, okCount) as tf.Scalar };
+    });
+    each.dispose();
+    const perWorker = options.perWorker ? masked : undefined;
+    if (!perWorker) masked.dispose();
     entering.dispose();
     this.states = exiting as unknown as tf.Tensor2D;
     this.clock.advance();
     innerSteps += P * ctx.settings.K;
-    return { grad, perWorker, innerSteps, truncationIndex };
+    return { grad, perWorker, innerSteps, truncationIndex, excluded, workers: P };
   }
 
   burnIn(theta: tf.Tensor1D): number {
+    return drain(this.burnInSlices(theta));
+  }
+
+  *burnInSlices(theta: tf.Tensor1D): Slices<number> {
     if (!Number.isFinite(this.ctx.settings.T)) return 0;
-    let steps = this.positioned ? 0 : this.positionWorkers(theta);
-    for (let j = 0; j < truncationsPerEpisode(this.ctx.settings); j++) steps += this.advance(theta, null);
+    let steps = this.positioned ? 0 : yield* this.positionWorkers(theta);
+    for (let j = 0; j < truncationsPerEpisode(this.ctx.settings); j++) steps += yield* this.advance(theta, null);
     return steps;
   }
 
@@ -83,23 +104,29 @@ class TruncatedBackprop implements Estimator {
     }
   }
 
-  private advance(theta: tf.Tensor1D, mask: boolean[] | null): number {
+  private *advance(theta: tf.Tensor1D, mask: boolean[] | null): Slices<number> {
     this.resetEnded();
     const prev = this.states as tf.Tensor2D;
-    const next = tf.tidy(() => {
-      const out = unrollTruncation(this.ctx.task, prev, tileTheta(theta, this.P), this.clock.t, this.ctx.settings.K);
-      return mask === null ? out.state : replaceRows(prev, out.state, mask);
-    });
+    const rows = tileTheta(theta, this.P);
+    let out: TruncationResult;
+    try {
+      out = yield* unrollTruncationSlices(this.ctx.task, prev, rows, this.clock.t, this.ctx.settings.K);
+    } finally {
+      rows.dispose();
+    }
+    out.loss.dispose();
+    const next = mask === null ? out.state : replaceRows(prev, out.state, mask);
+    if (next !== out.state) out.state.dispose();
     prev.dispose();
     this.states = next;
     this.clock.advance(mask ?? undefined);
     return (mask === null ? this.P : mask.filter(Boolean).length) * this.ctx.settings.K;
   }
 
-  private positionWorkers(theta: tf.Tensor1D): number {
+  private *positionWorkers(theta: tf.Tensor1D): Slices<number> {
     let steps = 0;
     for (let mask = this.clock.positioning(); mask.some(Boolean); mask = this.clock.positioning()) {
-      steps += this.advance(theta, mask);
+      steps += yield* this.advance(theta, mask);
     }
     this.positioned = true;
     return steps;

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianRows, range, Stream } from '../noise';
+import { drain, type Slices } from '../slices';
 import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, GradientEstimate } from './estimator';
 import { tileTheta, truncationsPerEpisode } from './estimator';
-import { replaceRows, unrollTruncation } from './unroll';
+import { maskedWeights, pairGuard, replaceRows, type TruncationResult, unrollTruncationSlices } from './unroll';
 import { WorkerClock } from './workers';
 
 /**
@@ -32,7 +33,11 @@ class TruncatedEs implements Estimator {
   }
 
   estimate(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): GradientEstimate {
-    let innerSteps = this.positioned ? 0 : this.positionWorkers(theta);
+    return drain(this.estimateSlices(theta, sigma, options));
+  }
+
+  *estimateSlices(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): Slices<GradientEstimate> {
+    let innerSteps = this.positioned ? 0 : yield* this.positionWorkers(theta);
     const truncationIndex = this.clock.truncationIndex().map((j) => (j >= this.clock.J ? 0 : j));
     this.resetEnded();
     const { N, d, ctx } = this;
@@ -43,30 +48,48 @@ class TruncatedEs implements Estimator {
     const t0 = new Int32Array(3 * N);
     for (let c = 0; c < 3; c++) t0.set(this.clock.t, c * N);
     const base = this.base as tf.Tensor2D;
-    const { grad, next, perWorker } = tf.tidy(() => {
-      const zt = tf.tensor2d(z, [N, d]);
+    const [thetas, states] = tf.tidy(() => {
       const rows = tileTheta(theta, N);
-      const eps = tf.mul(zt, sigma);
-      const thetas = tf.concat([tf.add(rows, eps), tf.sub(rows, eps), rows]) as tf.Tensor2D;
-      const out = unrollTruncation(ctx.task, tf.concat([base, base, base]) as tf.Tensor2D, thetas, t0, K);
+      const eps = tf.mul(tf.tensor2d(z, [N, d]), sigma);
+      return [tf.concat([tf.add(rows, eps), tf.sub(rows, eps), rows]) as tf.Tensor2D, tf.concat([base, base, base]) as tf.Tensor2D];
+    });
+    let unrolled: TruncationResult;
+    try {
+      unrolled = yield* unrollTruncationSlices(ctx.task, states, thetas, t0, K);
+    } finally {
+      thetas.dispose();
+      states.dispose();
+    }
+    const out = unrolled;
+    const { grad, next, perWorker, excluded } = tf.tidy(() => {
+      const zt = tf.tensor2d(z, [N, d]);
       const [lPlus, lMinus] = tf.split(out.loss, [N, N, N]) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-      const w = tf.div(tf.sub(lPlus, lMinus), 2 * sigma * N);
+      const [sPlus, sMinus] = tf.split(out.state, [N, N, N]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      // Pairs whose loss or state became NaN/±Inf are left out (and counted).
+      const guard = pairGuard(lPlus, lMinus, sPlus, sMinus, null);
+      const w = maskedWeights(tf.div(tf.sub(lPlus, lMinus), 2 * sigma * N) as tf.Tensor1D, guard.usable, guard.renormalise);
       const g = tf.reshape(tf.matMul(tf.reshape(w, [1, N]), zt), [d]) as tf.Tensor1D;
       const nextBase = tf.slice(out.state, [2 * N, 0], [N, -1]) as tf.Tensor2D;
       const each = options.perWorker ? (tf.mul(tf.expandDims(tf.mul(w, N), 1), zt) as tf.Tensor2D) : undefined;
-      return { grad: g, next: nextBase, perWorker: each };
+      return { grad: g, next: nextBase, perWorker: each, excluded: guard.excluded };
     });
+    out.state.dispose();
+    out.loss.dispose();
     base.dispose();
     this.base = next;
     this.clock.advance();
     innerSteps += 3 * N * K;
-    return { grad, perWorker, innerSteps, truncationIndex };
+    return { grad, perWorker, innerSteps, truncationIndex, excluded, workers: this.N };
   }
 
   burnIn(theta: tf.Tensor1D): number {
+    return drain(this.burnInSlices(theta));
+  }
+
+  *burnInSlices(theta: tf.Tensor1D): Slices<number> {
     if (!Number.isFinite(this.ctx.settings.T)) return 0;
-    let steps = this.positioned ? 0 : this.positionWorkers(theta);
-    for (let j = 0; j < truncationsPerEpisode(this.ctx.settings); j++) steps += this.advanceBase(theta, null);
+    let steps = this.positioned ? 0 : yield* this.positionWorkers(theta);
+    for (let j = 0; j < truncationsPerEpisode(this.ctx.settings); j++) steps += yield* this.advanceBase(theta, null);
     return steps;
   }
 
@@ -96,13 +119,19 @@ class TruncatedEs implements Estimator {
   }
 
   /** Advances s̄ of the masked pairs (all when null) by one truncation with θ. */
-  private advanceBase(theta: tf.Tensor1D, mask: boolean[] | null): number {
+  private *advanceBase(theta: tf.Tensor1D, mask: boolean[] | null): Slices<number> {
     this.resetEnded();
     const base = this.base as tf.Tensor2D;
-    const next = tf.tidy(() => {
-      const out = unrollTruncation(this.ctx.task, base, tileTheta(theta, this.N), this.clock.t, this.ctx.settings.K);
-      return mask === null ? out.state : replaceRows(base, out.state, mask);
-    });
+    const rows = tileTheta(theta, this.N);
+    let out: TruncationResult;
+    try {
+      out = yield* unrollTruncationSlices(this.ctx.task, base, rows, this.clock.t, this.ctx.settings.K);
+    } finally {
+      rows.dispose();
+    }
+    out.loss.dispose();
+    const next = mask === null ? out.state : replaceRows(base, out.state, mask);
+    if (next !== out.state) out.state.dispose();
     base.dispose();
     this.base = next;
     this.clock.advance(mask ?? undefined);
@@ -110,10 +139,10 @@ class TruncatedEs implements Estimator {
     return active * this.ctx.settings.K;
   }
 
-  private positionWorkers(theta: tf.Tensor1D): number {
+  private *positionWorkers(theta: tf.Tensor1D): Slices<number> {
     let steps = 0;
     for (let mask = this.clock.positioning(); mask.some(Boolean); mask = this.clock.positioning()) {
-      steps += this.advanceBase(theta, mask);
+      steps += yield* this.advanceBase(theta, mask);
     }
     this.positioned = true;
     return steps;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings } from '../config';
 import { estimatorInfo } from '../estimators/index';
 import { mixKey, noiseKey, Stream } from '../noise';
+import { eagerPacer, type Pacer } from '../slices';
 import type { Task } from '../task';
 import { defaultSettings } from '../trainer';
 
@@ -110,6 +111,7 @@ export async function repeatEstimates(options: VarianceOptions, estimatorId: Est
       for (let j = 0; j < J; j++) {
         const est = estimator.estimate(theta, sigma, { perWorker: true });
         est.grad.dispose();
+        est.excluded?.dispose();
         const each = est.perWorker as tf.Tensor2D;
         const next: tf.Tensor2D = acc === null ? each : (tf.add(acc, each) as tf.Tensor2D);
         if (acc !== null) {
@@ -123,6 +125,7 @@ export async function repeatEstimates(options: VarianceOptions, estimatorId: Est
     } else {
       const est = estimator.estimate(theta, sigma, { perWorker: true });
       est.grad.dispose();
+      est.excluded?.dispose();
       const each = est.perWorker as tf.Tensor2D;
       // One window of a 'sum' objective estimates ∇L / J on average.
       const scale = info.online && reduction === 'sum' ? J : 1;
@@ -201,14 +204,26 @@ export function totalVarianceOf(samples: Float64Array, d: number, rows: readonly
 }
 
 /** Large-population full-unroll ES estimate of ∇L_σ at θ: the reference when no exact gradient exists. */
-export async function referenceGradient(task: Task, theta: readonly number[], sigma: number, T: number, seed: number, pairs = 4096): Promise<number[]> {
+export async function referenceGradient(
+  task: Task,
+  theta: readonly number[],
+  sigma: number,
+  T: number,
+  seed: number,
+  pairs = 4096,
+  pacer: Pacer = eagerPacer,
+): Promise<number[]> {
   const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
   const est = estimatorInfo('full-es').create({ task, settings });
   const th = tf.tensor1d([...theta]);
-  const { grad } = est.estimate(th, sigma);
-  const g = Array.from(await grad.data());
-  grad.dispose();
-  th.dispose();
-  est.dispose();
-  return g;
+  try {
+    const { grad, excluded } = await pacer.run(est.estimateSlices(th, sigma));
+    excluded?.dispose();
+    const g = Array.from(await grad.data());
+    grad.dispose();
+    return g;
+  } finally {
+    th.dispose();
+    est.dispose();
+  }
 }

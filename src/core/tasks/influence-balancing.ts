@@ -13,7 +13,7 @@
  * sees the first components of b (positive), the wrong-sign influence of θ.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { unrollEpisodeLoss } from '../task';
+import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 
 export const INFLUENCE_BALANCING_SIZE = 23;
@@ -63,6 +63,7 @@ export function createInfluenceBalancing(options: InfluenceBalancingOptions = {}
       return { state: next, loss };
     },
     episodeLoss: (theta) => unrollEpisodeLoss(task, theta, meta.evalSteps),
+    episodeLossSlices: (theta) => unrollEpisodeLossSlices(task, theta, meta.evalSteps),
   };
   return task;
 }

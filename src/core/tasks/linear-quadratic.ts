@@ -12,7 +12,7 @@
  * truncation window, through the whole trajectory or with the incoming state held fixed).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { unrollEpisodeLoss } from '../task';
+import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 
 export interface LinearQuadraticOptions {
@@ -249,6 +249,7 @@ export function createLinearQuadratic(options: LinearQuadraticOptions = {}): Tas
       return { state: next, loss };
     },
     episodeLoss: (theta) => unrollEpisodeLoss(task, theta, meta.evalSteps),
+    episodeLossSlices: (theta) => unrollEpisodeLossSlices(task, theta, meta.evalSteps),
   };
   return task;
 }

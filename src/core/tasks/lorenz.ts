@@ -12,7 +12,7 @@
  * gradients are useless there while σ-smoothed ES estimates still point to (log 10, log 28).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { unrollEpisodeLoss } from '../task';
+import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 
 export const LORENZ_X0 = [1.2, 1.3, 1.6] as const;
@@ -89,6 +89,7 @@ export function createLorenz(options: LorenzOptions = {}): Task {
       return { state: tf.stack([x1, y1, z1], 1) as tf.Tensor2D, loss };
     },
     episodeLoss: (theta) => unrollEpisodeLoss(task, theta, meta.evalSteps),
+    episodeLossSlices: (theta) => unrollEpisodeLossSlices(task, theta, meta.evalSteps),
   };
   return task;
 }

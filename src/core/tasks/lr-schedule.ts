@@ -11,7 +11,7 @@
  * θ = (initial log-LR, final log-LR). The meta-loss surface is rough near its minimum.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { unrollEpisodeLoss } from '../task';
+import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 
 export interface LrScheduleOptions {
@@ -76,6 +76,7 @@ export function createLrSchedule(options: LrScheduleOptions = {}): Task {
       return { state: tf.stack([a1, b1], 1) as tf.Tensor2D, loss: f(a1, b1) as tf.Tensor1D };
     },
     episodeLoss: (theta) => unrollEpisodeLoss(task, theta, meta.evalSteps),
+    episodeLossSlices: (theta) => unrollEpisodeLossSlices(task, theta, meta.evalSteps),
   };
   return task;
 }

@@ -7,7 +7,7 @@
  * The state is a dummy of size 1, carried through unchanged.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { unrollEpisodeLoss } from '../task';
+import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 
 export const RASTRIGIN_SHIFT = [1.0, -0.5] as const;
@@ -52,6 +52,7 @@ export function createRastrigin(options: RastriginOptions = {}): Task {
       return { state: tf.clone(state), loss };
     },
     episodeLoss: (theta) => unrollEpisodeLoss(task, theta, meta.evalSteps),
+    episodeLossSlices: (theta) => unrollEpisodeLossSlices(task, theta, meta.evalSteps),
   };
   return task;
 }
