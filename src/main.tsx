@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { hasConfigHash, permalinkCodec, reportDecode, startHashSync } from './app/permalink';
 import { EngineClient } from './engine/client';
+import type { PinnedPoint } from './permalink/index';
 import { parseBackendParam } from './platform/backend-info';
 import { createConfigStore, initialConfig } from './state/config-store';
 import { PlaygroundController } from './state/controller';
@@ -54,17 +55,20 @@ function start(): void {
   // A shared link restores its config before the engine starts.
   const early: [kind: 'warning' | 'error', text: string][] = [];
   let config = initialConfig();
+  let pin: PinnedPoint | undefined;
   if (hasConfigHash(window.location.hash)) {
     const decoded = permalinkCodec.decodePermalink(window.location.hash);
     reportDecode(decoded, (kind, text) => early.push([kind, text]));
     config = decoded.config;
+    // A pinned link opens at its iteration: the engine replays the run from the seed.
+    if (decoded.ok) pin = decoded.pin;
   }
 
   const configStore = createConfigStore(config);
   const simStore = createSimStore();
   const controller = new PlaygroundController(new EngineClient(), configStore, simStore, { requestedBackend: parseBackendParam(window.location.search) });
   for (const [kind, text] of early) controller.notify(kind, text);
-  controller.start();
+  controller.start(pin);
 
   startHashSync(permalinkCodec, {
     getConfig: () => configStore.getState().config,
@@ -72,7 +76,7 @@ function start(): void {
       configStore.subscribe((s, prev) => {
         if (s.config !== prev.config) listener(s.config);
       }),
-    apply: (c) => controller.applyExternalConfig(c),
+    apply: (c, p) => controller.applyExternalConfig(c, p),
     notify: (kind, text) => controller.notify(kind, text),
   });
 

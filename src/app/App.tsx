@@ -7,6 +7,7 @@ import { Header } from './components/Header';
 import { LandscapePanel } from './components/LandscapePanel';
 import { Notices } from './components/Notices';
 import { RunBar } from './components/RunBar';
+import { SharedReplay } from './components/SharedReplay';
 import { VariancePanel } from './components/VariancePanel';
 import { ControllerContext } from './context';
 import { shortcutFor } from './keyboard';
@@ -37,6 +38,7 @@ export function App({ controller }: { controller: PlaygroundController }) {
         <div className="layout">
           <Controls />
           <main className="panels">
+            <SharedReplay />
             <Notices />
             <PresetCommentary />
             <LandscapePanel />

@@ -4,18 +4,18 @@
  */
 import '../platform/metadata-backend';
 import type { PlaygroundConfig } from '../core/playground-config';
-import { decodePermalink, type DecodeResult, encodePermalink } from '../permalink/index';
+import { decodePermalink, type DecodeResult, encodePermalink, type PinnedPoint } from '../permalink/index';
 
 export interface PermalinkCodec {
-  encodePermalink(config: PlaygroundConfig): string;
+  encodePermalink(config: PlaygroundConfig, pin?: PinnedPoint): string;
   decodePermalink(hash: string): DecodeResult;
 }
 
 export const permalinkCodec: PermalinkCodec = { encodePermalink, decodePermalink };
 
 /** `#fragment` for a config (the codec may or may not include the leading '#'). */
-export function hashFor(codec: PermalinkCodec, config: PlaygroundConfig): string {
-  const h = codec.encodePermalink(config);
+export function hashFor(codec: PermalinkCodec, config: PlaygroundConfig, pin?: PinnedPoint): string {
+  const h = codec.encodePermalink(config, pin);
   return h.startsWith('#') ? h : `#${h}`;
 }
 
@@ -27,8 +27,8 @@ export function hasConfigHash(hash: string): boolean {
 export interface HashSyncTarget {
   getConfig(): PlaygroundConfig;
   subscribe(listener: (config: PlaygroundConfig) => void): () => void;
-  /** A config decoded from a pasted link. */
-  apply(config: PlaygroundConfig): void;
+  /** A config decoded from a pasted link, and the iteration it pins, if any. */
+  apply(config: PlaygroundConfig, pin?: PinnedPoint): void;
   notify(kind: 'warning' | 'error', text: string): void;
 }
 
@@ -67,7 +67,8 @@ export function startHashSync(codec: PermalinkCodec, target: HashSyncTarget, win
     lastWritten = hash;
     const result = codec.decodePermalink(hash);
     reportDecode(result, target.notify);
-    target.apply(result.config);
+    if (result.ok && result.pin) target.apply(result.config, result.pin);
+    else target.apply(result.config);
   };
   win.addEventListener('hashchange', onHashChange);
 
@@ -86,13 +87,13 @@ export function reportDecode(result: DecodeResult, notify: (kind: 'warning' | 'e
   else if (result.warnings.length > 0) notify('warning', `The link needed fixing: ${result.warnings.join(' ')}`);
 }
 
-/** The address to share: the page with a fresh permalink of the config. */
-export function shareUrl(config: PlaygroundConfig, codec: PermalinkCodec = permalinkCodec, loc: Location = window.location): string {
+/** The address to share: the page with a fresh permalink of the config (pinned at an iteration, if given). */
+export function shareUrl(config: PlaygroundConfig, codec: PermalinkCodec = permalinkCodec, loc: Location = window.location, pin?: PinnedPoint): string {
   // ?backend= is a local workaround (a broken GPU driver), not part of the experiment.
   const params = new URLSearchParams(loc.search);
   params.delete('backend');
   const search = params.toString() ? `?${params.toString()}` : '';
-  const hash = hashFor(codec, config);
+  const hash = hashFor(codec, config, pin);
   return `${loc.origin}${loc.pathname}${search}${hash}`;
 }
 

@@ -17,8 +17,11 @@ import type { PlaygroundConfig } from '../core/playground-config';
 import { sigmaAt } from '../core/sigma-schedule';
 import { TASK_VIEWS } from '../content/task-views';
 import type { EngineConnection } from '../engine/client';
-import type { EngineEvent, JobResult, SurfaceJobResult } from '../engine/protocol';
+import type { EngineEvent, JobResult, ReplayPlan, SurfaceJobResult } from '../engine/protocol';
 import { liveSettingsOf } from '../engine/protocol';
+import { historyStoppedAt } from '../engine/replay';
+import type { PinnedPoint } from '../permalink/types';
+import { PERMALINK_LIMITS } from '../permalink/types';
 import type { BackendName } from '../platform/backend-info';
 import { approximateSmoothedSurface } from './blur';
 import type { ConfigState } from './config-store';
@@ -76,6 +79,32 @@ export function refineStagesWithin(stages: readonly number[], pointsTimesSteps: 
   return out;
 }
 
+/** A pinned link's replay plan for the engine (see src/engine/replay.ts). */
+function replayPlanOf(pin: PinnedPoint | undefined): ReplayPlan | undefined {
+  return pin && pin.iteration > 0 ? { iteration: pin.iteration, history: [...(pin.history ?? [])] } : undefined;
+}
+
+/** What "share this iteration" can link to: a pinned point, or why the run cannot be pinned. */
+export type PinOfRun = { ok: true; config: PlaygroundConfig; pin: PinnedPoint } | { ok: false; reason: string };
+
+/**
+ * The link that reopens the run at the iteration on screen: the running session's config
+ * (fields waiting for a reset are not part of the run), with the live σ / learning rate /
+ * stop / view, and the σ / learning-rate changes made on the way (replay.ts).
+ */
+export function pinOfRun(current: PlaygroundConfig, applied: PlaygroundConfig, sim: Pick<SimState, 'iteration' | 'hasFrame' | 'runHistory' | 'replay'>): PinOfRun {
+  if (!sim.hasFrame || sim.iteration <= 0) return { ok: false, reason: 'the run is at iteration 0 (a link to the configuration opens there)' };
+  if (sim.replay?.state === 'running') return { ok: false, reason: 'a shared run is still being replayed' };
+  if (!sim.runHistory.complete) return { ok: false, reason: 'σ or the learning rate changed too often during this run to be replayed' };
+  const config: PlaygroundConfig = { ...applied, sigma: current.sigma, lr: current.lr, stop: current.stop, view: current.view };
+  const now = { sigma: current.sigma, lr: current.lr };
+  const history = [...historyStoppedAt(sim.runHistory.changes, sim.iteration, now, now)];
+  if (history.length > PERMALINK_LIMITS.history.max) {
+    return { ok: false, reason: `σ or the learning rate changed ${history.length} times during this run; a link carries at most ${PERMALINK_LIMITS.history.max}` };
+  }
+  return { ok: true, config, pin: history.length > 0 ? { iteration: sim.iteration, history } : { iteration: sim.iteration } };
+}
+
 /** σ must be still this long before Monte-Carlo refinement starts. */
 export const REFINE_DEBOUNCE_MS = 350;
 
@@ -126,8 +155,11 @@ export class PlaygroundController {
     this.clearTimer = options.clearTimer ?? ((t) => clearTimeout(t));
   }
 
-  /** Connects to the engine and builds the first session from the store's config. */
-  start(): void {
+  /**
+   * Connects to the engine and builds the first session from the store's config; a pinned
+   * link's session is replayed from the seed to its iteration.
+   */
+  start(pin?: PinnedPoint): void {
     if (this.started) return;
     this.started = true;
     const { config } = this.configStore.getState();
@@ -137,7 +169,14 @@ export class PlaygroundController {
     this.unsubscribe.push(this.configStore.subscribe((state, previous) => this.onConfigChange(state.config, previous.config)));
     this.generation = 1;
     this.simStore.setState((s) => beginGeneration(s, this.generation, config.task));
-    this.engine.send({ type: 'init', config, generation: this.generation, ...(this.options.requestedBackend ? { backend: this.options.requestedBackend } : {}) });
+    const replay = replayPlanOf(pin);
+    this.engine.send({
+      type: 'init',
+      config,
+      generation: this.generation,
+      ...(this.options.requestedBackend ? { backend: this.options.requestedBackend } : {}),
+      ...(replay ? { replay } : {}),
+    });
     this.ensureSurface(config.task);
   }
 
@@ -171,7 +210,7 @@ export class PlaygroundController {
    * Rebuilds the session from the current config. Refused (with a notice) while the
    * config has cross-field problems. A running run keeps running unless told otherwise.
    */
-  reset(options: { keepRunning?: boolean } = {}): boolean {
+  reset(options: { keepRunning?: boolean; pin?: PinnedPoint } = {}): boolean {
     const { config, applied } = this.configStore.getState();
     const issues = configIssues(config);
     if (issues.length > 0) {
@@ -182,7 +221,8 @@ export class PlaygroundController {
     this.simStore.setState((s) => beginGeneration(s, this.generation, config.task));
     this.configStore.getState().markApplied();
     this.lastLiveKey = JSON.stringify(liveSettingsOf(config));
-    this.engine.send({ type: 'reset', config, generation: this.generation, keepRunning: options.keepRunning ?? true });
+    const replay = replayPlanOf(options.pin);
+    this.engine.send({ type: 'reset', config, generation: this.generation, keepRunning: options.keepRunning ?? true, ...(replay ? { replay } : {}) });
     if (config.task !== applied.task || this.simStore.getState().surface.raw === null) this.ensureSurface(config.task);
     else this.updateSmoothed();
     return true;
@@ -198,10 +238,21 @@ export class PlaygroundController {
     this.reset({ keepRunning: false });
   }
 
-  /** A config from outside (a permalink): replace and rebuild. */
-  applyExternalConfig(config: PlaygroundConfig): void {
+  /** A config from outside (a permalink, an imported file): replace and rebuild, replayed to its pin if it has one. */
+  applyExternalConfig(config: PlaygroundConfig, pin?: PinnedPoint): void {
     this.configStore.getState().replace(config);
-    if (this.started) this.reset({ keepRunning: false });
+    if (this.started) this.reset({ keepRunning: false, ...(pin ? { pin } : {}) });
+  }
+
+  /** Stops a replay to a pinned iteration where it is (the run stays there, paused). */
+  cancelReplay(): void {
+    if (this.simStore.getState().replay?.state === 'running') this.engine.send({ type: 'replay-cancel' });
+  }
+
+  /** The current run as a pinned link, or why it cannot be pinned. */
+  pinOfRun(): PinOfRun {
+    const { config, applied } = this.configStore.getState();
+    return pinOfRun(config, applied, this.simStore.getState());
   }
 
   notify(kind: 'error' | 'warning' | 'info', text: string): void {
@@ -388,6 +439,12 @@ export class PlaygroundController {
         return;
       case 'diagnostics':
         this.simStore.setState((s) => applyDiagnostics(s, e.generation, e.iteration, e.reference, e.rows));
+        return;
+      case 'replay':
+        if (e.generation === this.generation) this.simStore.setState({ replay: { done: e.done, total: e.total, state: e.state } });
+        return;
+      case 'history':
+        if (e.generation === this.generation) this.simStore.setState({ runHistory: { changes: e.history, complete: e.complete } });
         return;
       case 'error':
         if (e.generation !== this.generation && e.generation !== -1) return;

@@ -7,7 +7,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
 import type { GradientDiagnostics } from '../core/session';
-import type { FrameMessage, RunStatus, VarianceJobResult } from '../engine/protocol';
+import type { FrameMessage, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
 import type { BackendInfo } from '../platform/backend-info';
 import { appendBounded } from './history';
 
@@ -82,6 +82,13 @@ export interface Notice {
   text: string;
 }
 
+/** A replay to a pinned iteration (a pinned permalink), as the engine reports it. */
+export interface ReplayState {
+  done: number;
+  total: number;
+  state: 'running' | 'finished' | 'cancelled';
+}
+
 export interface EngineState {
   phase: 'starting' | 'ready' | 'failed';
   backend: BackendInfo | null;
@@ -110,6 +117,10 @@ export interface SimState {
   surface: SurfaceState;
   variance: VarianceState;
   notices: Notice[];
+  /** The current generation's replay to a pinned iteration, if it had one. */
+  replay: ReplayState | null;
+  /** This run's mid-run σ / learning-rate changes (what a pinned link carries); complete false once the engine stopped recording. */
+  runHistory: { changes: SettingsChange[]; complete: boolean };
 }
 
 export const emptySurface: SurfaceState = {
@@ -149,6 +160,8 @@ export function initialSimState(): SimState {
     surface: emptySurface,
     variance: emptyVariance,
     notices: [],
+    replay: null,
+    runHistory: { changes: [], complete: true },
   };
 }
 
@@ -168,6 +181,8 @@ export function beginGeneration(state: SimState, generation: number, task: TaskI
     diagnostics: { reference: null, series: {} },
     surface: state.surface.task === task ? state.surface : { ...emptySurface, task },
     variance: state.variance.task === task ? state.variance : emptyVariance,
+    replay: null,
+    runHistory: { changes: [], complete: true },
   };
 }
 

@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import { PRESETS } from '../../content/presets';
 import { type BackendInfo, describeBackend } from '../../platform/backend-info';
 import { useConfig, useController, useSim } from '../context';
-import { copyText, shareUrl } from '../permalink';
+import { ShareMenu } from './ShareMenu';
 
 function BackendBadge({ backend, phase }: { backend: BackendInfo | null; phase: 'starting' | 'ready' | 'failed' }) {
   if (!backend) {
@@ -45,43 +44,6 @@ function PresetMenu() {
   );
 }
 
-function ShareButton() {
-  const controller = useController();
-  const [state, setState] = useState<{ kind: 'idle' } | { kind: 'copied' } | { kind: 'manual'; url: string }>({ kind: 'idle' });
-  const share = async (): Promise<void> => {
-    const url = shareUrl(controller.configStore.getState().config);
-    if (await copyText(url)) {
-      setState({ kind: 'copied' });
-      setTimeout(() => setState((s) => (s.kind === 'copied' ? { kind: 'idle' } : s)), 2500);
-    } else {
-      setState({ kind: 'manual', url });
-    }
-  };
-  return (
-    <div className="share">
-      <button type="button" className="button" data-testid="share" onClick={() => void share()} title="Copy a link that reproduces this exact experiment">
-        Share
-      </button>
-      {state.kind === 'copied' ? (
-        <span className="share-confirm" role="status" data-testid="share-confirm">
-          Link copied
-        </span>
-      ) : null}
-      {state.kind === 'manual' ? (
-        <div className="share-manual" role="dialog" aria-label="Copy the link">
-          <label>
-            Copy this link:
-            <input data-testid="share-url" readOnly value={state.url} autoFocus onFocus={(e) => e.currentTarget.select()} />
-          </label>
-          <button type="button" className="button small" onClick={() => setState({ kind: 'idle' })}>
-            Close
-          </button>
-        </div>
-      ) : null}
-    </div>
-  );
-}
-
 export function Header() {
   const backend = useSim((s) => s.engine.backend);
   const phase = useSim((s) => s.engine.phase);
@@ -94,7 +56,7 @@ export function Header() {
       <BackendBadge backend={backend} phase={phase} />
       <div className="header-actions">
         <PresetMenu />
-        <ShareButton />
+        <ShareMenu />
       </div>
     </header>
   );
