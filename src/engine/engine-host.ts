@@ -17,6 +17,7 @@ import { linspace, metaLossSurface } from '../core/experiments/surface';
 import { measureVariance, referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
 import { Session } from '../core/session';
+import { AbandonedError, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
 import type { Task } from '../core/task';
@@ -51,6 +52,12 @@ export const TICK_MS = 16;
 export const DIAGNOSTICS_EVERY = 20;
 /** Particles per estimator sent to the views. */
 export const MAX_PARTICLES_SHOWN = 120;
+/**
+ * Longest stretch of tensor work (op dispatch) between two looks at the message queue
+ * inside an outer update, a frame or the diagnostics: bounds how late a pause or reset is
+ * seen, whatever N, T and K are.
+ */
+export const PACE_SLICE_MS = 25;
 /** Progress events per job at most every this many ms. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -167,6 +174,13 @@ export class EngineHost {
   private history: readonly SettingsChange[] = [];
   private historyComplete = true;
   private replay: ActiveReplay | null = null;
+  /** Bumped by every reset/dispose message: paced work of the session before is abandoned. */
+  private abandonToken = 0;
+  /** An outer update is in progress (paced, possibly held mid-update by a pause). */
+  private stepping = false;
+  /** Something queued on the chain needs the session: a held update runs to its end. */
+  private finishStep = false;
+  private holdWaiters: (() => void)[] = [];
 
   constructor(options: EngineHostOptions) {
     this.post = options.post;
@@ -179,9 +193,11 @@ export class EngineHost {
   handle(request: EngineRequest): void {
     switch (request.type) {
       case 'init':
+        this.abandonPacedWork();
         void this.exclusive(() => this.init(request.config, request.generation, request.backend, request.replay));
         return;
       case 'reset':
+        this.abandonPacedWork();
         void this.exclusive(() => this.reset(request.config, request.generation, request.keepRunning, request.replay));
         return;
       case 'replay-cancel':
@@ -191,6 +207,11 @@ export class EngineHost {
         this.applyLive(request.live);
         return;
       case 'play':
+        // An update held part-way by a pause goes on where it is (the tick is still running it).
+        if (this.stepping && this.status === 'paused' && !this.replay) {
+          this.setStatus('running');
+          return;
+        }
         void this.exclusive(() => this.play());
         return;
       case 'pause':
@@ -202,6 +223,7 @@ export class EngineHost {
       case 'step':
         if (this.status === 'running' || this.replay) return;
         this.pendingSteps += Math.max(1, Math.floor(request.count));
+        this.wakeHeld();
         this.ensureTick(0);
         return;
       case 'job':
@@ -222,6 +244,7 @@ export class EngineHost {
 
   dispose(): void {
     for (const job of this.jobs.values()) job.cancelled = true;
+    this.abandonPacedWork();
     void this.exclusive(async () => {
       this.session?.dispose();
       this.session = null;
@@ -238,7 +261,14 @@ export class EngineHost {
   }
 
   private exclusive(fn: () => Promise<void> | void): Promise<void> {
+    // An update held by a pause runs to its end first, so this can see a whole session.
+    if (this.stepping) {
+      this.finishStep = true;
+      this.wakeHeld();
+    }
     const run = this.chain.then(fn).catch((e: unknown) => {
+      // Work of a session that a reset discarded: nothing to report.
+      if (e instanceof AbandonedError) return;
       this.status = this.status === 'running' ? 'paused' : this.status;
       this.post({ type: 'error', generation: this.generation, message: messageOf(e) });
     });
@@ -305,8 +335,9 @@ export class EngineHost {
     }
     // A raised stop condition lets a finished run go on.
     if (this.status === 'done' && s && !stopReached(live, s.iteration, this.lastLosses)) this.setStatus('paused');
-    // Paused/finished runs show the new σ and learning rate at once.
-    if (this.status !== 'running' && s) {
+    // Paused/finished runs show the new σ and learning rate at once (after an update held
+    // part-way by the pause, once it is finished).
+    if (this.status !== 'running' && s && !this.stepping) {
       this.dirty = true;
       this.ensureTick(0);
     }
@@ -343,6 +374,7 @@ export class EngineHost {
 
   private setStatus(status: RunStatus, reason?: string): void {
     this.status = status;
+    this.wakeHeld();
     this.post({ type: 'status', generation: this.generation, status, ...(reason ? { reason } : {}) });
   }
 
@@ -370,27 +402,31 @@ export class EngineHost {
     if (want > 0) {
       let taken = 0;
       try {
-        while (taken < want) {
+        // Running: `speed` updates; paused: the single steps asked for. A pause mid-update
+        // holds the update where it is (see pacedStep) until play, a step or a reset.
+        while (this.status === 'running' ? taken < live.speed : this.pendingSteps > 0) {
           const reason = stopReached(live, s.iteration, this.lastLosses);
           if (reason) {
             if (this.status === 'running') this.setStatus('done', reason);
             this.pendingSteps = 0;
             break;
           }
-          s.step();
+          await this.pacedStep(s);
           taken++;
+          if (this.status !== 'running') this.pendingSteps = Math.max(0, this.pendingSteps - 1);
           if (this.now() - tickStart > SLICE_MS) break;
         }
         // Wait for the device to finish what was queued, so the queue never runs far ahead
         // of the page and the wall time includes GPU work.
         if (taken > 0) await this.fence();
       } catch (e) {
+        // A reset discarded this session part-way through an update: the reset disposes it.
+        if (e instanceof AbandonedError) return;
         this.pendingSteps = 0;
         if (this.status === 'running') this.setStatus('paused');
         this.post({ type: 'error', generation: this.generation, message: `update ${s.iteration + 1} failed: ${messageOf(e)}` });
         return;
       }
-      if (!running) this.pendingSteps = Math.max(0, this.pendingSteps - taken);
       this.wallMs += this.now() - tickStart;
       if (taken > 0) this.dirty = true;
       this.rate.push({ at: this.now(), iteration: s.iteration });
@@ -423,7 +459,7 @@ export class EngineHost {
           s.setLr(wanted.lr);
           r.applied = wanted;
         }
-        s.step();
+        await this.pacer().run(s.stepSlices());
         if (s.iteration % r.every === 0) {
           checkpoint = true;
           break;
@@ -431,6 +467,7 @@ export class EngineHost {
       }
       await this.fence();
     } catch (e) {
+      if (e instanceof AbandonedError) return;
       this.post({ type: 'error', generation: this.generation, message: `replaying to iteration ${r.target} failed at update ${s.iteration + 1}: ${messageOf(e)}` });
       r.cancelled = true;
     }
@@ -462,6 +499,52 @@ export class EngineHost {
     else this.setStatus('paused', state === 'finished' ? `opened at iteration ${s.iteration} (replayed from the seed)` : `replay stopped at iteration ${s.iteration}`);
   }
 
+  /**
+   * A pacer for work on the current session: it hands the thread back every
+   * PACE_SLICE_MS so messages are seen, abandons the work (AbandonedError, the generators
+   * dispose what they hold) once a reset or dispose arrives, or when `alsoAbandon` says so.
+   */
+  private pacer(alsoAbandon?: () => boolean, hold = false): TimeSlicedPacer {
+    const token = this.abandonToken;
+    const abandoned = (): boolean => token !== this.abandonToken || (alsoAbandon?.() ?? false);
+    return new TimeSlicedPacer({
+      now: this.now,
+      sliceMs: PACE_SLICE_MS,
+      abandoned,
+      yieldNow: async () => {
+        await new Promise<void>((resolve) => this.schedule(resolve, 0));
+        while (hold && this.holding() && !abandoned()) await new Promise<void>((resolve) => this.holdWaiters.push(resolve));
+      },
+    });
+  }
+
+  /** A paused engine holds an update part-way unless something needs it finished. */
+  private holding(): boolean {
+    return this.status !== 'running' && this.pendingSteps === 0 && !this.finishStep;
+  }
+
+  private wakeHeld(): void {
+    const waiters = this.holdWaiters;
+    this.holdWaiters = [];
+    waiters.forEach((w) => w());
+  }
+
+  private abandonPacedWork(): void {
+    this.abandonToken++;
+    this.wakeHeld();
+  }
+
+  /** One outer update of every estimator, paced; a pause holds it between inner steps. */
+  private async pacedStep(s: Session): Promise<void> {
+    this.stepping = true;
+    try {
+      await this.pacer(undefined, true).run(s.stepSlices());
+    } finally {
+      this.stepping = false;
+      this.finishStep = false;
+    }
+  }
+
   private async fence(): Promise<void> {
     if (this.backend?.name === 'cpu') return;
     const probe = tf.zeros([1]);
@@ -474,7 +557,7 @@ export class EngineHost {
 
   private async postFrame(s: Session): Promise<void> {
     const started = this.now();
-    const f = await s.frame();
+    const f = await s.frame(this.pacer());
     this.frameCostMs = this.now() - started;
     this.lastFrameAt = this.now();
     this.dirty = false;
@@ -528,13 +611,19 @@ export class EngineHost {
 
   private async runDiagnostics(s: Session): Promise<void> {
     const started = this.now();
+    const token = this.abandonToken;
     const task = this.config?.task ?? (s.task.meta.id as TaskId);
     const reference = diagnosticsReferenceFor(task);
     const pairs = referencePairsFor(s.task.meta.evalSteps, 2 ** 18, 64, 512);
     try {
-      const rows = await s.diagnostics(reference, pairs);
+      // A pause abandons the diagnostics (they are redone while running).
+      const rows = await s.diagnostics(reference, pairs, this.pacer(() => this.status !== 'running'));
       this.post({ type: 'diagnostics', generation: this.generation, iteration: s.iteration, reference, rows });
     } catch (e) {
+      if (e instanceof AbandonedError) {
+        if (this.abandonToken === token) this.lastDiagEndAt = this.now();
+        return;
+      }
       this.post({ type: 'error', generation: this.generation, message: `gradient diagnostics failed: ${messageOf(e)}` });
     }
     this.lastDiagIteration = s.iteration;
