@@ -7,13 +7,14 @@ import { configIssues } from '../state/validation';
 import { PRESETS, presetById } from './presets';
 
 describe('presets', () => {
-  it('has the five stories of the brief, with unique ids', () => {
+  it('has the stories of the briefs, with unique ids', () => {
     expect(PRESETS.map((p) => p.title)).toEqual([
       'PES paper — influence balancing',
       'PES paper — learning-rate schedule surface',
       'NRES paper — Lorenz',
       'ES-Single — variance against truncations',
       'evostrats — Rastrigin smoothing and σ annealing',
+      'ES-Single / PES — MLP hyper-parameters',
     ]);
     expect(new Set(PRESETS.map((p) => p.id)).size).toBe(PRESETS.length);
     expect(presetById('nres-lorenz')?.config.task).toBe('lorenz');

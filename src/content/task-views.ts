@@ -57,4 +57,12 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     tex: String.raw`L(\theta) = 10d + \sum_{i=1}^{d} \left(z_i^2 - 10\cos 2\pi z_i\right),\quad z = \theta - \text{shift}`,
     landscapeNote: 'A bowl covered in a lattice of local minima; smoothing with σ ≳ 0.5 washes the ripples out.',
   },
+  'mlp-hpo': {
+    grid: 24,
+    colorScale: 'log',
+    refineStages: [4, 12],
+    tex: String.raw`\begin{gathered} w \leftarrow w - e^{\theta_0}\big(\nabla \ell_{\text{train}}(w) + e^{\theta_1} w\big) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{\text{val}}(w_t),\quad \ell = \operatorname{softplus}(-y f_w(x)) \end{gathered}`,
+    landscapeNote:
+      'Validation loss averaged over 200 SGD steps of a 2→16→1 MLP, for every (log learning rate, log weight decay); runs beyond the edge of stability are capped at L = 2.',
+  },
 };

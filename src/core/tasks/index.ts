@@ -8,6 +8,7 @@ import { createInfluenceBalancing } from './influence-balancing';
 import { createLinearQuadratic } from './linear-quadratic';
 import { createLorenz } from './lorenz';
 import { createLrSchedule } from './lr-schedule';
+import { createMlpHpo } from './mlp-hpo';
 import { createRastrigin } from './rastrigin';
 
 /** Default-configured factory of every task. */
@@ -17,9 +18,10 @@ export const TASK_FACTORIES: Readonly<Record<TaskId, () => Task>> = {
   'lr-schedule': () => createLrSchedule(),
   lorenz: () => createLorenz(),
   rastrigin: () => createRastrigin(),
+  'mlp-hpo': () => createMlpHpo(),
 };
 
-export const TASK_IDS = ['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin'] as const;
+export const TASK_IDS = ['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin', 'mlp-hpo'] as const;
 
 // Compile-time checks that TASK_IDS and TaskId list the same ids.
 type Missing = Exclude<TaskId, (typeof TASK_IDS)[number]>;
@@ -41,4 +43,4 @@ export function createTask(id: TaskId): Task {
   return task;
 }
 
-export { createInfluenceBalancing, createLinearQuadratic, createLorenz, createLrSchedule, createRastrigin };
+export { createInfluenceBalancing, createLinearQuadratic, createLorenz, createLrSchedule, createMlpHpo, createRastrigin };

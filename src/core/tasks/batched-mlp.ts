@@ -1,0 +1,121 @@
+/**
+ * A one-hidden-layer tanh MLP whose weights differ per particle: the inner model of the
+ * MLP tasks (mlp-hpo, learned-optimizer, mnist). Every particle's weights are one row of a
+ * [P, size] tensor, laid out as
+ *
+ *   [ W₁ (inputs × hidden, row-major) | b₁ (hidden) | W₂ (hidden × outputs) | b₂ (outputs) ]
+ *
+ * so that [W₁; b₁] and [W₂; b₂] are each one contiguous block: the biases are the last row
+ * of an augmented weight matrix, and inputs carry a constant-1 column. The forward pass is
+ * then two batched matmuls over the particle axis (P networks in one op per layer):
+ *
+ *   h = tanh([X 1] [W₁; b₁]),   z = [h 1] [W₂; b₂]        X: [P or 1, B, inputs]
+ *
+ * Why augmented: on the tfjs CPU backend a broadcasting add (the bias) costs ~10× a
+ * same-shape op, more than the matmul itself; folding biases into the matmul avoids it.
+ * For the same reason labels come in the logits' own shape [P, B, ·] (gathered per
+ * particle), never broadcast.
+ *
+ * The logistic loss has its gradient written out by hand (inner SGD needs ∇_w of the inner
+ * loss inside `step`, for all particles at once, without a tape); it is built from ordinary
+ * ops, so tfjs autodiff can still differentiate a whole inner training run (BPTT/TBPTT).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { normalArray } from './datasets';
+
+export interface MlpShape {
+  inputs: number;
+  hidden: number;
+  outputs: number;
+}
+
+/** Augmented weight matrices: W1 = [W₁; b₁] [P, inputs+1, hidden], W2 = [W₂; b₂] [P, hidden+1, outputs]. */
+export interface MlpLayers {
+  W1: tf.Tensor3D;
+  W2: tf.Tensor3D;
+}
+
+/** Number of weights of the MLP. */
+export function mlpSize({ inputs, hidden, outputs }: MlpShape): number {
+  return inputs * hidden + hidden + hidden * outputs + outputs;
+}
+
+/** Names of the flat weights, in layout order (`W1[i,j]`, `b1[j]`, …), with an optional prefix. */
+export function mlpParamNames({ inputs, hidden, outputs }: MlpShape, prefix = ''): string[] {
+  const names: string[] = [];
+  for (let i = 0; i < inputs; i++) for (let j = 0; j < hidden; j++) names.push(`${prefix}W1[${i},${j}]`);
+  for (let j = 0; j < hidden; j++) names.push(`${prefix}b1[${j}]`);
+  for (let j = 0; j < hidden; j++) for (let k = 0; k < outputs; k++) names.push(`${prefix}W2[${j},${k}]`);
+  for (let k = 0; k < outputs; k++) names.push(`${prefix}b2[${k}]`);
+  return names;
+}
+
+/**
+ * Fixed initial weights: W ~ N(0, gain²/fan_in) per layer (gain 1 keeps tanh units near
+ * their linear range whatever the width; a larger first-layer gain gives more varied
+ * features on 2-D inputs), biases 0. Deterministic in `seed`.
+ */
+export function initMlp(shape: MlpShape, seed: number, gain1 = 1, gain2 = 1): Float32Array {
+  const { inputs, hidden, outputs } = shape;
+  const out = new Float32Array(mlpSize(shape));
+  out.set(normalArray(inputs * hidden, gain1 / Math.sqrt(inputs), seed), 0);
+  out.set(normalArray(hidden * outputs, gain2 / Math.sqrt(hidden), seed + 1), inputs * hidden + hidden);
+  return out;
+}
+
+/** Views the columns [offset, offset + size) of `flat` [P, ·] as the augmented weight matrices. */
+export function mlpLayers(flat: tf.Tensor2D, shape: MlpShape, offset = 0): MlpLayers {
+  const { inputs, hidden, outputs } = shape;
+  const P = flat.shape[0];
+  const n1 = (inputs + 1) * hidden;
+  const W1 = tf.reshape(tf.slice(flat, [0, offset], [P, n1]), [P, inputs + 1, hidden]) as tf.Tensor3D;
+  const W2 = tf.reshape(tf.slice(flat, [0, offset + n1], [P, (hidden + 1) * outputs]), [P, hidden + 1, outputs]) as tf.Tensor3D;
+  return { W1, W2 };
+}
+
+/** Flat rows [P, size] in layout order from augmented matrices (or their gradients). */
+export function packLayers(l: MlpLayers): tf.Tensor2D {
+  const P = l.W1.shape[0];
+  return tf.concat([tf.reshape(l.W1, [P, -1]), tf.reshape(l.W2, [P, -1])], 1) as tf.Tensor2D;
+}
+
+/** Appends the constant-1 column: [·, B, n] → [·, B, n + 1]. */
+export function withOnes(x: tf.Tensor3D): tf.Tensor3D {
+  const [a, b] = x.shape;
+  return tf.concat([x, tf.ones([a, b, 1])], 2) as tf.Tensor3D;
+}
+
+/** Hidden activations with their 1-column [P, B, hidden+1] and outputs [P, B, outputs], for X = [inputs 1]. */
+export function mlpForward(l: MlpLayers, X: tf.Tensor3D): { h: tf.Tensor3D; hOnes: tf.Tensor3D; z: tf.Tensor3D } {
+  const h = tf.tanh(tf.matMul(X, l.W1)) as tf.Tensor3D;
+  const hOnes = withOnes(h);
+  return { h, hOnes, z: tf.matMul(hOnes, l.W2) as tf.Tensor3D };
+}
+
+/** Mean logistic loss softplus(−y z) over the batch, per particle: [P]. y: ±1, shaped like z [P, B, 1]. */
+export function logisticLoss(l: MlpLayers, X: tf.Tensor3D, y: tf.Tensor3D): tf.Tensor1D {
+  const { z } = mlpForward(l, X);
+  return tf.mean(tf.reshape(tf.softplus(tf.neg(tf.mul(y, z))), [z.shape[0], -1]), 1) as tf.Tensor1D;
+}
+
+/**
+ * The mean logistic loss and its gradient with respect to the flat weights, by hand:
+ *
+ *   ∂ℓ/∂z = −y σ(−y z) / B,   ∂[W₂; b₂] = [h 1]ᵀ ∂z,
+ *   ∂a = (∂z W₂ᵀ) ⊙ (1 − h²),  ∂[W₁; b₁] = [X 1]ᵀ ∂a.
+ *
+ * X = [inputs 1] ([P or 1, B, inputs+1]), y shaped like z. Returns loss [P] and grad [P, size].
+ */
+export function logisticLossAndGrad(l: MlpLayers, X: tf.Tensor3D, y: tf.Tensor3D, shape: MlpShape): { loss: tf.Tensor1D; grad: tf.Tensor2D } {
+  const P = l.W1.shape[0];
+  const B = X.shape[1];
+  const { h, hOnes, z } = mlpForward(l, X);
+  const yz = tf.mul(y, z);
+  const loss = tf.mean(tf.reshape(tf.softplus(tf.neg(yz)), [P, -1]), 1) as tf.Tensor1D;
+  const dz = tf.mul(y, tf.mul(tf.sigmoid(tf.neg(yz)), -1 / B)) as tf.Tensor3D;
+  const dW2 = tf.matMul(hOnes, dz, true, false) as tf.Tensor3D;
+  const W2 = tf.slice(l.W2, [0, 0, 0], [P, shape.hidden, shape.outputs]);
+  const da = tf.mul(tf.matMul(dz, W2, false, true), tf.sub(1, tf.square(h))) as tf.Tensor3D;
+  const dW1 = tf.matMul(X, da, true, false) as tf.Tensor3D;
+  return { loss, grad: packLayers({ W1: dW1, W2: dW2 }) };
+}
