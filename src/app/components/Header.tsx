@@ -1,6 +1,8 @@
 import { PRESETS } from '../../content/presets';
 import { type BackendInfo, describeBackend } from '../../platform/backend-info';
 import { useConfig, useController, useSim } from '../context';
+import { ExportMenu } from './ExportMenu';
+import { ImportButton, ImportDropZone } from './ImportFile';
 import { ShareMenu } from './ShareMenu';
 
 function BackendBadge({ backend, phase }: { backend: BackendInfo | null; phase: 'starting' | 'ready' | 'failed' }) {
@@ -57,6 +59,9 @@ export function Header() {
       <div className="header-actions">
         <PresetMenu />
         <ShareMenu />
+        <ExportMenu />
+        <ImportButton />
+        <ImportDropZone />
       </div>
     </header>
   );
