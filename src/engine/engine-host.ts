@@ -24,6 +24,8 @@ import type { Task } from '../core/task';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
+import { adviseOnHealth, type HealthAdvice } from './health';
+import type { EstimatorHealth } from '../core/session';
 import { subsampleParticles } from './particles';
 import type {
   EngineRequest,
@@ -181,6 +183,10 @@ export class EngineHost {
   /** Something queued on the chain needs the session: a held update runs to its end. */
   private finishStep = false;
   private holdWaiters: (() => void)[] = [];
+  /** Per estimator: its health in the last frame, its loss in the first, its current warning. */
+  private lastHealth = new Map<EstimatorId, EstimatorHealth>();
+  private initialLoss = new Map<EstimatorId, number>();
+  private advice = new Map<EstimatorId, HealthAdvice>();
 
   constructor(options: EngineHostOptions) {
     this.post = options.post;
@@ -234,6 +240,9 @@ export class EngineHost {
         if (job) job.cancelled = true;
         return;
       }
+      case 'rewind':
+        void this.exclusive(() => this.rewind(request.estimators));
+        return;
     }
   }
 
@@ -297,6 +306,9 @@ export class EngineHost {
     this.live = liveSettingsOf(config);
     this.pendingSteps = 0;
     this.diverged = new Set();
+    this.lastHealth = new Map();
+    this.initialLoss = new Map();
+    this.advice = new Map();
     this.wallMs = 0;
     this.rate = [];
     this.lastLosses = null;
@@ -575,8 +587,10 @@ export class EngineHost {
         innerSteps: e.innerSteps,
         particles,
         particleCount: autodiff ? 0 : e.particles.length / d,
+        ...(e.health ? { health: e.health } : {}),
       };
     });
+    this.assessHealth(f.iteration, f.sigma, f.lr, estimators);
     this.lastLosses = estimators.filter((e) => !this.diverged.has(e.id)).map((e) => e.evalLoss);
     const first = this.rate[0];
     const last = this.rate[this.rate.length - 1];
@@ -607,6 +621,36 @@ export class EngineHost {
       const reason = stopReached(this.live, f.iteration, this.lastLosses);
       if (reason) this.setStatus('done', reason);
     }
+  }
+
+  /** Updates the σ / learning-rate warnings from a frame; posts them when they change. */
+  private assessHealth(iteration: number, sigma: number, lr: number, estimators: readonly EstimatorFrame[]): void {
+    let changed = false;
+    for (const e of estimators) {
+      if (!this.initialLoss.has(e.id)) this.initialLoss.set(e.id, e.evalLoss);
+      const a = adviseOnHealth(e, { previous: this.lastHealth.get(e.id), initialLoss: this.initialLoss.get(e.id) ?? Number.NaN, sigma, lr });
+      if (e.health) this.lastHealth.set(e.id, e.health);
+      // A warning stays up until a rewind, a reset or a newer one replaces it.
+      if (a && a.text !== this.advice.get(e.id)?.text) {
+        this.advice.set(e.id, a);
+        changed = true;
+      }
+    }
+    if (changed) this.post({ type: 'health', generation: this.generation, iteration, advice: [...this.advice.values()] });
+  }
+
+  /** Estimators back to their last checkpoint (finite θ and loss); their warnings go. */
+  private async rewind(ids?: EstimatorId[]): Promise<void> {
+    const s = this.session;
+    if (!s || this.replay) return;
+    const back = s.rewind(ids);
+    for (const b of back) {
+      this.diverged.delete(b.id);
+      this.advice.delete(b.id);
+    }
+    this.post({ type: 'rewound', generation: this.generation, estimators: back });
+    this.post({ type: 'health', generation: this.generation, iteration: s.iteration, advice: [...this.advice.values()] });
+    await this.postFrame(s);
   }
 
   private async runDiagnostics(s: Session): Promise<void> {

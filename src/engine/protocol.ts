@@ -8,9 +8,10 @@
 import type { EstimatorId, TaskId } from '../core/config';
 import type { VarianceProtocol, VarianceRow } from '../core/experiments/variance';
 import type { PlaygroundConfig, StopCondition } from '../core/playground-config';
-import type { GradientDiagnostics } from '../core/session';
+import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
+import type { HealthAdvice } from './health';
 
 /** idle: built, never stepped; done: the stop condition was reached. */
 export type RunStatus = 'idle' | 'running' | 'paused' | 'done';
@@ -87,7 +88,9 @@ export type EngineRequest =
   /** Single outer updates while paused. */
   | { type: 'step'; count: number }
   | { type: 'job'; jobId: number; spec: JobSpec }
-  | { type: 'cancel'; jobId: number };
+  | { type: 'cancel'; jobId: number }
+  /** Estimators (all when omitted) back to their last frame with finite θ and loss. */
+  | { type: 'rewind'; estimators?: EstimatorId[] };
 
 export interface EstimatorFrame {
   id: EstimatorId;
@@ -99,6 +102,8 @@ export interface EstimatorFrame {
   particles: Float32Array;
   /** Particles the estimator really has (2N, or 0 for autodiff). */
   particleCount: number;
+  /** Divergence counters: pairs left out, updates skipped, the rewind point. */
+  health?: EstimatorHealth;
 }
 
 export interface FrameMessage {
@@ -150,6 +155,10 @@ export type EngineEvent =
   /** Estimators whose θ or evaluation loss became NaN/Inf; the run is paused. */
   | { type: 'diverged'; generation: number; iteration: number; estimators: EstimatorId[] }
   | { type: 'diagnostics'; generation: number; iteration: number; reference: 'autodiff' | 'es'; rows: GradientDiagnostics[] }
+  /** The current warnings (σ or learning rate too large), whenever they change. */
+  | { type: 'health'; generation: number; iteration: number; advice: HealthAdvice[] }
+  /** Estimators returned to their last finite θ, and the iteration each went back to. */
+  | { type: 'rewound'; generation: number; estimators: { id: EstimatorId; iteration: number }[] }
   /** A run error (the session could not be built or a step threw); the run is paused. */
   | { type: 'error'; generation: number; message: string }
   | { type: 'job-progress'; jobId: number; done: number; total: number }

@@ -11,12 +11,13 @@
  *     the stale refinement.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { TaskId } from '../core/config';
+import type { EstimatorId, TaskId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
 import type { PlaygroundConfig } from '../core/playground-config';
 import { sigmaAt } from '../core/sigma-schedule';
 import { TASK_VIEWS } from '../content/task-views';
 import type { EngineConnection } from '../engine/client';
+import type { HealthAdvice } from '../engine/health';
 import type { EngineEvent, JobResult, ReplayPlan, SurfaceJobResult } from '../engine/protocol';
 import { liveSettingsOf } from '../engine/protocol';
 import { historyStoppedAt } from '../engine/replay';
@@ -31,6 +32,7 @@ import {
   applyFrame,
   beginGeneration,
   markDiverged,
+  markRewound,
   type SimState,
   type SurfaceState,
 } from './sim-store';
@@ -204,6 +206,18 @@ export class PlaygroundController {
   step(count = 1): void {
     if (this.simStore.getState().status === 'running') return;
     this.engine.send({ type: 'step', count });
+  }
+
+  /** Estimators (all when omitted) back to their last finite θ. */
+  rewind(estimators?: EstimatorId[]): void {
+    this.engine.send({ type: 'rewind', ...(estimators ? { estimators } : {}) });
+  }
+
+  /** Takes a health warning's suggestion: the lower σ (a constant schedule) or learning rate, live. */
+  applyAdvice(advice: HealthAdvice): void {
+    const state = this.configStore.getState();
+    if (advice.cause === 'lr') state.patch({ lr: advice.suggested });
+    else state.patch({ sigma: { kind: 'constant', sigma0: advice.suggested } });
   }
 
   /**
@@ -434,7 +448,16 @@ export class PlaygroundController {
         this.simStore.setState((s) => markDiverged(s, e.generation, e.estimators));
         if (e.generation === this.generation) {
           const names = e.estimators.map((id) => estimatorInfo(id).title).join(', ');
-          this.notify('error', `${names} diverged at iteration ${e.iteration} (loss or θ became NaN/Inf); the run is paused. Try a smaller learning rate or σ, then reset.`);
+          this.notify('error', `${names} diverged at iteration ${e.iteration} (loss or θ became NaN/Inf); the run is paused. Lower the learning rate or σ (see the health line under the training curves), then rewind to the last finite θ or reset.`);
+        }
+        return;
+      case 'health':
+        if (e.generation === this.generation) this.simStore.setState({ advice: e.advice });
+        return;
+      case 'rewound':
+        this.simStore.setState((s) => markRewound(s, e.generation, e.estimators.map((b) => b.id)));
+        if (e.generation === this.generation && e.estimators.length > 0) {
+          this.notify('info', `Rewound ${e.estimators.map((b) => `${estimatorInfo(b.id).title} to iteration ${b.iteration}`).join(', ')} (the last frame with a finite θ and loss).`);
         }
         return;
       case 'diagnostics':

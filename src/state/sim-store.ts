@@ -6,7 +6,8 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
-import type { GradientDiagnostics } from '../core/session';
+import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
+import type { HealthAdvice } from '../engine/health';
 import type { FrameMessage, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
 import type { BackendInfo } from '../platform/backend-info';
 import { appendBounded } from './history';
@@ -24,6 +25,8 @@ export interface EstimatorLive {
   particles: Float32Array;
   particleCount: number;
   diverged: boolean;
+  /** Divergence counters (pairs left out, updates skipped, rewind point). */
+  health?: EstimatorHealth;
 }
 
 export interface CurvePoint {
@@ -121,6 +124,8 @@ export interface SimState {
   replay: ReplayState | null;
   /** This run's mid-run σ / learning-rate changes (what a pinned link carries); complete false once the engine stopped recording. */
   runHistory: { changes: SettingsChange[]; complete: boolean };
+  /** The engine's current warnings (σ or learning rate too large), one per estimator at most. */
+  advice: HealthAdvice[];
 }
 
 export const emptySurface: SurfaceState = {
@@ -162,6 +167,7 @@ export function initialSimState(): SimState {
     notices: [],
     replay: null,
     runHistory: { changes: [], complete: true },
+    advice: [],
   };
 }
 
@@ -183,6 +189,7 @@ export function beginGeneration(state: SimState, generation: number, task: TaskI
     variance: state.variance.task === task ? state.variance : emptyVariance,
     replay: null,
     runHistory: { changes: [], complete: true },
+    advice: [],
   };
 }
 
@@ -244,6 +251,12 @@ export function applyDiagnostics(state: SimState, generation: number, iteration:
 export function markDiverged(state: SimState, generation: number, ids: readonly EstimatorId[]): Partial<SimState> {
   if (generation !== state.generation) return {};
   return { estimators: state.estimators.map((e) => (ids.includes(e.id) ? { ...e, diverged: true } : e)) };
+}
+
+/** Estimators the engine returned to their last finite θ are no longer marked diverged. */
+export function markRewound(state: SimState, generation: number, ids: readonly EstimatorId[]): Partial<SimState> {
+  if (generation !== state.generation) return {};
+  return { estimators: state.estimators.map((e) => (ids.includes(e.id) ? { ...e, diverged: false } : e)) };
 }
 
 let noticeCounter = 0;

@@ -6,6 +6,7 @@ import { diagnosticsReferenceFor } from '../../engine/diagnostics-reference';
 import { useConfig, useController, useSim } from '../context';
 import { diagnosticsFigure, lossFigure, scheduleFigure, type SeriesStyle, X_TITLES } from '../figures/curves';
 import { fmt } from '../figures/common';
+import { HealthPanel } from './HealthPanel';
 import { Plot } from './Plot';
 
 const X_MODES: ViewOptions['curvesX'][] = ['iteration', 'innerSteps', 'wallTime'];
@@ -72,6 +73,7 @@ export function CurvesPanel() {
           <Plot figure={diag} testId="plot-diagnostics" label="Cosine similarity and norm ratio of each estimate to the reference gradient" data={{ points: diagCount }} />
         </figure>
       </div>
+      <HealthPanel />
       <p className="panel-note diagnostics-note" data-testid="diagnostics-reference">
         Gradient quality is measured every ~20 updates while running (less often when the reference is expensive), {referenceText}.
       </p>

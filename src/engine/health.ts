@@ -1,0 +1,97 @@
+/**
+ * What the divergence counters of a frame mean for the person at the controls: pure
+ * functions from an estimator's frame (θ, evaluation loss, health counters) to a warning
+ * with a concrete suggestion — lower σ when the perturbed particles blow up while θ is
+ * fine, lower the learning rate when θ itself runs away (its loss explodes or turns
+ * NaN/±Inf, or updates are refused because they would make θ non-finite).
+ */
+import type { EstimatorId } from '../core/config';
+import { estimatorInfo } from '../core/estimators/index';
+import { LIMITS } from '../core/playground-config';
+import type { EstimatorHealth } from '../core/session';
+
+/** A loss this many times its value at the start of the run counts as running away. */
+export const RUNAWAY_FACTOR = 100;
+/** Pairs left out of one update, as a fraction of all, from which σ is blamed. */
+export const EXCLUDED_FRACTION = 0.25;
+/** Suggested values are the current ones divided by this. */
+export const SUGGESTED_DIVISOR = 10;
+
+export interface HealthAdvice {
+  id: EstimatorId;
+  /** Which setting to lower. */
+  cause: 'sigma' | 'lr';
+  /** The suggested value of that setting. */
+  suggested: number;
+  /** One sentence: what was seen, what to do. */
+  text: string;
+}
+
+export interface HealthInput {
+  id: EstimatorId;
+  theta: readonly number[];
+  evalLoss: number;
+  health?: EstimatorHealth;
+}
+
+export interface HealthContext {
+  /** The estimator's health in the previous frame (to see new skipped updates). */
+  previous?: EstimatorHealth;
+  /** Its evaluation loss in the run's first frame. */
+  initialLoss: number;
+  sigma: number;
+  lr: number;
+}
+
+/** Two significant digits, plain where readable. */
+export function formatSetting(v: number): string {
+  const r = Number(v.toPrecision(2));
+  return Math.abs(r) >= 1e-3 && Math.abs(r) < 1e4 ? String(r) : r.toExponential(1);
+}
+
+function lowered(value: number, min: number): number {
+  return Math.max(min, Number((value / SUGGESTED_DIVISOR).toPrecision(2)));
+}
+
+/** Whether θ has run away: a non-finite θ or loss, or a loss RUNAWAY_FACTOR× its start. */
+export function runaway(e: HealthInput, initialLoss: number): boolean {
+  if (!Number.isFinite(e.evalLoss) || e.theta.some((v) => !Number.isFinite(v))) return true;
+  if (!Number.isFinite(initialLoss)) return false;
+  return Math.abs(e.evalLoss) > RUNAWAY_FACTOR * Math.max(Math.abs(initialLoss), 1e-6);
+}
+
+/** A warning for one estimator's frame, or null when it looks healthy. */
+export function adviseOnHealth(e: HealthInput, ctx: HealthContext): HealthAdvice | null {
+  const info = estimatorInfo(e.id);
+  const h = e.health;
+  const newlySkipped = h ? h.skippedTotal - (ctx.previous?.skippedTotal ?? 0) : 0;
+  const fraction = h && h.workers > 0 ? h.excludedLast / h.workers : 0;
+  const lrAdvice = (symptom: string): HealthAdvice => {
+    const suggested = lowered(ctx.lr, LIMITS.lr.min);
+    const back = h ? `, then rewind to the last finite θ (iteration ${h.checkpointIteration})` : '';
+    return {
+      id: e.id,
+      cause: 'lr',
+      suggested,
+      text: `${info.title}: ${symptom} — the learning rate ${formatSetting(ctx.lr)} is too large. Lower lr to ${formatSetting(suggested)}${back}.`,
+    };
+  };
+  if (runaway(e, ctx.initialLoss)) {
+    const symptom = Number.isFinite(e.evalLoss) ? `the loss at θ exploded to ${formatSetting(e.evalLoss)}` : 'the loss at θ is NaN/±Inf';
+    return lrAdvice(symptom);
+  }
+  // σ perturbs only the ES estimators' particles; an autodiff trajectory that diverges
+  // does so at θ itself.
+  if (h && !info.autodiff && h.excludedLast > 0 && fraction >= EXCLUDED_FRACTION) {
+    const suggested = lowered(ctx.sigma, LIMITS.sigma.min);
+    return {
+      id: e.id,
+      cause: 'sigma',
+      suggested,
+      text: `${info.title}: ${h.excludedLast} of ${h.workers} pairs went NaN/±Inf in the last update — σ = ${formatSetting(ctx.sigma)} is too large for this task. Lower σ to ${formatSetting(suggested)}.`,
+    };
+  }
+  if (h && newlySkipped > 0) return lrAdvice(`${newlySkipped} update${newlySkipped > 1 ? 's were' : ' was'} refused because θ would have become NaN/±Inf`);
+  if (h && info.autodiff && h.excludedLast > 0) return lrAdvice(`${h.excludedLast} of ${h.workers} trajectories went NaN/±Inf`);
+  return null;
+}
