@@ -52,3 +52,73 @@ test('the WGSL noise twin gives the TypeScript generator\'s keys and normals', a
   // cos 2πu in [−1, 1] (one ulp ≤ 1.2e-7): allow about four.
   expect(r.cosMaxAbs).toBeLessThan(5e-7);
 });
+
+/**
+ * One case per task, every fused estimator side by side on common random numbers, against
+ * the tfjs op-by-op Session on the CPU backend (float32 like WebGPU, and far faster than
+ * op-by-op on software WebGPU). Compared after every update: θ, ĝ, the evaluation loss,
+ * the particles, the inner-step counts and the divergence counters (exactly).
+ *
+ * Tolerances (relative; ĝ against the largest |ĝ| component): θ, particles 1e-4; ĝ 1e-3 (a
+ * difference of nearly equal losses over 2σN); evaluation loss 1e-4, except Lorenz, whose
+ * 2000-step evaluation unroll is chaotic (λ ≈ 0.9 over 10 time units amplifies one float32
+ * rounding — exp, FMA contraction — by ~e⁹): 5e-3 there, and θ held fixed (lr = 0) so both
+ * paths evaluate at the same θ.
+ */
+const CASES = [
+  { name: 'linear-quadratic', task: 'linear-quadratic', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 96, T: 40, K: 5, R: 10, updates: 8, sigmaAfter: 0.05 },
+  { name: 'linear-quadratic unlocked + burn-in', task: 'linear-quadratic', estimators: ['tes', 'pes', 'nres'], pairs: 80, T: 40, K: 10, workers: 'unlocked', burnIn: true, updates: 4 },
+  { name: 'influence-balancing', task: 'influence-balancing', estimators: ['tes', 'pes', 'nres'], pairs: 128, K: 1, updates: 8, sigmaAfter: 0.2 },
+  { name: 'lr-schedule', task: 'lr-schedule', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 64, R: 20, updates: 8 },
+  { name: 'lorenz', task: 'lorenz', estimators: ['tes', 'pes', 'nres', 'gpes'], pairs: 64, T: 400, R: 200, updates: 4, lr: 0, evalLossTol: 5e-3 },
+  { name: 'rastrigin', task: 'rastrigin', estimators: ['full-es', 'tes', 'pes', 'nres'], pairs: 128, updates: 8 },
+  // Divergence guard: σ = 1e19 overflows the pairs with a large |z| (excluded, renormalised);
+  // a learning rate of 1e38 would overflow θ (updates skipped). Counters must agree exactly.
+  { name: 'rastrigin σ = 1e19 (pairs excluded)', task: 'rastrigin', estimators: ['full-es', 'tes', 'pes', 'nres'], pairs: 16, sigma: 1e19, lr: 0.05, updates: 3, guard: 'excluded' },
+  { name: 'rastrigin lr = 1e38 (updates skipped)', task: 'rastrigin', estimators: ['full-es', 'tes', 'pes'], pairs: 16, optimizer: 'sgd', lr: 1e38, updates: 4, guard: 'skipped' },
+] as const;
+
+test.describe('fused kernels against tfjs', () => {
+  let page: Page;
+
+  test.beforeAll(async ({ browser }) => {
+    page = await browser.newPage();
+    await openBench(page);
+    await page.evaluate(() => window.__es!.useBackend('cpu'));
+  });
+
+  test.afterAll(async () => {
+    await page?.close();
+  });
+
+  for (const c of CASES) {
+    test(`fused ${c.name}: losses and estimates match tfjs`, async () => {
+      const r = await page.evaluate((pc) => window.__es!.estimatorParity(pc as never), c);
+      console.log(JSON.stringify(r));
+      expect(r.tfjsBackend).toBe('cpu');
+      expect(r.theta.maxRel, r.theta.where).toBeLessThan(1e-4);
+      expect(r.grad.maxRel, r.grad.where).toBeLessThan(1e-3);
+      expect(r.evalLoss.maxRel, r.evalLoss.where).toBeLessThan('evalLossTol' in c ? c.evalLossTol : 1e-4);
+      expect(r.particles.maxRel, r.particles.where).toBeLessThan(1e-4);
+      expect(r.healthMismatches).toEqual([]);
+      expect(r.nonFiniteTheta).toBe(false);
+      if ('guard' in c && c.guard === 'excluded') expect(r.excluded).toBeGreaterThan(0);
+      if ('guard' in c && c.guard === 'skipped') expect(r.skipped).toBeGreaterThan(0);
+    });
+  }
+
+  const SURFACES = [
+    { task: 'linear-quadratic', grid: 12, samples: 8 },
+    // η = e^θ up to 1: beyond, the inner SGD is chaotic (see surfaceParity).
+    { task: 'lr-schedule', grid: 12, samples: 8, range: [[-5, 0], [-5, 0]] },
+  ] as const;
+  for (const sc of SURFACES) {
+    test(`fused smoothed surface (${sc.task}, ${sc.grid}×${sc.grid}, ${sc.samples} samples) matches metaLossSurface`, async () => {
+      const r = await page.evaluate((x) => window.__es!.surfaceParity(x.task, x.grid, x.samples, 'range' in x ? (x.range as never) : undefined), sc);
+      console.log(JSON.stringify(r));
+      expect(r.points).toBe(sc.grid * sc.grid);
+      expect(r.raw.maxRel, r.raw.where).toBeLessThan(1e-4);
+      expect(r.smoothed.maxRel, r.smoothed.where).toBeLessThan(1e-4);
+    });
+  }
+});

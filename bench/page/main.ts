@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { gpuContext, webgpuDevice } from '../../src/gpu/device';
 import { queryWebGPUAdapter } from '../../src/platform/backend';
 import { noiseParity } from './noise-check';
+import { estimatorParity, surfaceParity } from './parity';
 
 async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<string> {
   const ok = await tf.setBackend(name);
@@ -28,6 +29,8 @@ const api = {
   useBackend,
   adapter: queryWebGPUAdapter,
   noiseParity: (rows?: number, dims?: number) => noiseParity(ctx(), rows, dims),
+  estimatorParity,
+  surfaceParity,
 };
 
 declare global {

@@ -1,0 +1,297 @@
+/**
+ * One ES estimator's population on the GPU: the fused twin of the tfjs estimators in
+ * src/core/estimators (full-es, tes, pes, nres, gpes). Everything per pair (states,
+ * clock, σ, noise, ξ) lives in GPU buffers; an outer update is one truncation-kernel
+ * dispatch (plus pre-phase dispatches before the first update, and chunked dispatches
+ * for full-unroll ES) followed by the finalize dispatch that reduces ĝ and steps θ.
+ * Nothing is read back here; `FusedSession` reads frames in one transfer.
+ */
+import type { EstimatorId, EstimatorSettings } from '../core/config';
+import { truncationsPerEpisode } from '../core/estimators/estimator';
+import { Stream, uniformInt } from '../core/noise';
+import type { OptimizerName } from '../core/task';
+import { type GpuContext, putF32 } from './device';
+import {
+  F,
+  FINAL_WORDS,
+  HEALTH_WORDS,
+  finalizeKernel,
+  MODE,
+  NO_HORIZON,
+  P,
+  PARAM_WORDS,
+  recordWords,
+  statesPerPair,
+  truncationKernel,
+  type TruncationKind,
+  WORKGROUP,
+} from './kernels';
+import type { WgslTask } from './tasks/index';
+
+/** Particle-steps one dispatch may take at most (keeps a dispatch well under a second on software WebGPU). */
+export const DISPATCH_BUDGET = 2 ** 23;
+
+export function truncationKindOf(id: EstimatorId): TruncationKind | null {
+  switch (id) {
+    case 'pes':
+    case 'nres':
+    case 'gpes':
+      return 'family';
+    case 'tes':
+      return 'tes';
+    case 'full-es':
+      return 'full';
+    default:
+      return null;
+  }
+}
+
+/** Resampling period of the noise-reuse family in steps; 0 means once per episode (NRES). */
+export function familyPeriod(id: EstimatorId, settings: EstimatorSettings): number {
+  if (id === 'pes') return settings.K;
+  if (id === 'nres') return 0;
+  // gpes: R ≥ T means NRES (see gpes.ts).
+  return settings.R >= settings.T ? 0 : settings.R;
+}
+
+export interface FusedEstimatorOptions {
+  ctx: GpuContext;
+  task: WgslTask;
+  id: EstimatorId;
+  settings: EstimatorSettings;
+  theta0: readonly number[];
+}
+
+export interface UpdateOptions {
+  sigma: number;
+  /** Optimizer step after the estimate (null: estimate only, θ unchanged). */
+  optimizer: { name: OptimizerName; lr: number } | null;
+  perWorker?: boolean;
+  /** Add this update's per-worker estimates to the previous ones. */
+  accumulate?: boolean;
+}
+
+export class FusedEstimator {
+  readonly kind: TruncationKind;
+  readonly N: number;
+  readonly d: number;
+  readonly theta: GPUBuffer;
+  readonly grad: GPUBuffer;
+  /** σ_i z_i of the latest update, [N, d] (particles are θ ± these). */
+  readonly eps: GPUBuffer;
+  /** Each worker's own estimate ×… as in `EstimateOptions.perWorker`, [N, d]. */
+  readonly perWorker: GPUBuffer;
+  /**
+   * Divergence counters as floats [excluded last, excluded total, skipped total, usable
+   * last] (see `HEALTH_WORDS`), read back with the frames.
+   */
+  readonly health: GPUBuffer;
+  private readonly states: GPUBuffer;
+  private readonly records: GPUBuffer;
+  private readonly partials: GPUBuffer;
+  /** Adam's m then v, [2d] (zeros for SGD). */
+  readonly moments: GPUBuffer;
+  private readonly data: GPUBuffer | null;
+  private readonly params: GPUBuffer;
+  private readonly final: GPUBuffer;
+  private readonly pipeline: GPUComputePipeline;
+  private readonly finalPipeline: GPUComputePipeline;
+  private readonly group: GPUBindGroup;
+  private readonly finalGroup: GPUBindGroup;
+  private readonly groups: number;
+  private readonly period: number;
+  private readonly burn: number;
+  private readonly unlocked: boolean;
+  /** Pre-phase truncations the slowest pair still has to run before its first update. */
+  private preLeft: number;
+  private initialised = false;
+  private updateCount = 0;
+  private adamStep = 0;
+  private innerStepCount = 0;
+  private readonly ctx: GpuContext;
+  private readonly task: WgslTask;
+  readonly settings: EstimatorSettings;
+  readonly id: EstimatorId;
+
+  constructor(options: FusedEstimatorOptions) {
+    const { ctx, task, id, settings } = options;
+    const kind = truncationKindOf(id);
+    if (!kind) throw new Error(`no fused kernel for estimator '${id}'`);
+    if (id === 'full-es' && settings.rankShaping) throw new Error('rank shaping has no fused kernel');
+    this.ctx = ctx;
+    this.task = task;
+    this.id = id;
+    this.settings = settings;
+    this.kind = kind;
+    this.N = settings.pairs;
+    this.d = task.dim;
+    const { N, d } = this;
+    const S = task.stateSize;
+    this.groups = Math.ceil(N / WORKGROUP);
+    this.period = kind === 'family' ? familyPeriod(id, settings) : 0;
+    if (this.period > 0 && (this.period < settings.K || this.period % settings.K !== 0)) {
+      throw new Error(`GPES resampling period R = ${this.period} must be a multiple of K = ${settings.K}`);
+    }
+    const finite = Number.isFinite(settings.T);
+    const J = truncationsPerEpisode(settings);
+    this.burn = kind !== 'full' && settings.burnIn && finite ? J : 0;
+    this.unlocked = kind !== 'full' && settings.workers === 'unlocked' && finite;
+    // Inner steps of the first update's pre-phase, counted as the tfjs estimators count them.
+    let maxOffset = 0;
+    let offsetSum = 0;
+    if (this.unlocked) {
+      for (let i = 0; i < N; i++) {
+        const u = uniformInt(settings.seed, Stream.workerOffset, i, 0, J);
+        maxOffset = Math.max(maxOffset, u);
+        offsetSum += u;
+      }
+    }
+    this.preLeft = maxOffset + this.burn;
+    const perTrajectory = kind === 'tes' ? 1 : 2;
+    this.innerStepCount = 0;
+    this.pendingPreSteps = (offsetSum + this.burn * N) * settings.K * perTrajectory;
+
+    this.theta = ctx.storageFrom(Float32Array.from(options.theta0), `${id} theta`);
+    this.grad = ctx.storage(d * 4, `${id} grad`);
+    this.eps = ctx.storage(N * d * 4, `${id} eps`);
+    this.perWorker = ctx.storage(N * d * 4, `${id} per-worker`);
+    this.states = ctx.storage(N * statesPerPair(kind) * S * 4, `${id} states`);
+    this.records = ctx.storage(N * recordWords(kind, d) * 4, `${id} records`);
+    this.partials = ctx.storage(this.groups * (d + 1) * 4, `${id} partials`);
+    this.health = ctx.storage(HEALTH_WORDS * 4, `${id} health`);
+    this.moments = ctx.storage(2 * d * 4, `${id} moments`);
+    this.data = task.data ? ctx.storageFrom(task.data, `${task.id} data`) : null;
+    this.params = ctx.uniform(PARAM_WORDS, `${id} params`);
+    this.final = ctx.uniform(FINAL_WORDS, `${id} final`);
+    this.pipeline = ctx.pipeline(truncationKernel(task, kind), `${task.id} ${kind} truncation`);
+    this.finalPipeline = ctx.pipeline(finalizeKernel(d), `finalize d=${d}`);
+    this.group = ctx.bindGroup(
+      this.pipeline,
+      [this.params, this.theta, this.states, this.records, this.partials, this.eps, this.perWorker, this.data],
+      `${id} truncation`,
+    );
+    this.finalGroup = ctx.bindGroup(this.finalPipeline, [this.final, this.partials, this.theta, this.grad, this.moments, this.health], `${id} finalize`);
+  }
+
+  private pendingPreSteps: number;
+
+  /** Outer updates queued so far. */
+  get updates(): number {
+    return this.updateCount;
+  }
+
+  /** Optimizer steps taken (Adam's t, as OptimizerState.t; 0 for SGD). */
+  get optimizerSteps(): number {
+    return this.adamStep;
+  }
+
+  /** Inner steps spent so far, summed over particles (as `GradientEstimate.innerSteps` adds up). */
+  get innerSteps(): number {
+    return this.innerStepCount;
+  }
+
+  /** Queues one outer update (submits; reads nothing back). */
+  update(options: UpdateOptions): void {
+    const { settings, N } = this;
+    const K = settings.K;
+    const sigma = options.sigma;
+    const base = new Uint32Array(PARAM_WORDS);
+    base[P.n] = N;
+    base[P.k] = K;
+    base[P.horizon] = Number.isFinite(settings.T) ? settings.T : NO_HORIZON;
+    base[P.period] = this.period;
+    base[P.seed] = settings.seed >>> 0;
+    base[P.counter] = this.updateCount;
+    base[P.j] = truncationsPerEpisode(settings);
+    base[P.burn] = this.burn;
+    base[P.unlocked] = this.unlocked ? 1 : 0;
+    putF32(base, P.sigma, sigma);
+    const rescale = settings.sigmaChange === 'rescale' || !Number.isFinite(settings.T);
+    const common = rescale ? MODE.rescale : 0;
+    const extra = (options.perWorker ? MODE.perWorker : 0) | (options.accumulate ? MODE.accumulate : 0);
+
+    if (this.kind === 'full') {
+      const total = this.task.evalSteps;
+      const chunk = Math.max(1, Math.floor(DISPATCH_BUDGET / (2 * N)));
+      for (let step0 = 0; step0 < total; step0 += chunk) {
+        const steps = Math.min(chunk, total - step0);
+        const last = step0 + steps >= total;
+        const w = base.slice();
+        w[P.step0] = step0;
+        w[P.steps] = steps;
+        w[P.totalSteps] = total;
+        w[P.mode] = common | (last ? MODE.last | extra : 0);
+        this.submit(w, last ? options : null);
+      }
+      this.innerStepCount += 2 * N * total;
+    } else {
+      // Pre-phase (first update only): positioning to step-unlocked offsets, then burn-in.
+      const perTrajectory = this.kind === 'tes' ? 1 : 2;
+      const cap = Math.max(1, Math.floor(DISPATCH_BUDGET / (perTrajectory * N * K)));
+      while (this.preLeft > 0) {
+        const w = base.slice();
+        w[P.preCap] = Math.min(cap, this.preLeft);
+        w[P.mode] = common | (this.initialised ? 0 : MODE.init);
+        this.initialised = true;
+        this.preLeft -= w[P.preCap] ?? 0;
+        this.submit(w, null);
+      }
+      const w = base.slice();
+      w[P.preCap] = 0;
+      w[P.mode] = common | extra | MODE.update | (this.initialised ? 0 : MODE.init);
+      this.initialised = true;
+      this.submit(w, options);
+      this.innerStepCount += this.pendingPreSteps + (this.kind === 'tes' ? 3 : 2) * N * K;
+      this.pendingPreSteps = 0;
+    }
+    this.updateCount++;
+  }
+
+  /** One truncation dispatch (and the finalize dispatch when `finish` is given), submitted. */
+  private submit(params: Uint32Array, finish: UpdateOptions | null): void {
+    const { ctx } = this;
+    ctx.writeWords(this.params, params);
+    const encoder = ctx.device.createCommandEncoder();
+    ctx.dispatch(encoder, this.pipeline, this.group, this.N, WORKGROUP);
+    if (finish) {
+      ctx.writeWords(this.final, this.finalWords(finish));
+      ctx.dispatch(encoder, this.finalPipeline, this.finalGroup, 1, 1);
+    }
+    ctx.device.queue.submit([encoder.finish()]);
+  }
+
+  private finalWords(options: UpdateOptions): Uint32Array {
+    const w = new Uint32Array(FINAL_WORDS);
+    w[F.groups] = this.groups;
+    w[F.n] = this.N;
+    const opt = options.optimizer;
+    if (!opt) {
+      w[F.optimizer] = 0;
+      return w;
+    }
+    putF32(w, F.lr, opt.lr);
+    if (opt.name === 'sgd') {
+      w[F.optimizer] = 1;
+      return w;
+    }
+    // Adam constants exactly as src/core/optimizers.ts forms them (float64, then float32).
+    this.adamStep++;
+    const beta1 = 0.9;
+    const beta2 = 0.999;
+    w[F.optimizer] = 2;
+    putF32(w, F.beta1, beta1);
+    putF32(w, F.oneMinusBeta1, 1 - beta1);
+    putF32(w, F.beta2, beta2);
+    putF32(w, F.oneMinusBeta2, 1 - beta2);
+    putF32(w, F.bias1, 1 - Math.pow(beta1, this.adamStep));
+    putF32(w, F.bias2, 1 - Math.pow(beta2, this.adamStep));
+    putF32(w, F.epsilon, 1e-8);
+    return w;
+  }
+
+  dispose(): void {
+    for (const b of [this.theta, this.grad, this.health, this.eps, this.perWorker, this.states, this.records, this.partials, this.moments, this.data, this.params, this.final]) {
+      b?.destroy();
+    }
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The fused twin of src/core/session.ts: several ES estimators side by side on common
+ * random numbers, each population advanced by the fused kernels, θ and the optimizer
+ * state kept on the GPU, and everything a frame shows read back in one transfer.
+ * Same observable behaviour as `Session` (θ, ĝ, evaluation loss, particles, inner-step
+ * counts per estimator), so the engine swaps it in on WebGPU when `fusedSupport` allows.
+ *
+ * Differences worth knowing: before the first update the noise-reuse family's particles
+ * sit at θ (the tfjs path reports NaN there, its σ being still unset).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { EstimatorId } from '../core/config';
+import { estimatorInfo } from '../core/estimators/index';
+import { mixKey } from '../core/noise';
+import type { EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame } from '../core/session';
+import type { SigmaSchedule } from '../core/sigma-schedule';
+import { sigmaAt } from '../core/sigma-schedule';
+import type { Task } from '../core/task';
+import { createTask } from '../core/tasks/index';
+import { defaultSettings } from '../core/trainer';
+import { type GpuContext, gpuContext, webgpuDevice } from './device';
+import { FusedEstimator, truncationKindOf } from './fused-estimator';
+import { HEALTH_WORDS, ROW_WORDS, rowsKernel, RW, WORKGROUP } from './kernels';
+import type { SessionLike } from './session-like';
+import { wgslTaskFor, type WgslTask } from './tasks/index';
+
+/** Why a configuration cannot run fused (null: it can). */
+export function fusedSupport(config: Pick<SessionConfig, 'task' | 'estimators' | 'settings'>): string | null {
+  if (!webgpuDevice()) return 'the WebGPU backend is not initialised';
+  if (!wgslTaskFor(createTask(config.task))) return `task '${config.task}' has no WGSL twin`;
+  for (const id of config.estimators) {
+    if (!truncationKindOf(id)) return `estimator '${id}' has no fused kernel (autodiff runs on tfjs)`;
+    if (id === 'full-es' && config.settings.rankShaping) return 'rank fitness shaping has no fused kernel';
+  }
+  if (config.settings.pairs < 1) return 'no pairs';
+  return null;
+}
+
+export class FusedSession implements SessionLike {
+  readonly task: Task;
+  private readonly wtask: WgslTask;
+  private readonly ctx: GpuContext;
+  private readonly estimators: FusedEstimator[];
+  private readonly evalOut: GPUBuffer[];
+  private readonly evalGroups: GPUBindGroup[];
+  private readonly evalPipeline: GPUComputePipeline;
+  private readonly evalParams: GPUBuffer;
+  private schedule: SigmaSchedule;
+  private lrValue: number;
+  private iterationCount = 0;
+  private elapsedMs = 0;
+  private readonly checkpoints = new Map<EstimatorId, number>();
+
+  constructor(
+    readonly config: SessionConfig,
+    device: GPUDevice | null = webgpuDevice(),
+  ) {
+    const reason = device ? fusedSupport(config) : 'no WebGPU device';
+    if (reason || !device) throw new Error(`fused session unavailable: ${reason ?? 'no device'}`);
+    this.task = createTask(config.task);
+    const wtask = wgslTaskFor(this.task);
+    if (!wtask) throw new Error(`task '${config.task}' has no WGSL twin`);
+    this.wtask = wtask;
+    this.ctx = gpuContext(device);
+    this.schedule = config.sigma;
+    this.lrValue = config.lr;
+    const theta0 = config.theta0 ? [...config.theta0] : [...this.task.meta.theta0];
+    this.estimators = config.estimators.map(
+      (id) => new FusedEstimator({ ctx: this.ctx, task: wtask, id, settings: config.settings, theta0 }),
+    );
+    this.evalPipeline = this.ctx.pipeline(rowsKernel(wtask), `${wtask.id} rows`);
+    this.evalParams = this.ctx.uniform(ROW_WORDS, 'eval params');
+    const p = new Uint32Array(ROW_WORDS);
+    p[RW.rows] = 1;
+    p[RW.steps] = wtask.evalSteps;
+    this.ctx.writeWords(this.evalParams, p);
+    const data = wtask.data ? this.ctx.storageFrom(wtask.data, `${wtask.id} data`) : null;
+    this.evalOut = this.estimators.map((e) => this.ctx.storage(4, `${e.id} eval`));
+    this.evalGroups = this.estimators.map((e, i) =>
+      this.ctx.bindGroup(this.evalPipeline, [this.evalParams, e.theta, this.evalOut[i] ?? null, data], `${e.id} eval`),
+    );
+    this.dataBuffer = data;
+  }
+
+  private readonly dataBuffer: GPUBuffer | null;
+
+  get iteration(): number {
+    return this.iterationCount;
+  }
+
+  get sigma(): number {
+    return sigmaAt(this.schedule, this.iterationCount);
+  }
+
+  setSigmaSchedule(schedule: SigmaSchedule): void {
+    this.schedule = schedule;
+    (this.config as { sigma: SigmaSchedule }).sigma = schedule;
+  }
+
+  setLr(lr: number): void {
+    this.lrValue = lr;
+    (this.config as { lr: number }).lr = lr;
+  }
+
+  /** One outer update of every estimator: GPU work queued, nothing read back. */
+  step(): void {
+    const start = performance.now();
+    const sigma = this.sigma;
+    for (const e of this.estimators) e.update({ sigma, optimizer: { name: this.config.optimizer, lr: this.lrValue } });
+    this.iterationCount++;
+    this.elapsedMs += performance.now() - start;
+  }
+
+  /** Everything the views need, in one readback. */
+  async frame(): Promise<SessionFrame> {
+    const d = this.wtask.dim;
+    const encoder = this.ctx.device.createCommandEncoder();
+    this.estimators.forEach((_, i) => this.ctx.dispatch(encoder, this.evalPipeline, this.evalGroups[i] as GPUBindGroup, 1, WORKGROUP));
+    const regions = this.estimators.flatMap((e, i) => [
+      { buffer: e.theta, bytes: d * 4 },
+      { buffer: e.grad, bytes: d * 4 },
+      { buffer: this.evalOut[i] as GPUBuffer, bytes: 4 },
+      { buffer: e.health, bytes: HEALTH_WORDS * 4 },
+      { buffer: e.moments, bytes: 2 * d * 4 },
+      { buffer: e.eps, bytes: e.N * d * 4 },
+    ]);
+    const data = await this.ctx.readBack(regions, encoder);
+    let offset = 0;
+    const take = (n: number): Float32Array => {
+      const out = data.slice(offset, offset + n);
+      offset += n;
+      return out;
+    };
+    const estimators: EstimatorFrame[] = this.estimators.map((e) => {
+      const theta = take(d);
+      const grad = take(d);
+      const evalLoss = take(1)[0] ?? Number.NaN;
+      const [excludedLast = 0, excludedTotal = 0, skippedTotal = 0] = take(HEALTH_WORDS);
+      const moments = take(2 * d);
+      const eps = take(e.N * d);
+      // θ + ε rows, then θ − ε rows, in float32 like tf.add / tf.sub.
+      const particles = new Float32Array(2 * e.N * d);
+      for (let i = 0; i < e.N; i++) {
+        for (let k = 0; k < d; k++) {
+          const th = theta[k] ?? 0;
+          const v = eps[i * d + k] ?? 0;
+          particles[i * d + k] = th + v;
+          particles[(e.N + i) * d + k] = th - v;
+        }
+      }
+      const thetaArr = Array.from(theta);
+      // The last frame with finite θ and evaluation loss (what a rewind would go back to; the
+      // fused path reports it but, like a resume, a rewind rebuilds the session on tfjs).
+      if (Number.isFinite(evalLoss) && thetaArr.every((v) => Number.isFinite(v))) this.checkpoints.set(e.id, this.iterationCount);
+      const adam = this.config.optimizer === 'adam' && e.optimizerSteps > 0;
+      return {
+        id: e.id,
+        theta: thetaArr,
+        grad: Array.from(grad),
+        evalLoss,
+        particles,
+        innerSteps: e.innerSteps,
+        health: {
+          excludedLast,
+          excludedTotal,
+          skippedTotal,
+          workers: e.updates > 0 ? e.N : 0,
+          checkpointIteration: this.checkpoints.get(e.id) ?? 0,
+        },
+        optimizer: { values: adam ? [Array.from(moments.subarray(0, d)), Array.from(moments.subarray(d))] : [], t: e.optimizerSteps },
+      };
+    });
+    return { iteration: this.iterationCount, sigma: this.sigma, lr: this.lrValue, wallMs: this.elapsedMs, estimators };
+  }
+
+  /** As `Session.diagnostics`; the full-ES reference runs through the fused kernel. */
+  async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024): Promise<GradientDiagnostics[]> {
+    const d = this.wtask.dim;
+    const data = await this.ctx.readBack(this.estimators.flatMap((e) => [{ buffer: e.theta, bytes: d * 4 }, { buffer: e.grad, bytes: d * 4 }]));
+    if (this.iterationCount === 0) return [];
+    const out: GradientDiagnostics[] = [];
+    for (let i = 0; i < this.estimators.length; i++) {
+      const e = this.estimators[i] as FusedEstimator;
+      const theta = Array.from(data.subarray(2 * i * d, 2 * i * d + d));
+      const g = Array.from(data.subarray(2 * i * d + d, 2 * i * d + 2 * d));
+      const ref =
+        reference === 'autodiff'
+          ? await autodiffGradient(this.task, this.config, theta)
+          : await fusedReferenceGradient(this.ctx, this.task, theta, this.sigma, this.config.settings.seed + this.iterationCount, pairs);
+      const dot = g.reduce((s, v, k) => s + v * (ref[k] ?? 0), 0);
+      const ng = Math.hypot(...g);
+      const nr = Math.hypot(...ref);
+      out.push({ id: e.id, cosine: ng > 0 && nr > 0 ? dot / (ng * nr) : Number.NaN, normRatio: nr > 0 ? ng / nr : Number.NaN });
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const e of this.estimators) e.dispose();
+    for (const b of this.evalOut) b.destroy();
+    this.evalParams.destroy();
+    this.dataBuffer?.destroy();
+  }
+}
+
+async function autodiffGradient(task: Task, config: SessionConfig, theta: number[]): Promise<number[]> {
+  const est = estimatorInfo('bptt').create({ task, settings: config.settings });
+  const th = tf.tensor1d(theta);
+  const { grad } = est.estimate(th, 0);
+  const g = Array.from(await grad.data());
+  grad.dispose();
+  th.dispose();
+  est.dispose();
+  return g;
+}
+
+/**
+ * `referenceGradient` (src/core/experiments/variance.ts) through the fused full-ES kernel:
+ * the same settings and noise keys, so the same estimate up to float rounding.
+ */
+export async function fusedReferenceGradient(
+  ctx: GpuContext,
+  task: Task,
+  theta: readonly number[],
+  sigma: number,
+  seed: number,
+  pairs = 4096,
+): Promise<number[]> {
+  const wtask = wgslTaskFor(task);
+  if (!wtask) throw new Error(`task '${task.meta.id}' has no WGSL twin`);
+  const T = task.meta.evalSteps;
+  const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
+  const est = new FusedEstimator({ ctx, task: wtask, id: 'full-es' as EstimatorId, settings, theta0: theta });
+  try {
+    est.update({ sigma, optimizer: null });
+    return Array.from(await ctx.readBack([{ buffer: est.grad, bytes: wtask.dim * 4 }]));
+  } finally {
+    est.dispose();
+  }
+}
