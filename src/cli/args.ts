@@ -152,7 +152,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   loss: {
     summary: 'evaluation meta-loss of one unperturbed episode at θ',
     options: ['task', 'theta', 'T'],
-    required: ['task', 'theta'],
+    required: ['task'],
   },
   train: {
     summary: 'train θ with one estimator; prints the final θ, loss and the history',
@@ -423,7 +423,10 @@ export function usage(command: CommandName | null): string {
 
 const COMMAND_NOTES: Readonly<Record<CommandName, readonly string[]>> = {
   tasks: ['Each task lists its defaults; "T": null means the task never resets (T = ∞).'],
-  loss: ['--T re-creates the task with that horizon; only tasks whose factory takes one (linear-quadratic, lr-schedule, lorenz).'],
+  loss: [
+    'θ defaults to the task’s θ₀ (handy for the many-parameter tasks).',
+    '--T re-creates the task with that horizon; only tasks whose factory takes one (linear-quadratic, lr-schedule, lorenz).',
+  ],
   train: [
     'Defaults come from the task (see `tasks`). History entries: {iter, theta, loss, innerSteps, sigma};',
     '"loss" is the evaluation meta-loss. --T/--K/--workers/--burn-in set the online estimators’ episodes;',

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ESTIMATOR_IDS } from '../core/estimators/index';
+import { TASK_IDS } from '../core/tasks/index';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { ESTIMATOR_CHOICES } from './args';
 import { parseCsv } from './csv';
@@ -84,7 +85,8 @@ describe.concurrent('cli commands', () => {
       tasks: { id: string; dim: number; defaults: { T: number | null }; neverResets: boolean; theta0: number[] }[];
       estimators: { id: string; title: string; autodiff: boolean; online: boolean }[];
     };
-    expect(out.tasks.map((t) => t.id)).toEqual(['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin']);
+    expect(out.tasks.map((t) => t.id)).toEqual([...TASK_IDS]);
+    expect(out.tasks.find((t) => t.id === 'rnn')?.dim).toBe(305);
     const ib = out.tasks.find((t) => t.id === 'influence-balancing');
     expect(ib?.defaults.T).toBeNull();
     expect(ib?.neverResets).toBe(true);
@@ -104,6 +106,28 @@ describe.concurrent('cli commands', () => {
     const b = json(lq) as { loss: number; steps: number };
     expect(b.steps).toBe(50);
     expect(b.loss).toBeCloseTo(linearQuadraticExact({ T: 50 }).loss([0.5, -0.5]), 4);
+  });
+
+  it('covers the larger tasks: loss at θ₀ without --theta, a short train on mlp-hpo and rnn', async () => {
+    const [loss, hpo, rnn] = await Promise.all([
+      cli('loss', '--task', 'learned-optimizer'),
+      cli('train', '--task', 'mlp-hpo', '--estimator', 'pes', '--pairs', '2', '--iters', '2', '--K', '20'),
+      cli('train', '--task', 'rnn', '--estimator', 'tbptt', '--iters', '3'),
+    ]);
+    const l = json(loss) as { theta: number[]; loss: number; steps: number };
+    expect(l.theta.length).toBe(34);
+    expect(l.steps).toBe(200);
+    expect(l.loss).toBeGreaterThan(0);
+    expect(l.loss).toBeLessThan(Math.log(2));
+    const h = json(hpo) as { theta: number[]; loss: number; history: { iter: number }[] };
+    expect(h.theta.length).toBe(2);
+    expect(Number.isFinite(h.loss)).toBe(true);
+    expect(h.history.at(-1)?.iter).toBe(2);
+    const r = json(rnn) as { theta: number[]; loss: number };
+    expect(r.theta.length).toBe(305);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    // Progress lines abbreviate a 305-entry θ.
+    expect(rnn.stderr).toMatch(/… \(305 values\)/);
   });
 
   it('train is deterministic for a fixed seed and differs for another seed', async () => {

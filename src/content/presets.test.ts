@@ -3,6 +3,7 @@ import { ESTIMATOR_IDS } from '../core/estimators/index';
 import { LIMITS } from '../core/playground-config';
 import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
 import { TASK_IDS } from '../core/tasks/index';
+import { decodePermalink, encodePermalink } from '../permalink/index';
 import { configIssues } from '../state/validation';
 import { PRESETS, presetById } from './presets';
 
@@ -15,6 +16,8 @@ describe('presets', () => {
       'ES-Single — variance against truncations',
       'evostrats — Rastrigin smoothing and σ annealing',
       'ES-Single / PES — MLP hyper-parameters',
+      'PES / ES-Single — training an RNN',
+      'NRES paper — learned optimizer',
     ]);
     expect(new Set(PRESETS.map((p) => p.id)).size).toBe(PRESETS.length);
     expect(presetById('nres-lorenz')?.config.task).toBe('lorenz');
@@ -47,6 +50,18 @@ describe('presets', () => {
       expect(structuredClone(c)).toEqual(c);
     });
   }
+
+  it('every preset survives a permalink round trip unchanged (the larger tasks included)', () => {
+    for (const preset of PRESETS) {
+      const r = decodePermalink(`#${encodePermalink(preset.config)}`);
+      expect(r.ok, preset.id).toBe(true);
+      if (r.ok) {
+        expect(r.warnings, preset.id).toEqual([]);
+        expect(r.config, preset.id).toEqual(preset.config);
+      }
+    }
+    expect(PRESETS.map((p) => p.config.task)).toEqual(expect.arrayContaining(['mlp-hpo', 'rnn', 'learned-optimizer']));
+  });
 
   it('says where it departs from the paper for speed', () => {
     expect(presetById('pes-influence-balancing')!.commentary.join(' ')).toMatch(/500.*100/);

@@ -134,6 +134,42 @@ export const PRESETS: readonly Preset[] = [
       view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 2 },
     },
   },
+  {
+    id: 'pes-rnn',
+    title: 'PES / ES-Single — training an RNN',
+    focus: 'curves',
+    commentary: [
+      'θ is every weight of a 16-unit tanh RNN (305 parameters) reading a noisy two-tone signal one sample per step and predicting the next one, over T = 200 steps in truncations of K = 10 — the papers\' recurrent-network setting at playground size. Truncated BPTT backpropagates through the 10 steps of each truncation; PES and NRES perturb all 305 weights and estimate the gradient of the whole run.',
+      'With 305 dimensions the ES estimates are noisy (N = 32 pairs here, 64 by default), so watch the evaluation loss per inner step spent: switch the curves\' x-axis to inner steps and TBPTT, which runs one trajectory instead of 64 particles, is far ahead — this signal needs little memory beyond 10 steps, so truncation costs TBPTT little. In our runs NRES ends a little ahead of PES at equal cost (one seed, so treat that as a hint).',
+      'The landscape is a 2-D slice through θ (two coordinates or two random directions, chosen above the plot); every other weight stays where the estimator is.',
+    ],
+    config: {
+      ...base('rnn'),
+      estimators: ['tbptt', 'pes', 'nres'],
+      pairs: 32,
+      seed: 1,
+      stop: { kind: 'iterations', value: 300 },
+      view: { surface: 'raw', curvesX: 'innerSteps', logY: true, varianceProtocol: 'update', speed: 1 },
+    },
+  },
+  {
+    id: 'nres-learned-optimizer',
+    title: 'NRES paper — learned optimizer',
+    focus: 'curves',
+    commentary: [
+      'θ is a tiny learned optimizer (34 meta-parameters): per weight of a 2→8→1 network it maps the gradient, a momentum and the weight to an update — SGD with momentum plus a small MLP. The meta-loss is the validation loss averaged over 200 inner steps on two half-moons. θ₀ is plain SGD with learning rate 0.1.',
+      'Meta-training learns a larger step and momentum first: the evaluation loss falls from ≈ 0.38 within a few dozen updates. TES sees 10-step windows, so it is biased towards optimizers that look good over short horizons; PES and NRES are unbiased for the whole 200-step run, and NRES — whose noise is not accumulated across truncations — has the lower variance, which is the NRES paper\'s point.',
+      'The NRES paper meta-trains much larger optimizers on real tasks for thousands of steps; N = 16 pairs and K = 10 keep one update well under a second on the CPU backend. Adam\'s learning rate is small (3e-3) because one coordinate — the SGD step — is far more sensitive than the rest.',
+    ],
+    config: {
+      ...base('learned-optimizer'),
+      estimators: ['tes', 'pes', 'nres'],
+      K: 10,
+      R: 10,
+      seed: 1,
+      view: { surface: 'raw', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 1 },
+    },
+  },
 ];
 
 export function presetById(id: string): Preset | undefined {

@@ -65,4 +65,18 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     landscapeNote:
       'Validation loss averaged over 200 SGD steps of a 2→16→1 MLP, for every (log learning rate, log weight decay); runs beyond the edge of stability are capped at L = 2.',
   },
+  rnn: {
+    grid: 16,
+    colorScale: 'log',
+    refineStages: [4, 12],
+    tex: String.raw`\begin{gathered} h_{t+1} = \tanh(h_t W_h + x_t w_x + b),\quad \hat y_t = h_{t+1} \cdot w_o + b_o \\ L(\theta) = \tfrac1T \textstyle\sum_{t} (\hat y_t - x_{t+1})^2,\quad \theta = (W_h, w_x, b, w_o, b_o) \end{gathered}`,
+    landscapeNote: 'Next-sample prediction error of the RNN over 200 steps, on a 2-D slice through its 305 weights (every other weight held at the current θ).',
+  },
+  'learned-optimizer': {
+    grid: 16,
+    colorScale: 'log',
+    refineStages: [4, 12],
+    tex: String.raw`\begin{gathered} w_i \leftarrow w_i - s\cdot f_i - v\cdot\big[\tanh([f_i\ 1]\,U)\ \ 1\big],\quad f_i = (g_i, m_i, w_i) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{\text{val}}(w_t),\quad \theta = (s, U, v) \end{gathered}`,
+    landscapeNote: 'Validation loss averaged over 200 inner steps taken by the learned optimizer, on a 2-D slice through its 34 meta-parameters.',
+  },
 };

@@ -131,8 +131,13 @@ export function historyEntry(s: TrainSnapshot): HistoryEntry {
   return { iter: s.iteration, theta: s.theta, loss: s.evalLoss, innerSteps: s.innerSteps, sigma: s.sigma };
 }
 
+/** θ for a progress line: every entry up to 8, else the first 4 and the count (RNN-sized θ). */
 export function formatVector(v: readonly number[]): string {
-  return `[${v.map((x) => x.toPrecision(5)).join(', ')}]`;
+  if (v.length <= 8) return `[${v.map((x) => x.toPrecision(5)).join(', ')}]`;
+  return `[${v
+    .slice(0, 4)
+    .map((x) => x.toPrecision(5))
+    .join(', ')}, … (${v.length} values)]`;
 }
 
 export async function trainCommand(opts: Options): Promise<CommandResult> {

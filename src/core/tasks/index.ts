@@ -5,11 +5,13 @@
 import type { TaskId } from '../config';
 import type { Task } from '../task';
 import { createInfluenceBalancing } from './influence-balancing';
+import { createLearnedOptimizer } from './learned-optimizer';
 import { createLinearQuadratic } from './linear-quadratic';
 import { createLorenz } from './lorenz';
 import { createLrSchedule } from './lr-schedule';
 import { createMlpHpo } from './mlp-hpo';
 import { createRastrigin } from './rastrigin';
+import { createRnn } from './rnn';
 
 /** Default-configured factory of every task. */
 export const TASK_FACTORIES: Readonly<Record<TaskId, () => Task>> = {
@@ -19,9 +21,11 @@ export const TASK_FACTORIES: Readonly<Record<TaskId, () => Task>> = {
   lorenz: () => createLorenz(),
   rastrigin: () => createRastrigin(),
   'mlp-hpo': () => createMlpHpo(),
+  rnn: () => createRnn(),
+  'learned-optimizer': () => createLearnedOptimizer(),
 };
 
-export const TASK_IDS = ['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin', 'mlp-hpo'] as const;
+export const TASK_IDS = ['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin', 'mlp-hpo', 'rnn', 'learned-optimizer'] as const;
 
 // Compile-time checks that TASK_IDS and TaskId list the same ids.
 type Missing = Exclude<TaskId, (typeof TASK_IDS)[number]>;
@@ -43,4 +47,4 @@ export function createTask(id: TaskId): Task {
   return task;
 }
 
-export { createInfluenceBalancing, createLinearQuadratic, createLorenz, createLrSchedule, createMlpHpo, createRastrigin };
+export { createInfluenceBalancing, createLearnedOptimizer, createLinearQuadratic, createLorenz, createLrSchedule, createMlpHpo, createRastrigin, createRnn };
