@@ -25,7 +25,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
-import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize, withOnes } from './batched-mlp';
+import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize, splitColumns, withOnes } from './batched-mlp';
 import { normalArray, twoMoons } from './datasets';
 
 export interface LearnedOptimizerOptions {
@@ -114,16 +114,16 @@ export function createLearnedOptimizer(options: LearnedOptimizerOptions = {}): T
     initialState: (P) => tf.tile(s0T, [P, 1]),
     step(state, theta, t) {
       const P = state.shape[0];
-      const w = tf.slice(state, [0, 0], [P, size]) as tf.Tensor2D;
-      const m = tf.slice(state, [0, size], [P, size]) as tf.Tensor2D;
+      const [w, m] = splitColumns(state, [size, size]) as [tf.Tensor2D, tf.Tensor2D];
       const tb = tf.mod(t, tf.scalar(nb, 'int32'));
       const { grad } = logisticLossAndGrad(mlpLayers(w, shape), tf.gather(xTrain, tb) as tf.Tensor3D, tf.gather(yTrain, tb) as tf.Tensor3D, shape);
       const m1 = tf.add(tf.mul(m, LEARNED_OPT_MOMENTUM), tf.mul(grad, 1 - LEARNED_OPT_MOMENTUM)) as tf.Tensor2D;
       const f = tf.stack([grad, m1, w], 2) as tf.Tensor3D; // [P, size, 3]
       // [s_g, s_m, 0] so the linear term is one batched matmul with the features.
-      const s = tf.reshape(tf.concat([tf.slice(theta, [0, 0], [P, LINEAR]), tf.zeros([P, 1])], 1), [P, FEATURES, 1]) as tf.Tensor3D;
-      const U = tf.reshape(tf.slice(theta, [0, LINEAR], [P, FEATURES * H]), [P, FEATURES, H]) as tf.Tensor3D;
-      const v = tf.reshape(tf.slice(theta, [0, LINEAR + FEATURES * H], [P, H]), [P, H, 1]) as tf.Tensor3D;
+      const [sCols, uCols, vCols] = splitColumns(theta, [LINEAR, FEATURES * H, H]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+      const s = tf.reshape(tf.concat([sCols, tf.zeros([P, 1])], 1), [P, FEATURES, 1]) as tf.Tensor3D;
+      const U = tf.reshape(uCols, [P, FEATURES, H]) as tf.Tensor3D;
+      const v = tf.reshape(vCols, [P, H, 1]) as tf.Tensor3D;
       const hidden = tf.tanh(tf.matMul(f, U)) as tf.Tensor3D;
       const update = tf.reshape(tf.add(tf.matMul(f, s), tf.matMul(hidden, v)), [P, size]);
       const w1 = tf.clipByValue(tf.sub(w, update), -LEARNED_OPT_W_MAX, LEARNED_OPT_W_MAX) as tf.Tensor2D;

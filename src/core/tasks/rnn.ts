@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
+import { splitColumns } from './batched-mlp';
 import { normalArray, normalSource } from './datasets';
 
 export interface RnnOptions {
@@ -87,8 +88,9 @@ export function createRnn(options: RnnOptions = {}): Task {
       const tt = tf.mod(t, tf.scalar(T, 'int32'));
       const x = tf.reshape(tf.gather(signal, tt), [P, 1]);
       const target = tf.gather(signal, tf.add(tt, tf.scalar(1, 'int32')));
-      const U = tf.reshape(tf.slice(theta, [0, 0], [P, (H + 2) * H]), [P, H + 2, H]) as tf.Tensor3D;
-      const V = tf.reshape(tf.slice(theta, [0, (H + 2) * H], [P, H + 1]), [P, H + 1, 1]) as tf.Tensor3D;
+      const [u, v] = splitColumns(theta, [(H + 2) * H, H + 1]) as [tf.Tensor2D, tf.Tensor2D];
+      const U = tf.reshape(u, [P, H + 2, H]) as tf.Tensor3D;
+      const V = tf.reshape(v, [P, H + 1, 1]) as tf.Tensor3D;
       const input = tf.reshape(tf.concat([state, x, tf.ones([P, 1])], 1), [P, 1, H + 2]) as tf.Tensor3D;
       const h = tf.reshape(tf.tanh(tf.matMul(input, U)), [P, H]) as tf.Tensor2D;
       const yHat = tf.reshape(tf.matMul(tf.reshape(tf.concat([h, tf.ones([P, 1])], 1), [P, 1, H + 1]), V), [P]);

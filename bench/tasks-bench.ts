@@ -1,0 +1,155 @@
+/**
+ * Task throughput in Node on the tfjs CPU backend: particle-steps per second of every
+ * registered task, for
+ *   - `step`: the task's inner step alone, at P = 1, 32 and 256 particles (batched), and
+ *   - `pes`: one PES update at the task's default population (2N particles, K steps:
+ *     noise, perturbation and the estimator's bookkeeping included).
+ *
+ *   npm run bench:tasks            # writes bench/results/tasks.json
+ *   npm run bench:tasks -- --quick # fewer repetitions (a smoke run)
+ *
+ * Each figure is the median over repetitions of (particles × steps) / seconds, after a
+ * warm-up. The machine is whatever runs it; compare tasks with each other, or runs of the
+ * same machine, not against GPU figures.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as TF from '@tensorflow/tfjs-core';
+import type { TaskId } from '../src/core/config';
+import type { Task } from '../src/core/task';
+
+// The estimator registry imports tfjs' gradient registrations, whose ESM files need the
+// CLI's resolve hook (see src/cli/tfjs-resolve-hooks.mjs); everything else is imported
+// after it is registered.
+register('../src/cli/tfjs-resolve-hooks.mjs', import.meta.url);
+const tf: typeof TF = await import('@tensorflow/tfjs-core');
+await import('@tensorflow/tfjs-backend-cpu');
+const { estimatorInfo } = await import('../src/core/estimators/index');
+const { createTask, TASK_IDS } = await import('../src/core/tasks/index');
+const { defaultSettings } = await import('../src/core/trainer');
+
+const quick = process.argv.includes('--quick');
+const REPEATS = quick ? 2 : 5;
+/** Least wall time of one repetition, so fast tasks are timed over many steps. */
+const MIN_MS = quick ? 100 : 400;
+const PARTICLES = [1, 32, 256];
+
+interface StepFigure {
+  particles: number;
+  stepsPerRepeat: number;
+  msPerStep: number;
+  particleStepsPerSecond: number;
+}
+
+interface TaskFigures {
+  task: TaskId;
+  dim: number;
+  stateSize: number;
+  step: StepFigure[];
+  pes: { pairs: number; K: number; msPerUpdate: number; particleStepsPerSecond: number };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+}
+
+/** Runs `steps` batched steps from the initial state at θ₀ (state kept, losses read once). */
+function runSteps(task: Task, theta: TF.Tensor2D, steps: number, start: number): void {
+  const P = theta.shape[0];
+  let state = task.initialState(P);
+  let acc: TF.Tensor1D = tf.zeros([P]);
+  const horizon = Number.isFinite(task.meta.defaults.T) ? task.meta.defaults.T : 1_000_000;
+  for (let i = 0; i < steps; i++) {
+    const t = (start + i) % horizon;
+    const [s, a] = tf.tidy(() => {
+      const out = task.step(state, theta, tf.fill([P], t, 'int32') as TF.Tensor1D);
+      return [out.state, tf.add(acc, out.loss) as TF.Tensor1D] as const;
+    });
+    state.dispose();
+    acc.dispose();
+    state = s;
+    acc = a;
+  }
+  acc.dataSync();
+  state.dispose();
+  acc.dispose();
+}
+
+function benchStep(task: Task, P: number): StepFigure {
+  const theta = tf.tidy(() => tf.tile(tf.tensor2d([[...task.meta.theta0]]), [P, 1]) as TF.Tensor2D);
+  runSteps(task, theta, 2, 0); // warm-up
+  // Size a repetition to at least MIN_MS.
+  let steps = 1;
+  for (;;) {
+    const t0 = performance.now();
+    runSteps(task, theta, steps, 0);
+    if (performance.now() - t0 >= MIN_MS || steps >= 4096) break;
+    steps *= 2;
+  }
+  const rates: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = performance.now();
+    runSteps(task, theta, steps, r * steps);
+    rates.push((performance.now() - t0) / steps);
+  }
+  theta.dispose();
+  const msPerStep = median(rates);
+  return { particles: P, stepsPerRepeat: steps, msPerStep, particleStepsPerSecond: (1000 * P) / msPerStep };
+}
+
+function benchPes(task: Task): TaskFigures['pes'] {
+  const settings = defaultSettings(task);
+  const est = estimatorInfo('pes').create({ task, settings });
+  const theta = tf.tensor1d([...task.meta.theta0]);
+  const sigma = task.meta.defaults.sigma;
+  const update = (): number => {
+    const t0 = performance.now();
+    const { grad, excluded } = est.estimate(theta, sigma);
+    grad.dataSync();
+    grad.dispose();
+    excluded?.dispose();
+    return performance.now() - t0;
+  };
+  update(); // warm-up
+  const times: number[] = [];
+  for (let r = 0; r < REPEATS; r++) times.push(update());
+  est.dispose();
+  theta.dispose();
+  const msPerUpdate = median(times);
+  const particleSteps = 2 * settings.pairs * settings.K;
+  return { pairs: settings.pairs, K: settings.K, msPerUpdate, particleStepsPerSecond: (1000 * particleSteps) / msPerUpdate };
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+  const results: TaskFigures[] = [];
+  for (const id of TASK_IDS) {
+    const task = createTask(id);
+    const step = PARTICLES.map((P) => benchStep(task, P));
+    const pes = benchPes(task);
+    const fig: TaskFigures = { task: id, dim: task.meta.theta0.length, stateSize: task.stateSize, step, pes };
+    results.push(fig);
+    const rates = step.map((s) => `P=${s.particles}: ${Math.round(s.particleStepsPerSecond)}`).join(', ');
+    process.stderr.write(`${id.padEnd(20)} step ${rates} particle-steps/s; PES N=${pes.pairs} K=${pes.K}: ${pes.msPerUpdate.toFixed(1)} ms/update\n`);
+  }
+  const out = {
+    backend: tf.getBackend(),
+    node: process.version,
+    quick,
+    repeats: REPEATS,
+    date: new Date().toISOString(),
+    numTensorsAfter: tf.memory().numTensors,
+    tasks: results,
+  };
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'results', 'tasks.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  process.stderr.write(`wrote ${file}\n`);
+}
+
+void main();
