@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { serveStatic, type StaticServer } from '../bench/serve';
 import type { BenchApi } from '../bench/page/main';
+import { assertNoErrorShown, collectErrors, estimatorStates, openPlayground, pause, play, waitForIteration } from './helpers';
 
 /*
  * Parity of the fused WGSL path (src/gpu) with the TypeScript / tfjs reference, in real
@@ -121,4 +122,21 @@ test.describe('fused kernels against tfjs', () => {
       expect(r.smoothed.maxRel, r.smoothed.where).toBeLessThan(1e-4);
     });
   }
+});
+
+test('the playground runs its default experiment on the fused kernels on WebGPU', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openPlayground(page);
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-backend', 'webgpu');
+  await expect(badge).toHaveAttribute('data-path', 'fused');
+  await expect(badge).toContainText('fused kernels');
+  await play(page);
+  await waitForIteration(page, 2, 60_000);
+  await pause(page);
+  await assertNoErrorShown(page);
+  const states = await estimatorStates(page);
+  expect(states.length).toBeGreaterThan(0);
+  for (const e of states) expect(Number.isFinite(e.loss), `${e.id} loss ${e.loss}`).toBe(true);
+  expect(errors).toEqual([]);
 });

@@ -16,7 +16,7 @@ import { estimatorInfo } from '../core/estimators/index';
 import { linspace, metaLossSurface } from '../core/experiments/surface';
 import { measureVariance, referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
-import { Session } from '../core/session';
+import { computePathOf, createEngineSession, type EngineSession } from './fused-engine';
 import { AbandonedError, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
@@ -151,7 +151,7 @@ export class EngineHost {
   private readonly selectBackend: (requested?: BackendName) => Promise<BackendInfo>;
 
   private backend: BackendInfo | null = null;
-  private session: Session | null = null;
+  private session: EngineSession | null = null;
   private config: PlaygroundConfig | null = null;
   private generation = 0;
   private status: RunStatus = 'idle';
@@ -324,7 +324,7 @@ export class EngineHost {
     this.replay = plan
       ? { target: plan.iteration, history: plan.history, final, applied: first, every: checkpointEvery(plan.iteration), cancelled: false, playAfter: false, lastProgressAt: this.now() }
       : null;
-    this.session = new Session(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }));
+    this.session = createEngineSession(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }), this.backend);
     this.setStatus(keepRunning && wasRunning && !plan ? 'running' : 'idle');
     await this.postFrame(this.session);
     if (plan) {
@@ -460,7 +460,7 @@ export class EngineHost {
    * learning-rate changes applied at the iterations where they were made, progress at
    * ≤ 10 Hz. At the target (or when cancelled) the run pauses there with a frame.
    */
-  private async replayTick(s: Session, r: ActiveReplay): Promise<void> {
+  private async replayTick(s: EngineSession, r: ActiveReplay): Promise<void> {
     const started = this.now();
     let checkpoint = false;
     try {
@@ -497,7 +497,7 @@ export class EngineHost {
   }
 
   /** The run goes on from where the replay stopped, with the settings the page has now. */
-  private async finishReplay(s: Session, r: ActiveReplay): Promise<void> {
+  private async finishReplay(s: EngineSession, r: ActiveReplay): Promise<void> {
     this.replay = null;
     const live = this.live ?? { sigma: r.final.sigma, lr: r.final.lr };
     this.history = historyStoppedAt(r.history, s.iteration, r.final, live);
@@ -547,7 +547,7 @@ export class EngineHost {
   }
 
   /** One outer update of every estimator, paced; a pause holds it between inner steps. */
-  private async pacedStep(s: Session): Promise<void> {
+  private async pacedStep(s: EngineSession): Promise<void> {
     this.stepping = true;
     try {
       await this.pacer(undefined, true).run(s.stepSlices());
@@ -567,7 +567,7 @@ export class EngineHost {
     }
   }
 
-  private async postFrame(s: Session): Promise<void> {
+  private async postFrame(s: EngineSession): Promise<void> {
     const started = this.now();
     const f = await s.frame(this.pacer());
     this.frameCostMs = this.now() - started;
@@ -606,6 +606,7 @@ export class EngineHost {
       numTensors: tf.memory().numTensors,
       jobsRunning: this.jobs.size,
       updatesPerSecond: first && last && span > 0 ? ((last.iteration - first.iteration) * 1000) / span : 0,
+      path: computePathOf(s),
     };
     this.post({ type: 'frame', frame }, transfer);
 
@@ -653,7 +654,7 @@ export class EngineHost {
     await this.postFrame(s);
   }
 
-  private async runDiagnostics(s: Session): Promise<void> {
+  private async runDiagnostics(s: EngineSession): Promise<void> {
     const started = this.now();
     const token = this.abandonToken;
     const task = this.config?.task ?? (s.task.meta.id as TaskId);

@@ -121,6 +121,8 @@ export interface FrameMessage {
   jobsRunning: number;
   /** Outer updates per second over the last second or so. */
   updatesPerSecond: number;
+  /** How the session computes: fused WGSL kernels (WebGPU) or tfjs op by op. */
+  path?: 'fused' | 'ops';
 }
 
 export type SurfaceJobResult = {

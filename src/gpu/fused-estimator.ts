@@ -60,6 +60,12 @@ export interface FusedEstimatorOptions {
   id: EstimatorId;
   settings: EstimatorSettings;
   theta0: readonly number[];
+  /**
+   * Continue from a saved point (a resume on this path, or a rewind): Adam's [m, v] and
+   * step count, the inner steps already spent, and whether to skip the burn-in (a resumed
+   * population starts fresh without one, as Trainer does).
+   */
+  start?: { moments?: readonly (readonly number[])[]; adamStep?: number; innerSteps?: number; skipBurnIn?: boolean };
 }
 
 export interface UpdateOptions {
@@ -134,7 +140,7 @@ export class FusedEstimator {
     }
     const finite = Number.isFinite(settings.T);
     const J = truncationsPerEpisode(settings);
-    this.burn = kind !== 'full' && settings.burnIn && finite ? J : 0;
+    this.burn = kind !== 'full' && settings.burnIn && finite && !options.start?.skipBurnIn ? J : 0;
     this.unlocked = kind !== 'full' && settings.workers === 'unlocked' && finite;
     // Inner steps of the first update's pre-phase, counted as the tfjs estimators count them.
     let maxOffset = 0;
@@ -148,7 +154,8 @@ export class FusedEstimator {
     }
     this.preLeft = maxOffset + this.burn;
     const perTrajectory = kind === 'tes' ? 1 : 2;
-    this.innerStepCount = 0;
+    this.innerStepCount = options.start?.innerSteps ?? 0;
+    this.adamStep = options.start?.adamStep ?? 0;
     this.pendingPreSteps = (offsetSum + this.burn * N) * settings.K * perTrajectory;
 
     this.theta = ctx.storageFrom(Float32Array.from(options.theta0), `${id} theta`);
@@ -160,6 +167,10 @@ export class FusedEstimator {
     this.partials = ctx.storage(this.groups * (d + 1) * 4, `${id} partials`);
     this.health = ctx.storage(HEALTH_WORDS * 4, `${id} health`);
     this.moments = ctx.storage(2 * d * 4, `${id} moments`);
+    const [m, v] = options.start?.moments ?? [];
+    if (m && v && m.length === d && v.length === d) {
+      ctx.device.queue.writeBuffer(this.moments, 0, Float32Array.from([...m, ...v]));
+    }
     this.data = task.data ? ctx.storageFrom(task.data, `${task.id} data`) : null;
     this.params = ctx.uniform(PARAM_WORDS, `${id} params`);
     this.final = ctx.uniform(FINAL_WORDS, `${id} final`);

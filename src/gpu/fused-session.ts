@@ -14,6 +14,7 @@ import { estimatorInfo } from '../core/estimators/index';
 import { mixKey } from '../core/noise';
 import type { EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
+import { drain, type Pacer, type Slices } from '../core/slices';
 import { sigmaAt } from '../core/sigma-schedule';
 import type { Task } from '../core/task';
 import { createTask } from '../core/tasks/index';
@@ -36,6 +37,13 @@ export function fusedSupport(config: Pick<SessionConfig, 'task' | 'estimators' |
   return null;
 }
 
+interface Checkpoint {
+  theta: number[];
+  moments: number[][];
+  adamStep: number;
+  iteration: number;
+}
+
 export class FusedSession implements SessionLike {
   readonly task: Task;
   private readonly wtask: WgslTask;
@@ -43,13 +51,16 @@ export class FusedSession implements SessionLike {
   private readonly estimators: FusedEstimator[];
   private readonly evalOut: GPUBuffer[];
   private readonly evalGroups: GPUBindGroup[];
+  private readonly initialTheta: number[];
   private readonly evalPipeline: GPUComputePipeline;
   private readonly evalParams: GPUBuffer;
+  private readonly dataBuffer: GPUBuffer | null;
   private schedule: SigmaSchedule;
   private lrValue: number;
   private iterationCount = 0;
   private elapsedMs = 0;
-  private readonly checkpoints = new Map<EstimatorId, number>();
+  /** Per estimator: θ and optimizer state of the last frame with finite θ and evaluation loss. */
+  private readonly checkpoints = new Map<EstimatorId, Checkpoint>();
 
   constructor(
     readonly config: SessionConfig,
@@ -65,9 +76,18 @@ export class FusedSession implements SessionLike {
     this.schedule = config.sigma;
     this.lrValue = config.lr;
     const theta0 = config.theta0 ? [...config.theta0] : [...this.task.meta.theta0];
-    this.estimators = config.estimators.map(
-      (id) => new FusedEstimator({ ctx: this.ctx, task: wtask, id, settings: config.settings, theta0 }),
-    );
+    this.initialTheta = theta0;
+    const resume = config.resume;
+    if (resume) this.iterationCount = resume.iteration;
+    this.estimators = config.estimators.map((id) => {
+      const r = resume?.estimators.find((e) => e.id === id);
+      const start = r ? { moments: r.optimizer.values, adamStep: r.optimizer.t, innerSteps: r.innerSteps, skipBurnIn: true } : undefined;
+      return new FusedEstimator({ ctx: this.ctx, task: wtask, id, settings: config.settings, theta0: r ? [...r.theta] : theta0, ...(start ? { start } : {}) });
+    });
+    this.estimators.forEach((e) => {
+      const r = resume?.estimators.find((x) => x.id === e.id);
+      this.checkpoints.set(e.id, { theta: r ? [...r.theta] : theta0, moments: r ? r.optimizer.values.map((v) => [...v]) : [], adamStep: e.optimizerSteps, iteration: this.iterationCount });
+    });
     this.evalPipeline = this.ctx.pipeline(rowsKernel(wtask), `${wtask.id} rows`);
     this.evalParams = this.ctx.uniform(ROW_WORDS, 'eval params');
     const p = new Uint32Array(ROW_WORDS);
@@ -76,13 +96,13 @@ export class FusedSession implements SessionLike {
     this.ctx.writeWords(this.evalParams, p);
     const data = wtask.data ? this.ctx.storageFrom(wtask.data, `${wtask.id} data`) : null;
     this.evalOut = this.estimators.map((e) => this.ctx.storage(4, `${e.id} eval`));
-    this.evalGroups = this.estimators.map((e, i) =>
-      this.ctx.bindGroup(this.evalPipeline, [this.evalParams, e.theta, this.evalOut[i] ?? null, data], `${e.id} eval`),
-    );
     this.dataBuffer = data;
+    this.evalGroups = this.estimators.map((e, i) => this.evalGroup(e, i));
   }
 
-  private readonly dataBuffer: GPUBuffer | null;
+  private evalGroup(e: FusedEstimator, i: number): GPUBindGroup {
+    return this.ctx.bindGroup(this.evalPipeline, [this.evalParams, e.theta, this.evalOut[i] ?? null, this.dataBuffer], `${e.id} eval`);
+  }
 
   get iteration(): number {
     return this.iterationCount;
@@ -104,15 +124,29 @@ export class FusedSession implements SessionLike {
 
   /** One outer update of every estimator: GPU work queued, nothing read back. */
   step(): void {
+    drain(this.stepSlices());
+  }
+
+  /**
+   * `step` as slices, as Session.stepSlices: one yield after each estimator's update (its
+   * dispatches are queued at once; the GPU runs them off this thread).
+   */
+  *stepSlices(): Slices<void> {
     const start = performance.now();
     const sigma = this.sigma;
-    for (const e of this.estimators) e.update({ sigma, optimizer: { name: this.config.optimizer, lr: this.lrValue } });
+    for (const e of this.estimators) {
+      e.update({ sigma, optimizer: { name: this.config.optimizer, lr: this.lrValue } });
+      yield;
+    }
     this.iterationCount++;
     this.elapsedMs += performance.now() - start;
   }
 
-  /** Everything the views need, in one readback. */
-  async frame(): Promise<SessionFrame> {
+  /**
+   * Everything the views need, in one readback (the pacer is not needed: the evaluation
+   * unroll is one dispatch that runs off this thread).
+   */
+  async frame(_pacer?: Pacer): Promise<SessionFrame> {
     const d = this.wtask.dim;
     const encoder = this.ctx.device.createCommandEncoder();
     this.estimators.forEach((_, i) => this.ctx.dispatch(encoder, this.evalPipeline, this.evalGroups[i] as GPUBindGroup, 1, WORKGROUP));
@@ -151,8 +185,11 @@ export class FusedSession implements SessionLike {
       const thetaArr = Array.from(theta);
       // The last frame with finite θ and evaluation loss (what a rewind would go back to; the
       // fused path reports it but, like a resume, a rewind rebuilds the session on tfjs).
-      if (Number.isFinite(evalLoss) && thetaArr.every((v) => Number.isFinite(v))) this.checkpoints.set(e.id, this.iterationCount);
       const adam = this.config.optimizer === 'adam' && e.optimizerSteps > 0;
+      const momentValues = adam ? [Array.from(moments.subarray(0, d)), Array.from(moments.subarray(d))] : [];
+      if (Number.isFinite(evalLoss) && thetaArr.every((v) => Number.isFinite(v))) {
+        this.checkpoints.set(e.id, { theta: thetaArr, moments: momentValues, adamStep: e.optimizerSteps, iteration: this.iterationCount });
+      }
       return {
         id: e.id,
         theta: thetaArr,
@@ -165,16 +202,43 @@ export class FusedSession implements SessionLike {
           excludedTotal,
           skippedTotal,
           workers: e.updates > 0 ? e.N : 0,
-          checkpointIteration: this.checkpoints.get(e.id) ?? 0,
+          checkpointIteration: this.checkpoints.get(e.id)?.iteration ?? 0,
         },
-        optimizer: { values: adam ? [Array.from(moments.subarray(0, d)), Array.from(moments.subarray(d))] : [], t: e.optimizerSteps },
+        optimizer: { values: momentValues, t: e.optimizerSteps },
       };
     });
     return { iteration: this.iterationCount, sigma: this.sigma, lr: this.lrValue, wallMs: this.elapsedMs, estimators };
   }
 
+  /**
+   * As `Session.rewind`: each estimator given (all when omitted) back to the θ and
+   * optimizer state of its last frame with finite θ and evaluation loss, with a fresh
+   * population (burn-in again if configured); the iteration counter keeps counting.
+   */
+  rewind(ids?: readonly EstimatorId[]): { id: EstimatorId; iteration: number }[] {
+    const out: { id: EstimatorId; iteration: number }[] = [];
+    this.estimators.forEach((old, i) => {
+      if (ids && !ids.includes(old.id)) return;
+      const c = this.checkpoints.get(old.id);
+      const theta = c?.theta ?? this.initialTheta;
+      const next = new FusedEstimator({
+        ctx: this.ctx,
+        task: this.wtask,
+        id: old.id,
+        settings: this.config.settings,
+        theta0: theta,
+        start: { moments: c?.moments ?? [], adamStep: c?.adamStep ?? 0, innerSteps: old.innerSteps },
+      });
+      old.dispose();
+      this.estimators[i] = next;
+      this.evalGroups[i] = this.evalGroup(next, i);
+      out.push({ id: old.id, iteration: c?.iteration ?? 0 });
+    });
+    return out;
+  }
+
   /** As `Session.diagnostics`; the full-ES reference runs through the fused kernel. */
-  async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024): Promise<GradientDiagnostics[]> {
+  async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024, _pacer?: Pacer): Promise<GradientDiagnostics[]> {
     const d = this.wtask.dim;
     const data = await this.ctx.readBack(this.estimators.flatMap((e) => [{ buffer: e.theta, bytes: d * 4 }, { buffer: e.grad, bytes: d * 4 }]));
     if (this.iterationCount === 0) return [];

@@ -1,21 +1,10 @@
-import type { GradientDiagnostics, SessionFrame } from '../core/session';
-import type { SigmaSchedule } from '../core/sigma-schedule';
-import type { Task } from '../core/task';
+import type { Session } from '../core/session';
 
 /**
  * What the engine needs from a training session: `Session` (tfjs, every backend) and
- * `FusedSession` (fused WGSL kernels, WebGPU) both provide it.
+ * `FusedSession` (fused WGSL kernels, WebGPU) both provide it, with the same frames.
  */
-export interface SessionLike {
-  readonly task: Task;
-  readonly iteration: number;
-  readonly sigma: number;
-  setSigmaSchedule(schedule: SigmaSchedule): void;
-  setLr(lr: number): void;
-  /** One outer update of every estimator (queues work, reads nothing back). */
-  step(): void;
-  /** Everything the views need, in one readback. */
-  frame(): Promise<SessionFrame>;
-  diagnostics(reference?: 'autodiff' | 'es', pairs?: number): Promise<GradientDiagnostics[]>;
-  dispose(): void;
-}
+export type SessionLike = Pick<
+  Session,
+  'task' | 'iteration' | 'sigma' | 'setSigmaSchedule' | 'setLr' | 'step' | 'stepSlices' | 'frame' | 'rewind' | 'diagnostics' | 'dispose'
+>;

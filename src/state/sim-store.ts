@@ -112,6 +112,8 @@ export interface SimState {
   updatesPerSecond: number;
   /** Whether a frame of the current generation has arrived. */
   hasFrame: boolean;
+  /** How the engine computes the current session (from its frames): fused kernels or op by op. */
+  computePath?: 'fused' | 'ops';
   estimators: EstimatorLive[];
   curves: Partial<Record<EstimatorId, CurvePoint[]>>;
   schedule: SchedulePoint[];
@@ -232,6 +234,7 @@ export function applyFrame(state: SimState, frame: FrameMessage): Partial<SimSta
     numTensors: frame.numTensors,
     jobsRunning: frame.jobsRunning,
     updatesPerSecond: frame.updatesPerSecond,
+    computePath: frame.path,
     estimators,
     curves,
     trails,

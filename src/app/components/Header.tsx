@@ -5,7 +5,7 @@ import { ExportMenu } from './ExportMenu';
 import { ImportButton, ImportDropZone } from './ImportFile';
 import { ShareMenu } from './ShareMenu';
 
-function BackendBadge({ backend, phase }: { backend: BackendInfo | null; phase: 'starting' | 'ready' | 'failed' }) {
+function BackendBadge({ backend, phase, path }: { backend: BackendInfo | null; phase: 'starting' | 'ready' | 'failed'; path: 'fused' | 'ops' | undefined }) {
   if (!backend) {
     return (
       <span className={`badge ${phase === 'failed' ? 'failed' : 'pending'}`} data-testid="backend-badge" data-backend="" title="Selecting a tfjs backend in the engine worker…">
@@ -15,8 +15,16 @@ function BackendBadge({ backend, phase }: { backend: BackendInfo | null; phase: 
   }
   const software = backend.label === 'WebGPU (software)';
   return (
-    <span className={`badge ${backend.name}${software ? ' software' : ''}`} data-testid="backend-badge" data-backend={backend.name} title={describeBackend(backend)} tabIndex={0}>
+    <span
+      className={`badge ${backend.name}${software ? ' software' : ''}`}
+      data-testid="backend-badge"
+      data-backend={backend.name}
+      data-path={path ?? ''}
+      title={`${describeBackend(backend)}${path === 'fused' ? '\nThe run uses fused WGSL kernels: whole truncations per dispatch, noise generated on the GPU.' : path === 'ops' ? '\nThe run uses tfjs op by op.' : ''}`}
+      tabIndex={0}
+    >
       {backend.label}
+      {path === 'fused' ? ' · fused kernels' : null}
       {backend.fallbackReason ? <span aria-label="fell back from another backend"> ⚠</span> : null}
     </span>
   );
@@ -49,13 +57,14 @@ function PresetMenu() {
 export function Header() {
   const backend = useSim((s) => s.engine.backend);
   const phase = useSim((s) => s.engine.phase);
+  const path = useSim((s) => s.computePath);
   return (
     <header className="app-header">
       <div className="brand">
         <h1>ES Playground</h1>
         <span className="tagline">evolution-strategies gradient estimators on unrolled computation graphs</span>
       </div>
-      <BackendBadge backend={backend} phase={phase} />
+      <BackendBadge backend={backend} phase={phase} path={path} />
       <div className="header-actions">
         <PresetMenu />
         <ShareMenu />

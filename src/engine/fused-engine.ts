@@ -1,0 +1,31 @@
+/**
+ * Which session the engine runs: on the WebGPU backend, when the configuration has fused
+ * kernels (src/gpu: a built-in task's default instance; ES estimators only, no rank
+ * shaping), the fused WGSL session — whole truncations per dispatch, noise on the GPU,
+ * one readback per frame; everywhere else the tfjs op-by-op `Session`, which stays the
+ * portable path and the reference the fused one is parity-tested against
+ * (e2e/fused-parity.spec.ts). Both give the same frames.
+ */
+import { Session, type SessionConfig } from '../core/session';
+import { FusedSession, fusedSupport } from '../gpu/fused-session';
+import type { SessionLike } from '../gpu/session-like';
+import type { BackendInfo } from '../platform/backend-info';
+
+export type EngineSession = SessionLike;
+
+/** How a session computes: fused WGSL kernels, or tfjs op by op. */
+export type ComputePath = 'fused' | 'ops';
+
+/** Why `config` runs op by op on `backend` (null: it runs fused). */
+export function opsReason(config: SessionConfig, backend: Pick<BackendInfo, 'name'> | null): string | null {
+  if (backend?.name !== 'webgpu') return `the ${backend?.name ?? 'unknown'} backend has no fused kernels`;
+  return fusedSupport(config);
+}
+
+export function createEngineSession(config: SessionConfig, backend: Pick<BackendInfo, 'name'> | null): EngineSession {
+  return opsReason(config, backend) === null ? new FusedSession(config) : new Session(config);
+}
+
+export function computePathOf(session: EngineSession): ComputePath {
+  return session instanceof FusedSession ? 'fused' : 'ops';
+}
