@@ -3,6 +3,7 @@
  * `EngineConnection` is the narrow interface the controller uses, so tests can stand in
  * a fake engine without a Worker.
  */
+import { parseDebugFaults } from '../platform/backend-info';
 import { messageOf } from './errors';
 import type { EngineEvent, EngineRequest } from './protocol';
 
@@ -34,7 +35,9 @@ export class EngineClient implements EngineConnection {
 
   send(request: EngineRequest): void {
     try {
-      this.worker.postMessage(request);
+      // Fault injection only for pages opened with ?debug=faults.
+      const debug = request.type === 'init' && typeof location !== 'undefined' && parseDebugFaults(location.search);
+      this.worker.postMessage(debug ? { ...request, debug: true } : request);
     } catch (e) {
       this.emit({ type: 'fatal', message: `could not reach the engine: ${messageOf(e)}` });
     }

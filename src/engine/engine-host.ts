@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, TaskId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
 import { linspace, metaLossSurface } from '../core/experiments/surface';
+import { surfaceSlicePlan } from '../core/experiments/slice';
 import { measureVariance, referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
 import { computePathOf, createEngineSession, type EngineSession } from './fused-engine';
@@ -25,7 +26,7 @@ import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
 import { adviseOnHealth, type HealthAdvice } from './health';
-import type { EstimatorHealth } from '../core/session';
+import type { EstimatorHealth, SessionFrame, SessionResume } from '../core/session';
 import { subsampleParticles } from './particles';
 import type {
   EngineRequest,
@@ -60,6 +61,8 @@ export const MAX_PARTICLES_SHOWN = 120;
  * seen, whatever N, T and K are.
  */
 export const PACE_SLICE_MS = 25;
+/** How long an error on a GPU backend waits to see whether the device was lost (then it is no error). */
+const LOSS_GRACE_MS = 250;
 /** Progress events per job at most every this many ms. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -123,6 +126,12 @@ export interface EngineHostOptions {
   now?: () => number;
   /** Runs `fn` after `ms` (0: as soon as pending messages are handled). */
   schedule?: (fn: () => void, ms: number) => void;
+  /** Resolves with a reason when the active backend's GPU device is lost (null: no device to lose). */
+  watchDeviceLoss?: () => Promise<string> | null;
+  /** The next working backend after `lost` (webgpu → webgl → cpu). */
+  fallbackBackend?: (lost: BackendName, reason: string) => Promise<BackendInfo>;
+  /** Fault injection: destroys the GPU device (only used after an init with `debug`). */
+  loseDevice?: () => boolean;
 }
 
 interface RunningJob {
@@ -183,12 +192,22 @@ export class EngineHost {
   /** Something queued on the chain needs the session: a held update runs to its end. */
   private finishStep = false;
   private holdWaiters: (() => void)[] = [];
+  private readonly options: EngineHostOptions;
+  private debug = false;
+  /** Set once the active backend's device is lost (until the run moved to another backend). */
+  private deviceLost: Promise<string> | null = null;
+  private lostReason: string | null = null;
+  /** θ and optimizer state of the last frame: where a run continues on another backend. */
+  private lastResume: SessionResume | null = null;
+  /** Counts backend switches after a device loss. */
+  private backendEpoch = 0;
   /** Per estimator: its health in the last frame, its loss in the first, its current warning. */
   private lastHealth = new Map<EstimatorId, EstimatorHealth>();
   private initialLoss = new Map<EstimatorId, number>();
   private advice = new Map<EstimatorId, HealthAdvice>();
 
   constructor(options: EngineHostOptions) {
+    this.options = options;
     this.post = options.post;
     this.selectBackend = options.selectBackend;
     this.now = options.now ?? (() => performance.now());
@@ -200,6 +219,7 @@ export class EngineHost {
     switch (request.type) {
       case 'init':
         this.abandonPacedWork();
+        this.debug = request.debug === true;
         void this.exclusive(() => this.init(request.config, request.generation, request.backend, request.replay));
         return;
       case 'reset':
@@ -243,6 +263,13 @@ export class EngineHost {
       case 'rewind':
         void this.exclusive(() => this.rewind(request.estimators));
         return;
+      case 'debug-lose-device':
+        if (!this.debug) {
+          this.post({ type: 'error', generation: this.generation, message: 'fault injection is off (open the page with ?debug=faults)' });
+          return;
+        }
+        if (!this.options.loseDevice?.()) this.post({ type: 'error', generation: this.generation, message: 'no GPU device to lose on this backend' });
+        return;
     }
   }
 
@@ -275,9 +302,11 @@ export class EngineHost {
       this.finishStep = true;
       this.wakeHeld();
     }
-    const run = this.chain.then(fn).catch((e: unknown) => {
+    const run = this.chain.then(fn).catch(async (e: unknown) => {
       // Work of a session that a reset discarded: nothing to report.
       if (e instanceof AbandonedError) return;
+      // The device went away under it: the device-loss recovery takes over.
+      if (await this.lostWithin(LOSS_GRACE_MS)) return;
       this.status = this.status === 'running' ? 'paused' : this.status;
       this.post({ type: 'error', generation: this.generation, message: messageOf(e) });
     });
@@ -293,7 +322,80 @@ export class EngineHost {
       return;
     }
     this.post({ type: 'ready', backend: this.backend });
+    this.watchDevice();
     await this.reset(config, generation, false, replay);
+  }
+
+  private watchDevice(): void {
+    const lost = this.options.watchDeviceLoss?.() ?? null;
+    this.deviceLost = lost;
+    this.lostReason = null;
+    if (!lost) return;
+    void lost.then((reason) => {
+      if (this.deviceLost !== lost) return;
+      this.lostReason = reason;
+      void this.recoverFromDeviceLoss(reason);
+    });
+  }
+
+  /** Whether the device is (or within `ms` turns out to be) lost: errors then are its symptoms. */
+  private async lostWithin(ms: number): Promise<boolean> {
+    const lost = this.deviceLost;
+    if (!lost) return false;
+    if (this.lostReason !== null) return true;
+    const timer = new Promise<null>((resolve) => this.schedule(() => resolve(null), ms));
+    return (await Promise.race([lost, timer])) !== null;
+  }
+
+  /**
+   * The GPU device is gone: every tensor on it is lost, and work queued on it will fail or
+   * never finish. Abandon it all (a fresh chain, not waiting for the old one), switch to the
+   * next backend, rebuild the session from the last frame's θ and optimizer state
+   * (particles restart), and carry on as before — running if it was running.
+   */
+  private async recoverFromDeviceLoss(reason: string): Promise<void> {
+    const lostBackend = this.backend;
+    if (!lostBackend || !this.options.fallbackBackend) return;
+    const wasRunning = this.status === 'running' || this.replay?.playAfter === true;
+    this.abandonPacedWork();
+    for (const job of this.jobs.values()) job.cancelled = true;
+    const old = this.session;
+    this.session = null;
+    this.replay = null;
+    this.pendingSteps = 0;
+    this.chain = Promise.resolve();
+    try {
+      old?.dispose();
+    } catch {
+      // Its buffers died with the device.
+    }
+    let next: BackendInfo;
+    try {
+      next = await this.options.fallbackBackend(lostBackend.name, reason);
+    } catch (e) {
+      this.post({ type: 'fatal', message: `${reason}, and no other backend works: ${messageOf(e)}` });
+      return;
+    }
+    this.backend = next;
+    this.backendEpoch++;
+    this.deviceLost = null;
+    this.lostReason = null;
+    await this.exclusive(async () => {
+      const config = this.config;
+      const live = this.live;
+      if (!config || !live) return;
+      const resume = this.lastResume;
+      this.session = createEngineSession({ ...sessionConfigOf({ ...config, sigma: live.sigma, lr: live.lr }), ...(resume ? { resume } : {}) }, this.backend);
+      this.diverged = new Set();
+      this.lastHealth = new Map();
+      this.post({ type: 'backend-changed', generation: this.generation, backend: next, reason, iteration: this.session.iteration });
+      this.status = wasRunning ? 'running' : 'paused';
+      this.post({ type: 'status', generation: this.generation, status: this.status });
+      await this.postFrame(this.session);
+      // That frame compiled the new backend's shaders: not what frames will cost from now on.
+      this.frameCostMs = 0;
+      if (this.status === 'running') this.ensureTick(0);
+    });
   }
 
   private async reset(config: PlaygroundConfig, generation: number, keepRunning: boolean, replay?: ReplayPlan): Promise<void> {
@@ -317,6 +419,7 @@ export class EngineHost {
     this.diagCostMs = 0;
     this.history = [];
     this.historyComplete = true;
+    this.lastResume = null;
     const plan = checkedPlan(replay, LIMITS.iterations.max);
     const final: TrajectorySettings = { sigma: config.sigma, lr: config.lr };
     // A replayed run starts as the sender's did: with the σ and learning rate its first updates used.
@@ -434,6 +537,7 @@ export class EngineHost {
       } catch (e) {
         // A reset discarded this session part-way through an update: the reset disposes it.
         if (e instanceof AbandonedError) return;
+        if (s !== this.session || (await this.lostWithin(LOSS_GRACE_MS))) return;
         this.pendingSteps = 0;
         if (this.status === 'running') this.setStatus('paused');
         this.post({ type: 'error', generation: this.generation, message: `update ${s.iteration + 1} failed: ${messageOf(e)}` });
@@ -570,6 +674,8 @@ export class EngineHost {
   private async postFrame(s: EngineSession): Promise<void> {
     const started = this.now();
     const f = await s.frame(this.pacer());
+    if (s !== this.session) return;
+    this.lastResume = resumeOf(f) ?? this.lastResume;
     this.frameCostMs = this.now() - started;
     this.lastFrameAt = this.now();
     this.dirty = false;
@@ -669,6 +775,7 @@ export class EngineHost {
         if (this.abandonToken === token) this.lastDiagEndAt = this.now();
         return;
       }
+      if (s !== this.session || (await this.lostWithin(LOSS_GRACE_MS))) return;
       this.post({ type: 'error', generation: this.generation, message: `gradient diagnostics failed: ${messageOf(e)}` });
     }
     this.lastDiagIteration = s.iteration;
@@ -678,6 +785,7 @@ export class EngineHost {
 
   private async runJob(jobId: number, spec: JobSpec): Promise<void> {
     const job: RunningJob = { cancelled: false };
+    const epoch = this.backendEpoch;
     this.jobs.set(jobId, job);
     let lastProgressAt = Number.NEGATIVE_INFINITY;
     const onProgress = (done: number, total: number): boolean => {
@@ -694,7 +802,8 @@ export class EngineHost {
       if (spec.kind === 'surface') await this.surfaceJob(jobId, spec, onProgress, job);
       else await this.varianceJob(jobId, spec, onProgress, job);
     } catch (e) {
-      this.post({ type: 'job-error', jobId, message: messageOf(e) });
+      // A job on a device that was lost since: the page asks again on the new backend.
+      if (epoch === this.backendEpoch && !(await this.lostWithin(LOSS_GRACE_MS))) this.post({ type: 'job-error', jobId, message: messageOf(e) });
     } finally {
       this.jobs.delete(jobId);
     }
@@ -712,8 +821,8 @@ export class EngineHost {
   private async surfaceJob(jobId: number, spec: SurfaceJobSpec, onProgress: (d: number, t: number) => boolean, job: RunningJob): Promise<void> {
     const task = createTask(spec.task);
     const dTheta = task.meta.theta0.length;
-    const xRange: readonly [number, number] = task.meta.bounds[0] ?? [-1, 1];
-    const yRange: readonly [number, number] = task.meta.bounds[1] ?? [-1, 1];
+    const plan = surfaceSlicePlan(task, spec.slice);
+    const { xRange, yRange } = plan;
     const x = linspace(xRange[0], xRange[1], spec.grid);
     const y = dTheta >= 2 ? linspace(yRange[0], yRange[1], spec.grid) : null;
     // On the CPU backend a readback never leaves the microtask queue, so slice by grid row;
@@ -728,12 +837,11 @@ export class EngineHost {
     const smoothedSum: number[] = new Array<number>(size).fill(0);
     const total = rows * Math.max(1, chunks.length);
     let done = 0;
-    const center = [...task.meta.theta0];
     for (let iy = 0; iy < rows && !job.cancelled; iy++) {
-      if (sliceByRow && y) center[1] = y[iy] ?? 0;
-      const call = sliceByRow
-        ? { task, grid: x.length, sigma: spec.sigma, dims: [0], center, range: [xRange], batchRows: 4096 }
-        : { task, grid: spec.grid, sigma: spec.sigma, batchRows: 8192 };
+      const call =
+        sliceByRow && y
+          ? { task, grid: x.length, sigma: spec.sigma, ...plan.row(y[iy] ?? 0), batchRows: 4096 }
+          : { task, grid: spec.grid, sigma: spec.sigma, ...plan.whole(), batchRows: 8192 };
       const offset = sliceByRow ? iy * x.length : 0;
       for (let c = 0; c < Math.max(1, chunks.length) && !job.cancelled; c++) {
         const m = chunks[c] ?? 0;
@@ -806,6 +914,16 @@ export class EngineHost {
       result: { kind: 'variance', rows: r.rows, reference: r.reference, referenceKind, referencePairs, protocol: spec.protocol, T: task.meta.defaults.T },
     });
   }
+}
+
+/** A frame as the point a run continues from on another backend (null unless every θ is finite). */
+export function resumeOf(f: SessionFrame): SessionResume | null {
+  const estimators: SessionResume['estimators'] = [];
+  for (const e of f.estimators) {
+    if (!e.optimizer || !e.theta.every((v) => Number.isFinite(v))) return null;
+    estimators.push({ id: e.id, theta: e.theta, optimizer: e.optimizer, innerSteps: e.innerSteps });
+  }
+  return { iteration: f.iteration, estimators };
 }
 
 /** The exact gradient where there is one (linear-quadratic), else a large full-ES estimate of ∇L_σ. */

@@ -3,7 +3,7 @@
  * The dedicated engine worker: tfjs (WebGPU → WebGL via OffscreenCanvas → CPU) and the
  * EngineHost, so the simulation never runs on the page's main thread.
  */
-import { selectBackend } from '../platform/backend';
+import { destroyDevice, selectBackend, selectFallbackBackend, watchDeviceLoss } from '../platform/backend';
 import { EngineHost } from './engine-host';
 import { messageOf } from './errors';
 import type { EngineEvent, EngineRequest } from './protocol';
@@ -29,10 +29,14 @@ function post(event: EngineEvent, transfer: Transferable[] = []): void {
   self.postMessage(event, transfer);
 }
 
-const host = new EngineHost({ post, selectBackend, schedule });
+const host = new EngineHost({ post, selectBackend, schedule, watchDeviceLoss, fallbackBackend: selectFallbackBackend, loseDevice: destroyDevice });
 
 self.onmessage = (e: MessageEvent<EngineRequest>) => {
   try {
+    // ?debug=faults: a handle for the e2e tests (Playwright evaluates in this worker).
+    if (e.data.type === 'init' && e.data.debug) {
+      (self as unknown as { esPlaygroundDebug?: unknown }).esPlaygroundDebug = { loseDevice: () => host.handle({ type: 'debug-lose-device' }) };
+    }
     host.handle(e.data);
   } catch (err) {
     post({ type: 'error', generation: -1, message: messageOf(err) });

@@ -12,6 +12,7 @@ import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import type { HealthAdvice } from './health';
+import type { SurfaceSlice } from '../core/experiments/slice';
 
 /** idle: built, never stepped; done: the stop condition was reached. */
 export type RunStatus = 'idle' | 'running' | 'paused' | 'done';
@@ -38,6 +39,8 @@ export interface SurfaceJobSpec {
   /** Monte-Carlo samples per grid point; 0 computes the raw surface only. */
   samples: number;
   seed: number;
+  /** The 2-D slice through θ₀ (core/experiments/slice.ts); the (θ₀, θ₁) plane when absent. */
+  slice?: SurfaceSlice;
 }
 
 export interface VarianceJobSpec {
@@ -77,7 +80,8 @@ export interface ReplayPlan {
 }
 
 export type EngineRequest =
-  | { type: 'init'; backend?: BackendName; config: PlaygroundConfig; generation: number; replay?: ReplayPlan }
+  /** `debug` enables fault injection ('debug-lose-device'; the page's ?debug=faults). */
+  | { type: 'init'; backend?: BackendName; config: PlaygroundConfig; generation: number; replay?: ReplayPlan; debug?: boolean }
   /** Rebuilds the session from `config`; frames of the new session carry `generation`. */
   | { type: 'reset'; config: PlaygroundConfig; generation: number; keepRunning: boolean; replay?: ReplayPlan }
   /** Stops a replay where it is (the run stays there, paused). */
@@ -90,7 +94,9 @@ export type EngineRequest =
   | { type: 'job'; jobId: number; spec: JobSpec }
   | { type: 'cancel'; jobId: number }
   /** Estimators (all when omitted) back to their last frame with finite θ and loss. */
-  | { type: 'rewind'; estimators?: EstimatorId[] };
+  | { type: 'rewind'; estimators?: EstimatorId[] }
+  /** Fault injection (only after an init with `debug`): destroys the WebGPU device. */
+  | { type: 'debug-lose-device' };
 
 export interface EstimatorFrame {
   id: EstimatorId;
@@ -150,6 +156,11 @@ export type JobResult = SurfaceJobResult | VarianceJobResult;
 
 export type EngineEvent =
   | { type: 'ready'; backend: BackendInfo }
+  /**
+   * The backend stopped working mid-run (its GPU device was lost): the engine switched to
+   * `backend` and rebuilt the run from the last frame's θ and optimizer state (`iteration`).
+   */
+  | { type: 'backend-changed'; generation: number; backend: BackendInfo; reason: string; iteration: number }
   /** The engine cannot run at all (no backend, worker failed to load). */
   | { type: 'fatal'; message: string }
   | { type: 'frame'; frame: FrameMessage }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendAttemptOrder, backendLabel, describeBackend, isSoftwareAdapter, parseBackendParam } from './backend-info';
+import { backendAttemptOrder, backendLabel, describeBackend, fallbackOrder, isSoftwareAdapter, parseBackendParam, parseDebugFaults } from './backend-info';
 
 describe('backend info helpers', () => {
   it('parses ?backend= leniently and rejects unknown names', () => {
@@ -35,5 +35,20 @@ describe('backend info helpers', () => {
     expect(text).toContain('architecture swiftshader');
     expect(text).toContain('software emulation');
     expect(describeBackend({ name: 'cpu', label: 'CPU', fallbackReason: 'webgpu: no adapter' })).toContain('fallback: webgpu: no adapter');
+  });
+});
+
+describe('device loss', () => {
+  it('falls back to the backends after the lost one', () => {
+    expect(fallbackOrder('webgpu')).toEqual(['webgl', 'cpu']);
+    expect(fallbackOrder('webgl')).toEqual(['cpu']);
+    expect(fallbackOrder('cpu')).toEqual([]);
+  });
+
+  it('enables fault injection only with ?debug=faults', () => {
+    expect(parseDebugFaults('?debug=faults')).toBe(true);
+    expect(parseDebugFaults('?backend=cpu&debug=x,faults')).toBe(true);
+    expect(parseDebugFaults('?debug=fault')).toBe(false);
+    expect(parseDebugFaults('')).toBe(false);
   });
 });

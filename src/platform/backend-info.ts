@@ -39,6 +39,19 @@ export function parseBackendParam(search: string): BackendName | undefined {
   return isBackendName(value) ? value : undefined;
 }
 
+/** Backends to fall back on once `lost` stopped working (its device was lost): the ones after it. */
+export function fallbackOrder(lost: BackendName): BackendName[] {
+  return BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(lost) + 1);
+}
+
+/**
+ * `?debug=faults` turns on the engine's fault-injection hooks (destroying the GPU device,
+ * for the device-loss e2e test); nothing else does.
+ */
+export function parseDebugFaults(search: string): boolean {
+  return new URLSearchParams(search).getAll('debug').some((v) => v.split(',').includes('faults'));
+}
+
 /** Order in which to try backends: the requested one first, then the usual order. */
 export function backendAttemptOrder(requested?: BackendName): BackendName[] {
   if (!requested) return [...BACKEND_ORDER];

@@ -14,6 +14,7 @@ import {
   type BackendName,
   backendAttemptOrder,
   backendLabel,
+  fallbackOrder,
 } from './backend-info';
 
 export * from './backend-info';
@@ -139,6 +140,47 @@ export async function selectBackend(requested?: BackendName): Promise<BackendInf
     return info;
   }
   throw new Error(`No tfjs backend could be initialised (${reasons.join('; ')})`);
+}
+
+/**
+ * After the `lost` backend stopped working (its GPU device was lost): the next backend
+ * that works, in the usual order (webgpu → webgl → cpu), with `fallbackReason` saying why.
+ */
+export async function selectFallbackBackend(lost: BackendName, reason: string): Promise<BackendInfo> {
+  const reasons = [`${lost}: ${reason}`];
+  for (const name of fallbackOrder(lost)) {
+    const failure = await tryBackend(name);
+    if (failure) {
+      reasons.push(`${name}: ${failure}`);
+      continue;
+    }
+    return { name, label: backendLabel(name), fallbackReason: reasons.join('; ') };
+  }
+  throw new Error(`No tfjs backend could take over (${reasons.join('; ')})`);
+}
+
+/** The active tfjs WebGPU backend's device, if that is the active backend. */
+function activeDevice(): GPUDevice | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
+}
+
+/**
+ * Resolves with a message when the active WebGPU backend's device is lost (driver reset,
+ * GPU removed, the tab's device destroyed); null when the active backend has no device.
+ */
+export function watchDeviceLoss(): Promise<string> | null {
+  const device = activeDevice();
+  if (!device) return null;
+  return device.lost.then((info) => `the GPU device was lost (${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''})`);
+}
+
+/** Fault injection for the device-loss test (?debug=faults): destroys the active WebGPU device. */
+export function destroyDevice(): boolean {
+  const device = activeDevice();
+  if (!device) return false;
+  device.destroy();
+  return true;
 }
 
 const selections = new Map<string, Promise<BackendInfo>>();

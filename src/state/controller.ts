@@ -428,11 +428,20 @@ export class PlaygroundController {
         this.simStore.setState({ engine: { phase: 'ready', backend: e.backend, fatal: null } });
         if (this.options.requestedBackend && e.backend.name !== this.options.requestedBackend && e.backend.fallbackReason) {
           this.notify('warning', `Using ${e.backend.label} instead of ${this.options.requestedBackend}: ${e.backend.fallbackReason}`);
+        } else if (!this.options.requestedBackend && e.backend.name !== 'webgpu' && e.backend.fallbackReason) {
+          this.notify('warning', `WebGPU is not available here, so the playground runs on ${e.backend.label} (slower): ${e.backend.fallbackReason}`);
         }
         return;
       }
       case 'fatal':
         this.simStore.setState((s) => ({ engine: { ...s.engine, phase: 'failed', fatal: e.message } }));
+        return;
+      case 'backend-changed':
+        this.simStore.setState((s) => ({ engine: { ...s.engine, backend: e.backend } }));
+        this.notify('warning', `${e.reason[0]?.toUpperCase() ?? ''}${e.reason.slice(1)}. Switched to ${e.backend.label}; the run continues from iteration ${e.iteration} (fresh particles).`);
+        // Surface jobs on the lost device will never finish: ask again on the new backend.
+        this.rawJob = null;
+        this.ensureSurface(this.configStore.getState().applied.task);
         return;
       case 'frame': {
         const before = this.simStore.getState().iteration;
