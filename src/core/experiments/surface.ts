@@ -28,6 +28,12 @@ export interface SurfaceOptions {
   dims?: readonly number[];
   /** Point the slice passes through (default θ₀). */
   center?: readonly number[];
+  /**
+   * Slice along these directions (one or two vectors of length d) instead of coordinates:
+   * grid point (x, y) is center + x·u + y·v, with x, y over `range` (default [−1, 1]).
+   * See slice.ts for random orthonormal directions.
+   */
+  directions?: readonly (readonly number[])[];
   batchRows?: number;
   /** Between batches; return false to cancel. */
   onProgress?: (done: number, total: number) => boolean | void;
@@ -54,9 +60,10 @@ export function linspace(lo: number, hi: number, n: number): number[] {
 export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceResult> {
   const { task, grid, sigma, samples } = options;
   const dTheta = task.meta.theta0.length;
-  const dims = [...(options.dims ?? (dTheta === 1 ? [0] : [0, 1]))];
+  const directions = options.directions;
+  const dims = directions ? directions.map((_, i) => i) : [...(options.dims ?? (dTheta === 1 ? [0] : [0, 1]))];
   const center = [...(options.center ?? task.meta.theta0)];
-  const ranges = dims.map((k, i) => options.range?.[i] ?? task.meta.bounds[k] ?? [-1, 1]);
+  const ranges = dims.map((k, i) => options.range?.[i] ?? (directions ? undefined : task.meta.bounds[k]) ?? [-1, 1]);
   const axes = ranges.map(([lo, hi]) => linspace(lo, hi, grid));
   const x = axes[0] ?? [];
   const y = dims.length > 1 ? (axes[1] ?? []) : null;
@@ -67,6 +74,13 @@ export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceR
   for (let p = 0; p < points; p++) {
     const ix = p % x.length;
     const iy = Math.floor(p / x.length);
+    if (directions) {
+      const [u, v] = directions;
+      const a = x[ix] ?? 0;
+      const b = y?.[iy] ?? 0;
+      for (let k = 0; k < dTheta; k++) thetas[p * dTheta + k] = (center[k] ?? 0) + a * (u?.[k] ?? 0) + b * (v?.[k] ?? 0);
+      continue;
+    }
     for (let k = 0; k < dTheta; k++) thetas[p * dTheta + k] = center[k] ?? 0;
     thetas[p * dTheta + (dims[0] ?? 0)] = x[ix] ?? 0;
     if (y) thetas[p * dTheta + (dims[1] ?? 1)] = y[iy] ?? 0;
