@@ -216,6 +216,21 @@ describe('playground controller', () => {
     expect(engine.all('job').some((j) => j.spec.kind === 'surface' && j.spec.task === 'lorenz')).toBe(true);
   });
 
+  it('draws a many-parameter task on a slice the user can change (random directions by default)', () => {
+    const { engine, simStore, controller } = setup();
+    controller.loadPreset('pes-rnn');
+    const first = engine.all('job').find((j) => j.spec.kind === 'surface' && j.spec.task === 'rnn')!;
+    expect(first.spec).toMatchObject({ kind: 'surface', task: 'rnn', samples: 0, slice: { kind: 'random', seed: 1 } });
+    expect(simStore.getState().surface.slice).toEqual({ kind: 'random', seed: 1 });
+    expect(controller.setLandscapeSlice({ kind: 'coordinates', dims: [3, 3] })).toMatch(/differ/);
+    expect(controller.setLandscapeSlice({ kind: 'coordinates', dims: [0, 300] })).toBeNull();
+    // The old job is cancelled, a new one asks for the chosen coordinates.
+    expect(engine.last('cancel')!.jobId).toBe(first.jobId);
+    const second = engine.all('job').at(-1)!;
+    expect(second.spec).toMatchObject({ kind: 'surface', task: 'rnn', slice: { kind: 'coordinates', dims: [0, 300] } });
+    expect(simStore.getState().surface).toMatchObject({ rawStatus: 'computing', slice: { kind: 'coordinates', dims: [0, 300] } });
+  });
+
   it('reports a fatal engine error', () => {
     const { engine, simStore } = setup();
     engine.emit({ type: 'fatal', message: 'No tfjs backend could be initialised' });

@@ -13,6 +13,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
+import { defaultSlice, sliceIssue, sliceKey, type SurfaceSlice } from '../core/experiments/slice';
 import type { PlaygroundConfig } from '../core/playground-config';
 import { sigmaAt } from '../core/sigma-schedule';
 import { TASK_VIEWS } from '../content/task-views';
@@ -139,8 +140,11 @@ export class PlaygroundController {
   private started = false;
   private readonly unsubscribe: (() => void)[] = [];
   private lastLiveKey = '';
-  private readonly rawCache = new Map<TaskId, RawGrid>();
-  private rawJob: { jobId: number; task: TaskId } | null = null;
+  /** Raw grids by task and slice (`task|sliceKey`). */
+  private readonly rawCache = new Map<string, RawGrid>();
+  private rawJob: { jobId: number; task: TaskId; key: string } | null = null;
+  /** The landscape slice the user picked per task (defaultSlice otherwise). */
+  private readonly sliceChoice = new Map<TaskId, SurfaceSlice>();
   private refinement: Refinement | null = null;
   private refineTimer: Timer | null = null;
   private varianceJobId: number | null = null;
@@ -328,23 +332,46 @@ export class PlaygroundController {
     return sigmaAt(this.configStore.getState().config.sigma, this.simStore.getState().iteration);
   }
 
+  /** The landscape's 2-D slice for a task: the user's pick, else its (θ₀, θ₁) plane or, above 2-D, random directions. */
+  sliceOf(task: TaskId): SurfaceSlice {
+    let slice = this.sliceChoice.get(task);
+    if (!slice) {
+      // Remembered, so the views get the same object every time.
+      slice = defaultSlice(taskMeta(task).theta0.length);
+      this.sliceChoice.set(task, slice);
+    }
+    return slice;
+  }
+
+  /** Shows the landscape of the current task on another slice; returns why not, if it cannot. */
+  setLandscapeSlice(slice: SurfaceSlice): string | null {
+    const task = this.configStore.getState().applied.task;
+    const issue = sliceIssue(slice, taskMeta(task).theta0.length);
+    if (issue) return issue;
+    this.sliceChoice.set(task, slice);
+    this.ensureSurface(task);
+    return null;
+  }
+
   private ensureSurface(task: TaskId): void {
     this.cancelRefinement();
-    if (this.rawJob && this.rawJob.task !== task) {
+    const slice = this.sliceOf(task);
+    const key = `${task}|${sliceKey(slice)}`;
+    if (this.rawJob && this.rawJob.key !== key) {
       this.engine.send({ type: 'cancel', jobId: this.rawJob.jobId });
       this.rawJob = null;
     }
-    const cached = this.rawCache.get(task);
+    const cached = this.rawCache.get(key);
     if (cached) {
-      this.setSurface({ task, ...cached, rawStatus: 'ready', rawProgress: 1, smoothed: null, refining: false, refineProgress: 0, error: null });
+      this.setSurface({ task, slice, ...cached, rawStatus: 'ready', rawProgress: 1, smoothed: null, refining: false, refineProgress: 0, error: null });
       this.updateSmoothed();
       return;
     }
-    if (this.rawJob?.task === task) return;
+    if (this.rawJob?.key === key) return;
     const jobId = this.engine.nextJobId();
-    this.rawJob = { jobId, task };
-    this.setSurface({ task, x: [], y: null, raw: null, rawStatus: 'computing', rawProgress: 0, smoothed: null, refining: false, refineProgress: 0, error: null });
-    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task, grid: TASK_VIEWS[task].grid, sigma: 0, samples: 0, seed: 1 } });
+    this.rawJob = { jobId, task, key };
+    this.setSurface({ task, slice, x: [], y: null, raw: null, rawStatus: 'computing', rawProgress: 0, smoothed: null, refining: false, refineProgress: 0, error: null });
+    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task, grid: TASK_VIEWS[task].grid, sigma: 0, samples: 0, seed: 1, slice } });
   }
 
   private setSurface(patch: Partial<SurfaceState>): void {
@@ -405,7 +432,7 @@ export class PlaygroundController {
     this.setSurface({ refining: true, refineProgress: 0 });
     // A different seed per stage: the stages' samples are independent, so their running mean is a valid Monte-Carlo estimate.
     const seed = (this.configStore.getState().applied.seed * 7919 + 104_729 * (stage + 1)) >>> 0;
-    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task: r.task, grid: TASK_VIEWS[r.task].grid, sigma: r.sigma, samples, seed } });
+    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task: r.task, grid: TASK_VIEWS[r.task].grid, sigma: r.sigma, samples, seed, slice: this.sliceOf(r.task) } });
   }
 
   private onRefinementResult(result: SurfaceJobResult): void {
@@ -502,11 +529,11 @@ export class PlaygroundController {
 
   private onJobResult(jobId: number, result: JobResult, cancelled: boolean): void {
     if (this.rawJob?.jobId === jobId && result.kind === 'surface') {
-      const task = this.rawJob.task;
+      const { task, key } = this.rawJob;
       this.rawJob = null;
       if (cancelled) return;
       const grid: RawGrid = { x: result.x, y: result.y, raw: result.raw };
-      this.rawCache.set(task, grid);
+      this.rawCache.set(key, grid);
       if (this.simStore.getState().surface.task === task) {
         this.setSurface({ ...grid, rawStatus: 'ready', rawProgress: 1, smoothed: null });
         this.updateSmoothed();

@@ -11,6 +11,7 @@ import type { HealthAdvice } from '../engine/health';
 import type { FrameMessage, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
 import type { BackendInfo } from '../platform/backend-info';
 import { appendBounded } from './history';
+import type { SurfaceSlice } from '../core/experiments/slice';
 
 /** Points kept per curve, per trail and for σ/lr. */
 export const CURVE_CAP = 1000;
@@ -60,6 +61,8 @@ export interface SmoothedSurface {
 
 export interface SurfaceState {
   task: TaskId | null;
+  /** The 2-D slice through θ₀ the grid is drawn on (null before the first request). */
+  slice: SurfaceSlice | null;
   x: number[];
   y: number[] | null;
   raw: number[] | null;
@@ -117,7 +120,8 @@ export interface SimState {
   estimators: EstimatorLive[];
   curves: Partial<Record<EstimatorId, CurvePoint[]>>;
   schedule: SchedulePoint[];
-  trails: Partial<Record<EstimatorId, [number, number][]>>;
+  /** θ path per estimator: whole θ vectors for ≥ 2-D θ (the landscape projects them onto its slice); (θ, L(θ)) for 1-D. */
+  trails: Partial<Record<EstimatorId, number[][]>>;
   diagnostics: { reference: 'autodiff' | 'es' | null; series: Partial<Record<EstimatorId, DiagnosticsPoint[]>> };
   surface: SurfaceState;
   variance: VarianceState;
@@ -132,6 +136,7 @@ export interface SimState {
 
 export const emptySurface: SurfaceState = {
   task: null,
+  slice: null,
   x: [],
   y: null,
   raw: null,
@@ -214,8 +219,8 @@ export function applyFrame(state: SimState, frame: FrameMessage): Partial<SimSta
     for (const e of frame.estimators) {
       curves[e.id] = appendBounded(state.curves[e.id] ?? [], { iteration: frame.iteration, innerSteps: e.innerSteps, wallMs: frame.wallMs, loss: e.evalLoss }, CURVE_CAP);
       if (e.theta.every((v) => Number.isFinite(v))) {
-        // 2-D: the path in θ; 1-D: the path on the loss curve, (θ, L(θ)).
-        const point: [number, number] = e.theta.length >= 2 ? [e.theta[0] ?? 0, e.theta[1] ?? 0] : [e.theta[0] ?? 0, e.evalLoss];
+        // ≥ 2-D: the path in θ; 1-D: the path on the loss curve, (θ, L(θ)).
+        const point: number[] = e.theta.length >= 2 ? [...e.theta] : [e.theta[0] ?? 0, e.evalLoss];
         trails[e.id] = appendBounded(state.trails[e.id] ?? [], point, TRAIL_CAP);
       }
     }

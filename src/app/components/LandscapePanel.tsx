@@ -1,6 +1,8 @@
 import { useMemo } from 'react';
 import type { ViewOptions } from '../../core/playground-config';
 import { estimatorInfo } from '../../core/estimators/index';
+import { projectDirection, projectOntoSlice, projectRows, sliceGeometry, type SliceGeometry, type SurfaceSlice } from '../../core/experiments/slice';
+import type { TaskMeta } from '../../core/task';
 import { ESTIMATOR_COLORS } from '../../content/colors';
 import { TASK_VIEWS } from '../../content/task-views';
 import type { SmoothedSurface, SurfaceState } from '../../state/sim-store';
@@ -27,6 +29,63 @@ export function checksum(values: readonly number[] | null | undefined): string {
 function smoothedLabel(sm: SmoothedSurface | null): string {
   if (!sm) return 'σ-smoothed L_σ';
   return sm.source === 'blur' ? `L_σ, σ = ${fmt(sm.sigma, 3)} (fast blur)` : `L_σ, σ = ${fmt(sm.sigma, 3)} (Monte-Carlo, M = ${sm.samples})`;
+}
+
+/** θ in the legend: every entry for small θ, else its size and its slice coordinates. */
+function thetaText(theta: readonly number[], geometry: SliceGeometry | null): string {
+  if (theta.length <= 4 || !geometry) return `θ = (${theta.map((v) => fmt(v, 4)).join(', ')})`;
+  const [x, y] = projectOntoSlice(geometry, theta);
+  return `θ ∈ ℝ^${theta.length}, on the slice (${fmt(x, 4)}, ${fmt(y, 4)})`;
+}
+
+/** Picks the 2-D slice through θ₀ for a task with more than two parameters. */
+function SlicePicker({ meta, slice, onChange }: { meta: TaskMeta; slice: SurfaceSlice; onChange: (s: SurfaceSlice) => void }) {
+  const names = meta.paramNames;
+  const coords: readonly [number, number] = slice.kind === 'coordinates' ? slice.dims : [0, 1];
+  const seed = slice.kind === 'random' ? slice.seed : 1;
+  const coordSelect = (axis: 0 | 1) => (
+    <select
+      data-testid={`slice-dim-${axis}`}
+      aria-label={axis === 0 ? 'Horizontal axis parameter' : 'Vertical axis parameter'}
+      value={coords[axis]}
+      onChange={(e) => {
+        const next: [number, number] = [coords[0], coords[1]];
+        next[axis] = Number(e.target.value);
+        if (next[0] === next[1]) next[1 - axis] = coords[axis];
+        onChange({ kind: 'coordinates', dims: next });
+      }}
+    >
+      {names.map((n, i) => (
+        <option key={n} value={i}>
+          {n}
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <div className="slice-picker" data-testid="slice-picker">
+      <label>
+        Slice through θ₀{' '}
+        <select
+          data-testid="slice-kind"
+          value={slice.kind}
+          onChange={(e) => onChange(e.target.value === 'random' ? { kind: 'random', seed } : { kind: 'coordinates', dims: coords })}
+        >
+          <option value="random">two random directions</option>
+          <option value="coordinates">two coordinates</option>
+        </select>
+      </label>
+      {slice.kind === 'coordinates' ? (
+        <>
+          {coordSelect(0)} × {coordSelect(1)}
+        </>
+      ) : (
+        <button type="button" data-testid="slice-new-directions" onClick={() => onChange({ kind: 'random', seed: (seed + 1) >>> 0 })}>
+          New directions
+        </button>
+      )}
+    </div>
+  );
 }
 
 function SurfaceStatus({ surface }: { surface: SurfaceState }) {
@@ -77,24 +136,34 @@ export function LandscapePanel() {
   const view = TASK_VIEWS[task];
   const dim = meta.theta0.length;
   const oneD = dim === 1;
+  // The slice the grid is drawn on (what is being computed, before the first grid arrives).
+  const slice = surface.task === task && surface.slice ? surface.slice : controller.sliceOf(task);
+  const geometry = useMemo(() => (oneD ? null : sliceGeometry(meta, slice)), [oneD, meta, slice]);
 
+  // Everything drawn on the 2-D figure is projected onto the slice (the identity on a 2-D task's own plane).
   const estimators: LandscapeEstimator[] = useMemo(
     () =>
       live.map((e) => ({
         id: e.id,
         title: estimatorInfo(e.id).title,
         color: ESTIMATOR_COLORS[e.id],
-        theta: e.theta,
-        grad: e.grad,
+        theta: geometry ? projectOntoSlice(geometry, e.theta) : e.theta,
+        grad: geometry ? projectDirection(geometry, e.grad) : e.grad,
         evalLoss: e.evalLoss,
-        particles: e.particles,
+        particles: geometry ? projectRows(geometry, e.particles, dim) : e.particles,
         diverged: e.diverged,
-        trail: trails[e.id] ?? [],
+        trail: (trails[e.id] ?? []).map((p): [number, number] => (geometry ? projectOntoSlice(geometry, p) : [p[0] ?? 0, p[1] ?? 0])),
       })),
-    [live, trails],
+    [live, trails, geometry, dim],
   );
 
-  const axes = useMemo(() => ({ paramNames: meta.paramNames, bounds: meta.bounds, optimum: meta.optimum }), [meta]);
+  const axes = useMemo(
+    () =>
+      geometry
+        ? { paramNames: geometry.names, bounds: geometry.ranges, optimum: meta.optimum ? projectOntoSlice(geometry, meta.optimum) : null }
+        : { paramNames: meta.paramNames, bounds: meta.bounds, optimum: meta.optimum },
+    [geometry, meta],
+  );
   const surfaceReady = surface.task === task && surface.raw !== null;
   const nx = surface.x.length;
   const ny = surface.y?.length ?? 1;
@@ -109,7 +178,7 @@ export function LandscapePanel() {
     () =>
       landscape2dFigure({
         axes,
-        dim,
+        dim: 2,
         x: surface.x,
         y: surface.y ?? [],
         grid: rawGrid,
@@ -121,13 +190,13 @@ export function LandscapePanel() {
         estimators,
         uirevision: `${task}-raw`,
       }),
-    [axes, dim, surface.x, surface.y, rawGrid, zRange, view, show, estimators, task],
+    [axes, surface.x, surface.y, rawGrid, zRange, view, show, estimators, task],
   );
   const smoothedFigure = useMemo(
     () =>
       landscape2dFigure({
         axes,
-        dim,
+        dim: 2,
         x: surface.x,
         y: surface.y ?? [],
         grid: smoothedGrid,
@@ -139,7 +208,7 @@ export function LandscapePanel() {
         estimators,
         uirevision: `${task}-smoothed`,
       }),
-    [axes, dim, surface.x, surface.y, smoothedGrid, zRange, view, estimators, task],
+    [axes, surface.x, surface.y, smoothedGrid, zRange, view, estimators, task],
   );
   const oneDFigure = useMemo(
     () =>
@@ -184,6 +253,21 @@ export function LandscapePanel() {
         </div>
       </header>
       <p className="panel-note">{view.landscapeNote}</p>
+      {geometry && dim > 2 ? (
+        <>
+          <p className="panel-note" data-testid="slice-note">
+            θ has {dim} dimensions: this is a 2-D slice through θ₀ along {geometry.label}. Particles, θ, trails and −ĝ are projected onto it.
+          </p>
+          <SlicePicker
+            meta={meta}
+            slice={slice}
+            onChange={(next) => {
+              const issue = controller.setLandscapeSlice(next);
+              if (issue) controller.simStore.setState((s) => ({ surface: { ...s.surface, error: issue } }));
+            }}
+          />
+        </>
+      ) : null}
       <SurfaceStatus surface={surface} />
       {oneD ? (
         <Plot figure={oneDFigure} testId="plot-landscape-1d" className="plot-landscape" label="Loss against θ, raw and σ-smoothed, with each estimator's θ and particles" data={{ ...smoothedData, rawChecksum: checksum(surface.raw) }} />
@@ -209,7 +293,7 @@ export function LandscapePanel() {
             <span className="swatch" style={{ background: ESTIMATOR_COLORS[e.id] }} aria-hidden="true" />
             <strong>{estimatorInfo(e.id).title}</strong>
             <span className="muted">
-              θ = ({e.theta.map((v) => fmt(v, 4)).join(', ')}) · L = {fmt(e.evalLoss)}
+              {thetaText(e.theta, geometry)} · L = {fmt(e.evalLoss)}
               {e.particleCount > 0 ? ` · ${e.particles.length / dim} of ${e.particleCount} particles shown` : ' · deterministic (no particles)'}
             </span>
             {e.diverged ? <span className="tag danger">diverged</span> : null}
