@@ -11,6 +11,8 @@
  * with '--' is never taken as a value.
  */
 import type { EstimatorId } from '../core/config';
+import type { PlaygroundConfig } from '../core/playground-config';
+import type { PinnedPoint } from '../permalink/types';
 import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
 import { TASK_IDS } from '../core/tasks/index';
 
@@ -77,8 +79,7 @@ export const OPTIONS = {
   link: {
     kind: 'string',
     metavar: 'URL',
-    help: 'take the experiment from a playground permalink',
-    unavailable: 'needs permalinks, which this version does not support yet',
+    help: 'take the experiment from a playground permalink (options given here override it)',
   },
   csv: { kind: 'flag', help: 'print the table as CSV instead of JSON' },
   // ---- experiment ----
@@ -249,11 +250,23 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     }
     values[name] = convert(name, spec, raw);
   }
+  // With --link the required options may come from the link: checked once it is read.
+  if (!('link' in values)) checkRequired(command, values);
+  return { command, help: false, values };
+}
+
+/** Every required option of `command` is there (throws UsageError). */
+export function checkRequired(command: CommandName, values: Partial<Record<OptionName, OptionValue>>): void {
   for (const name of COMMANDS[command].required) {
     const spec: OptionSpec = OPTIONS[name];
-    if (!(name in values)) throw new UsageError(`${command} needs --${name} ${spec.metavar ?? ''}`.trimEnd());
+    if (!(name in values)) throw new UsageError(`${command} needs --${name} ${spec.metavar ?? ''}${'link' in values ? ' (the link does not give it)' : ''}`.trimEnd());
   }
-  return { command, help: false, values };
+}
+
+/** An experiment read from `--link` (src/cli/commands/link.ts). */
+export interface LinkedExperiment {
+  config: PlaygroundConfig;
+  pin?: PinnedPoint;
 }
 
 function isCommand(s: string): s is CommandName {
@@ -351,10 +364,21 @@ function singular(name: string): string {
 
 /** Typed getters over parsed values; the kinds are guaranteed by `convert`. */
 export class Options {
-  constructor(private readonly values: Partial<Record<OptionName, OptionValue>>) {}
+  constructor(
+    private readonly values: Partial<Record<OptionName, OptionValue>>,
+    /** The experiment of `--link`, when given (its values are already merged into `values`). */
+    readonly linked?: LinkedExperiment,
+    /** The options typed on the command line (default: all of `values`). */
+    private readonly explicit?: ReadonlySet<OptionName>,
+  ) {}
 
   has(name: OptionName): boolean {
     return name in this.values;
+  }
+
+  /** Typed on the command line, not taken from `--link`. */
+  given(name: OptionName): boolean {
+    return this.explicit ? this.explicit.has(name) : this.has(name);
   }
 
   flag(name: OptionName): boolean {
@@ -409,7 +433,8 @@ export function usage(command: CommandName | null): string {
       'horizon T of null means the task never resets (T = ∞). Exit status: 0 ok, 2 usage error,',
       '1 internal error.',
       '',
-      `Global options: --help, --link URL (not supported yet). See \`${PROGRAM} <command> --help\`.`,
+      `Global options: --help, --link URL (a playground permalink: the command takes its experiment from it;`,
+      `options given on the command line override the link). See \`${PROGRAM} <command> --help\`.`,
     ];
     return lines.join('\n');
   }

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ESTIMATOR_IDS } from '../core/estimators/index';
+import { ESTIMATOR_IDS, ESTIMATORS } from '../core/estimators/index';
 import { TASK_IDS } from '../core/tasks/index';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { ESTIMATOR_CHOICES } from './args';
+import { AUTODIFF_ESTIMATORS } from './commands/link';
 import { parseCsv } from './csv';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -235,7 +236,10 @@ describe.concurrent('cli user errors: exit 2, one line on stderr, no stack', () 
     ['variance on a task that never resets', ['variance', '--task', 'influence-balancing', '--estimators', 'pes', '--truncations', '1'], 'never resets'],
     ['grid too large', ['surface', '--task', 'lorenz', '--grid', '1000'], '--grid must be ≤ 256'],
     ['--out that cannot be created', ['reproduce', '--quick', '--out', '/dev/null/impossible'], '--out /dev/null/impossible: cannot create the folder'],
-    ['--link (not supported yet)', ['train', '--task', 'lorenz', '--estimator', 'pes', '--link', 'https://example.org/#x'], '--link needs permalinks, which this version does not support yet'],
+    ['--link that is not a permalink', ['train', '--task', 'lorenz', '--estimator', 'pes', '--link', 'https://example.org/#x'], "--link: This is not an ES Playground experiment link (the part after '#' should start with 'v1.')"],
+    ['--link from a newer version', ['loss', '--link', 'http://127.0.0.1:4173/#v2.task=lorenz'], '--link: This link was made by a newer version (v2)'],
+    ['--link that is cut off', ['surface', '--link', '#v1.'], '--link: The link has no recognizable experiment settings'],
+    ['--link that is too long', ['tasks', '--link', `#v1.task=lorenz&${'x'.repeat(9000)}`], '--link: This link is too long (9016 characters'],
   ];
   for (const [name, args, message] of cases) {
     it(name, async () => {
@@ -282,4 +286,83 @@ describe('cli reproduce', () => {
     const v = JSON.parse(readFileSync(join(out, 'variance-lorenz.json'), 'utf8')) as { rows: { estimator: string; J: number }[] };
     expect(new Set(v.rows.map((r) => r.estimator))).toEqual(new Set(['tes', 'pes', 'nres', 'full-es']));
   }, 180_000);
+});
+
+describe.concurrent('cli --link', () => {
+  /** A playground permalink (as the page's Share button writes it). */
+  const LINK =
+    'http://127.0.0.1:4173/#v1.task=rastrigin&est=full-es,pes&N=6&T=1&K=1&R=1&workers=lockstep&burnin=0&rank=0&sigmachange=next-episode' +
+    '&sigma=exponential,0.9,0.95&opt=adam&lr=0.04&seed=4242&stop=iterations,4&theta0=1.5,-2&surface=both&x=iteration&logy=1&var=update&speed=1';
+
+  interface Train {
+    config: { task: string; estimator: string; settings: { pairs: number; seed: number; sigmaChange: string }; sigma: unknown; lr: number; iterations: number; theta0: number[] };
+    theta: number[];
+  }
+
+  it('train takes the experiment from the link, the same as the equivalent options', async () => {
+    const [linked, explicit] = await Promise.all([
+      cli('train', '--link', LINK),
+      cli(
+        'train',
+        ...['--task', 'rastrigin', '--estimator', 'full-es', '--pairs', '6', '--T', '1', '--K', '1', '--sigma', '0.9', '--sigma-schedule', 'exponential:0.95'],
+        ...['--optimizer', 'adam', '--lr', '0.04', '--seed', '4242', '--iters', '4', '--theta', '1.5,-2'],
+      ),
+    ]);
+    const a = json(linked) as unknown as Train;
+    expect(a.config).toMatchObject({
+      task: 'rastrigin',
+      estimator: 'full-es',
+      settings: { pairs: 6, seed: 4242, sigmaChange: 'next-episode' },
+      sigma: { kind: 'exponential', sigma0: 0.9, gamma: 0.95 },
+      lr: 0.04,
+      iterations: 4,
+      theta0: [1.5, -2],
+    });
+    expect(a.theta).toEqual((json(explicit) as unknown as Train).theta);
+    // The link compares two estimators; train says which one it trains.
+    expect(linked.stderr).toContain('note: the link compares full-es, pes; training full-es (choose another with --estimator)');
+  });
+
+  it('options given on the command line override the link', async () => {
+    const out = json(await cli('train', '--link', LINK, '--estimator', 'pes', '--seed', '7', '--iters', '2')) as unknown as Train & { history: { iter: number }[] };
+    expect(out.config).toMatchObject({ estimator: 'pes', settings: { seed: 7, pairs: 6 }, iterations: 2, lr: 0.04 });
+    expect(out.history.at(-1)?.iter).toBe(2);
+  });
+
+  it('a pinned link trains to its iteration; a repaired link runs with a note saying what was fixed', async () => {
+    const [pinned, repaired] = await Promise.all([cli('train', '--link', `${LINK}&at=3`), cli('loss', '--link', '#v1.task=lorenz&N=-5')]);
+    expect((json(pinned) as unknown as Train).config.iterations).toBe(3);
+    const loss = json(repaired) as { task: string; theta: number[]; loss: number };
+    expect(loss.task).toBe('lorenz');
+    expect(loss.theta).toHaveLength(2);
+    expect(repaired.stderr).toMatch(/^note: --link needed fixing: .*N/m);
+  });
+
+  it('loss, surface, variance and tasks read the link too', async () => {
+    const lq = 'http://x/#v1.task=linear-quadratic&est=pes,tbptt&N=4&seed=3&theta0=0.5,-0.5&sigma=constant,0.1';
+    const [loss, surface, variance, tasks] = await Promise.all([
+      cli('loss', '--link', lq),
+      cli('surface', '--link', LINK, '--grid', '3', '--samples', '2'),
+      cli('variance', '--link', lq, '--repeats', '3'),
+      cli('tasks', '--link', LINK),
+    ]);
+    const l = json(loss) as { theta: number[]; loss: number };
+    expect(l.theta).toEqual([0.5, -0.5]);
+    expect(l.loss).toBeCloseTo(linearQuadraticExact().loss([0.5, -0.5]), 4);
+    const s = json(surface) as { task: string; sigma: number; seed: number };
+    expect(s).toMatchObject({ task: 'rastrigin', sigma: 0.9, seed: 4242 });
+    const v = json(variance) as { theta: number[]; pairs: number; seed: number; sigma: number; rows: { estimator: string; J: number }[] };
+    expect(v).toMatchObject({ theta: [0.5, -0.5], pairs: 4, seed: 3, sigma: 0.1 });
+    // Autodiff estimators are skipped (zero variance), as in the playground; J: the divisors of T = 100 it offers.
+    expect(new Set(v.rows.map((r) => r.estimator))).toEqual(new Set(['pes']));
+    expect(v.rows.map((r) => r.J)).toContain(100);
+    expect(variance.stderr).toContain('note: skipping tbptt');
+    const t = json(tasks) as { tasks: { id: string }[]; estimators: { id: string }[] };
+    expect(t.tasks.map((x) => x.id)).toEqual(['rastrigin']);
+    expect(t.estimators.map((x) => x.id)).toEqual(['full-es', 'pes']);
+  });
+
+  it('the list of autodiff estimators the link reader skips matches the registry', () => {
+    expect([...AUTODIFF_ESTIMATORS]).toEqual(ESTIMATORS.filter((e) => e.autodiff).map((e) => e.id));
+  });
 });

@@ -34,7 +34,7 @@ function writeStdout(text: string): Promise<void> {
 
 async function main(argv: readonly string[]): Promise<number> {
   try {
-    const { Options, parseArgs, usage } = await import('./args');
+    const { checkRequired, Options, parseArgs, usage } = await import('./args');
     const parsed = parseArgs(argv);
     if (parsed.help || parsed.command === null) {
       await writeStdout(`${usage(parsed.command)}\n`);
@@ -46,9 +46,20 @@ async function main(argv: readonly string[]): Promise<number> {
       import('./output'),
       import('./csv'),
     ]);
-    const opts = new Options(parsed.values);
     const handler = await COMMAND_HANDLERS[parsed.command]();
     await setupBackend();
+    let opts = new Options(parsed.values);
+    const url = parsed.values.link;
+    if (typeof url === 'string') {
+      // The link's experiment, overridden by the options given explicitly.
+      const { linkNotes, linkValues, readLink } = await import('./commands/link');
+      const linked = readLink(url);
+      const chosen = typeof parsed.values.estimator === 'string' ? parsed.values.estimator : undefined;
+      const values = { ...linkValues(parsed.command, linked, chosen), ...parsed.values };
+      checkRequired(parsed.command, values);
+      for (const note of linkNotes(parsed.command, linked, parsed.values)) process.stderr.write(`${note}\n`);
+      opts = new Options(values, linked, new Set(Object.keys(parsed.values) as (keyof typeof values)[]));
+    }
     const result = await handler(opts);
     const text = opts.flag('csv') && result.table ? toCsv(result.table.header, result.table.rows) : toJson(result.json);
     await writeStdout(text);

@@ -5,8 +5,10 @@ import type { CommandResult } from './common';
 import { HORIZON_FACTORIES } from './common';
 
 /** `tasks`: every task's metadata and defaults, and the estimator registry. */
-export async function tasksCommand(_opts: Options): Promise<CommandResult> {
-  const tasks = TASK_IDS.map((id) => {
+export async function tasksCommand(opts: Options): Promise<CommandResult> {
+  // With --link: the linked experiment's task and estimators only.
+  const linked = opts.linked?.config;
+  const tasks = TASK_IDS.filter((id) => !linked || id === linked.task).map((id) => {
     const m = createTask(id).meta;
     return {
       id,
@@ -27,7 +29,7 @@ export async function tasksCommand(_opts: Options): Promise<CommandResult> {
       horizonOption: id in HORIZON_FACTORIES,
     };
   });
-  const estimators = ESTIMATORS.map(({ id, title, autodiff, online }) => ({ id, title, autodiff, online }));
+  const estimators = ESTIMATORS.filter((e) => !linked || linked.estimators.includes(e.id)).map(({ id, title, autodiff, online }) => ({ id, title, autodiff, online }));
   return {
     json: {
       tasks,

@@ -85,7 +85,7 @@ export function trainConfigOf(opts: Options): { config: TrainConfig; logEvery: n
   if (R % K !== 0) throw new UsageError(`--R ${R} must be a multiple of K = ${K}`);
   if (opts.flag('rank-shaping') && estimator !== 'full-es') throw new UsageError(`--rank-shaping applies to full-es only, not ${estimator}`);
   if (!info.online) {
-    const ignored = (['T', 'K', 'workers', 'burn-in'] as const).filter((o) => opts.has(o));
+    const ignored = (['T', 'K', 'workers', 'burn-in'] as const).filter((o) => opts.given(o));
     if (ignored.length > 0) {
       progress(`note: ${ignored.map((o) => `--${o}`).join(', ')} only affect${ignored.length === 1 ? 's' : ''} online estimators; ${estimator} unrolls the task's whole horizon`);
     }
@@ -107,6 +107,8 @@ export function trainConfigOf(opts: Options): { config: TrainConfig; logEvery: n
       burnIn: opts.flag('burn-in'),
       rankShaping: opts.flag('rank-shaping'),
       seed: opts.number('seed') ?? base.settings.seed,
+      // What a σ change mid-episode does: the playground's setting when the experiment comes from a link.
+      sigmaChange: opts.linked?.config.sigmaChange ?? base.settings.sigmaChange,
     },
     sigma,
     optimizer: (opts.string('optimizer') as OptimizerName | undefined) ?? base.optimizer,
