@@ -13,11 +13,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, TaskId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
-import { linspace, metaLossSurface } from '../core/experiments/surface';
+import { linspace } from '../core/experiments/surface';
 import { surfaceSlicePlan } from '../core/experiments/slice';
 import { measureVariance, referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
-import { computePathOf, createEngineSession, type EngineSession } from './fused-engine';
+import { computePathOf, createEngineSession, type EngineSession, surfaceOn } from './fused-engine';
 import { AbandonedError, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
@@ -26,6 +26,7 @@ import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
 import { adviseOnHealth, type HealthAdvice } from './health';
+import { configLimitIssues, jobLimitIssues } from './limits';
 import type { EstimatorHealth, SessionFrame, SessionResume } from '../core/session';
 import { subsampleParticles } from './particles';
 import type {
@@ -400,6 +401,12 @@ export class EngineHost {
 
   private async reset(config: PlaygroundConfig, generation: number, keepRunning: boolean, replay?: ReplayPlan): Promise<void> {
     if (!this.backend) return;
+    const outside = configLimitIssues(config);
+    if (outside.length > 0) {
+      // Whatever sent it, nothing too large to finish is built; the previous run stays.
+      this.post({ type: 'error', generation, message: `settings outside the limits: ${outside.join('; ')}` });
+      return;
+    }
     const wasRunning = this.status === 'running';
     this.session?.dispose();
     this.session = null;
@@ -799,6 +806,8 @@ export class EngineHost {
     try {
       // Jobs start after the backend is chosen (the init is at the head of the chain).
       if (!this.backend) await this.chain;
+      const outside = jobLimitIssues(spec);
+      if (outside.length > 0) throw new Error(`job outside the limits: ${outside.join('; ')}`);
       if (spec.kind === 'surface') await this.surfaceJob(jobId, spec, onProgress, job);
       else await this.varianceJob(jobId, spec, onProgress, job);
     } catch (e) {
@@ -846,7 +855,7 @@ export class EngineHost {
       for (let c = 0; c < Math.max(1, chunks.length) && !job.cancelled; c++) {
         const m = chunks[c] ?? 0;
         const started = this.now();
-        const r = await metaLossSurface({ ...call, samples: m, seed: chunkSeed(spec.seed, c) });
+        const r = await surfaceOn(this.backend)({ ...call, samples: m, seed: chunkSeed(spec.seed, c) });
         if (c === 0) raw.push(...r.raw);
         if (m > 0) {
           const sm = r.smoothed ?? [];
