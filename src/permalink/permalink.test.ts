@@ -3,7 +3,7 @@ import type { EstimatorId, TaskId } from '../core/config';
 import { defaultPlaygroundConfig } from '../core/playground-config';
 import type { PlaygroundConfig, StopCondition, ViewOptions } from '../core/playground-config';
 import type { SigmaSchedule } from '../core/sigma-schedule';
-import { createTask } from '../core/tasks/index';
+import { createTask, TASK_IDS } from '../core/tasks/index';
 import { useCpuBackend } from '../core/testing/setup';
 import {
   MAX_PERMALINK_LENGTH,
@@ -385,6 +385,37 @@ describe('link length', () => {
     expect(def.length).toBeLessThan(300);
     expect(big.length).toBeLessThan(600);
     expect(withHistory.length).toBeLessThan(MAX_PERMALINK_LENGTH);
+  });
+
+  it('every task fits, including the largest θ₀ (rnn: 305 parameters)', () => {
+    const lines: string[] = [];
+    for (const task of TASK_IDS) {
+      const config = defaultPlaygroundConfig(task);
+      const dim = dimOf(task);
+      const plain = encodePermalink(config);
+      expect(plain.length, task).toBeLessThan(400);
+      // θ₀ set by hand to typical 7-significant-digit values (a float32 θ prints to ≤ 9 digits).
+      const theta0 = Array.from({ length: dim }, (_, i) => Math.fround(-0.1234567 * (1 + i / dim)));
+      const set = encodePermalink({ ...config, theta0 }, { iteration: 999_999 });
+      const back = decodePermalink(set);
+      expect(back.ok && back.config.theta0, task).toEqual(theta0);
+      lines.push(`${task} (d=${dim}): ${plain.length} chars; with θ₀ set and pinned: ${set.length}`);
+      // The longest doubles in every entry: past the length limit for the largest θ, which is then refused with a clear message.
+      const longest = encodePermalink({ ...config, theta0: theta0.map(() => -1.2345678901234567e-123) });
+      const r = decodePermalink(longest);
+      if (longest.length > MAX_PERMALINK_LENGTH) expect(!r.ok && r.problem).toContain('This link is too long');
+      else expect(r.ok, task).toBe(true);
+    }
+    console.log(lines.join('\n'));
+  });
+
+  it('a θ₀ of the wrong length names the task’s θ₀ briefly when it is long', () => {
+    const r = decodePermalink(`#${encodePermalink(defaultPlaygroundConfig('rnn')).replace('theta0=task', 'theta0=1,2,3')}`);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const warning = r.warnings.find((w) => w.includes('theta0'));
+    expect(warning).toContain('rnn has 305 parameters');
+    expect(warning?.length).toBeLessThan(200);
   });
 });
 

@@ -392,7 +392,8 @@ function readStop(c: Checker, v: unknown, def: StopCondition, taskDefault: strin
 }
 
 function readTheta0(c: Checker, v: unknown, taskTheta0: readonly number[], task: TaskId): number[] | null {
-  const fallback = `the task’s θ₀ (${taskTheta0.map(formatNumber).join(', ')})`;
+  // Large tasks (an RNN's 305 weights) are named by their size, not listed in a message.
+  const fallback = taskTheta0.length <= 8 ? `the task’s θ₀ (${taskTheta0.map(formatNumber).join(', ')})` : `the task’s θ₀ (${taskTheta0.length} values)`;
   if (v === null) return null;
   if (v === undefined) {
     c.missing('theta0', fallback);
