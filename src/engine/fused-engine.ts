@@ -6,9 +6,11 @@
  * portable path and the reference the fused one is parity-tested against
  * (e2e/fused-parity.spec.ts). Both give the same frames.
  */
+import { metaLossSurface, type SurfaceOptions, type SurfaceResult } from '../core/experiments/surface';
 import { Session, type SessionConfig } from '../core/session';
 import { FusedSession, fusedSupport } from '../gpu/fused-session';
 import type { SessionLike } from '../gpu/session-like';
+import { fusedMetaLossSurface, fusedSurfaceSupported } from '../gpu/surface';
 import type { BackendInfo } from '../platform/backend-info';
 
 export type EngineSession = SessionLike;
@@ -28,4 +30,15 @@ export function createEngineSession(config: SessionConfig, backend: Pick<Backend
 
 export function computePathOf(session: EngineSession): ComputePath {
   return session instanceof FusedSession ? 'fused' : 'ops';
+}
+
+/**
+ * The meta-loss surface function for `backend`: on WebGPU the fused rows kernel (every
+ * grid point × sample an episode in registers, the per-point mean reduced on the GPU, one
+ * readback) when the task has a WGSL twin and the slice is along coordinates; else
+ * `metaLossSurface` (tfjs). Same grid, same common random numbers, same result up to
+ * float rounding (e2e/fused-parity.spec.ts).
+ */
+export function surfaceOn(backend: Pick<BackendInfo, 'name'> | null): (options: SurfaceOptions) => Promise<SurfaceResult> {
+  return (options) => (backend?.name === 'webgpu' && fusedSurfaceSupported(options) ? fusedMetaLossSurface(options) : metaLossSurface(options));
 }

@@ -15,9 +15,9 @@ export interface FusedSurfaceOptions extends SurfaceOptions {
   ctx?: GpuContext;
 }
 
-/** Whether `fusedMetaLossSurface` can run this task now. */
-export function fusedSurfaceSupported(task: SurfaceOptions['task']): boolean {
-  return webgpuDevice() !== null && wgslTaskFor(task) !== null;
+/** Whether `fusedMetaLossSurface` can run these options now (coordinate slices of a task with a WGSL twin). */
+export function fusedSurfaceSupported(options: Pick<SurfaceOptions, 'task' | 'directions'>): boolean {
+  return webgpuDevice() !== null && wgslTaskFor(options.task) !== null && !options.directions;
 }
 
 export async function fusedMetaLossSurface(options: FusedSurfaceOptions): Promise<SurfaceResult> {
@@ -25,6 +25,7 @@ export async function fusedMetaLossSurface(options: FusedSurfaceOptions): Promis
   const wtask = wgslTaskFor(task);
   const device = options.ctx?.device ?? webgpuDevice();
   if (!wtask || !device) throw new Error(`no fused surface for task '${task.meta.id}'`);
+  if (options.directions) throw new Error('the fused surface slices along coordinates only');
   const ctx = options.ctx ?? gpuContext(device);
   const d = wtask.dim;
   const dims = [...(options.dims ?? (d === 1 ? [0] : [0, 1]))];
