@@ -45,15 +45,17 @@ async function stepTo(page: Page, target: number): Promise<void> {
 async function openInFreshProfile(
   browser: Browser,
   link: string,
-  watchReplay = false,
+  pinned = false,
 ): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = collectErrors(page);
   const receiver = { page, errors, close: () => context.close() };
-  if (watchReplay) {
-    // Notes whether the replay's progress was ever on screen (it can be brief).
+  if (pinned) {
+    // Notes whether the replay's progress was ever on screen (it can be brief); and no
+    // clipboard API, as on a plain-http page that is not localhost.
     await page.addInitScript(() => {
+      Object.defineProperty(navigator, 'clipboard', { value: undefined });
       const w = window as unknown as { sawReplay: boolean };
       w.sawReplay = false;
       new MutationObserver(() => {
@@ -176,7 +178,16 @@ test('links and files move an experiment between fresh browser profiles: same co
     expect(await thetas(r)).toEqual(theta3);
 
     // Import there: a bad file is refused and the experiment stays; the export reopens the sender's run.
-    await r.getByTestId('import-file').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"app": "es-playground", "config": ') });
+    // (Dropped on the page, the way a user drags it from a file manager.)
+    await r.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['{"app": "es-playground", "config": '], 'broken.json', { type: 'application/json' }));
+      window.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt }));
+      (window as unknown as { dropped: DataTransfer }).dropped = dt;
+    });
+    await expect(r.getByTestId('drop-overlay')).toBeVisible();
+    await r.evaluate(() => window.dispatchEvent(new DragEvent('drop', { dataTransfer: (window as unknown as { dropped: DataTransfer }).dropped, cancelable: true })));
+    await expect(r.getByTestId('drop-overlay')).toHaveCount(0);
     await expect(r.getByTestId('notice-error')).toContainText('Could not open "broken.json": the file is not valid JSON. Kept the current experiment.');
     expect(await iteration(r)).toBe(3);
     await r.getByTestId('notice-error').getByRole('button', { name: 'Dismiss' }).click();
@@ -206,6 +217,16 @@ test('links and files move an experiment between fresh browser profiles: same co
     expect(await r.evaluate(() => (window as unknown as { sawReplay: boolean }).sawReplay)).toBe(true);
     expect(await thetas(r)).toEqual(thetaK);
     await r.screenshot({ path: `${ARTIFACTS}/permalink-pinned.png` });
+    // No clipboard here: Share shows the link selected in a field to copy by hand.
+    await r.getByTestId('share').click();
+    await expect(r.getByTestId('share-manual')).toBeVisible();
+    const manual = await r.getByTestId('share-url').inputValue();
+    expect(manual).toContain(`#v1.`);
+    expect(await r.getByTestId('share-url').evaluate((el) => {
+      const input = el as HTMLInputElement;
+      return input.value.slice(input.selectionStart ?? 0, input.selectionEnd ?? 0);
+    })).toBe(manual);
+    await r.keyboard.press('Escape');
     // Both go on the same way.
     for (const p of [page, r]) await setNumber(p, 'stop-value', '60');
     await stepTo(page, k + 2);
