@@ -64,6 +64,18 @@ describe('permalink sync', () => {
     expect(notify.mock.calls[0]?.[0]).toBe('warning');
   });
 
+  it('a pasted pinned link is applied with its pin; a link to it is pinned too', () => {
+    const { win, fire } = fakeWindow();
+    const apply = vi.fn();
+    startHashSync(permalinkCodec, { getConfig: defaultPlaygroundConfig, subscribe: () => () => undefined, apply, notify: vi.fn() }, win as unknown as Window);
+    const pin = { iteration: 40, history: [{ before: 12, sigma: { kind: 'constant' as const, sigma0: 0.5 }, lr: 0.02 }] };
+    const url = shareUrl(defaultPlaygroundConfig('lorenz'), permalinkCodec, win.location as unknown as Location, pin);
+    expect(url).toContain('&at=40&hist=12:constant,0.5:0.02');
+    win.location.hash = url.slice(url.indexOf('#'));
+    fire('hashchange');
+    expect(apply).toHaveBeenCalledWith(defaultPlaygroundConfig('lorenz'), pin);
+  });
+
   it('reports a link it cannot read as an error', () => {
     const notify = vi.fn();
     reportDecode(permalinkCodec.decodePermalink('#garbage'), notify);
