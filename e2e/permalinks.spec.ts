@@ -114,6 +114,7 @@ test('links and files move an experiment between fresh browser profiles: same co
     await page.getByTestId('share-copy-markdown').click();
     await expect(page.getByTestId('share-confirm')).toHaveText('Markdown link copied');
     const markdown = await page.evaluate(() => navigator.clipboard.readText());
+    await page.screenshot({ path: `${ARTIFACTS}/share-panel.png` });
     expect(markdown).toMatch(/^\[Full ES vs PES vs NRES on rastrigin \(N=6, .*seed 4242\)\]\(http.*#v1\..*\)$/);
     await page.keyboard.press('Escape');
   });
@@ -145,6 +146,8 @@ test('links and files move an experiment between fresh browser profiles: same co
   await test.step('Export: experiment JSON, a plot as CSV and as PNG', async () => {
     mark('Export: experiment');
     await page.getByTestId('export').click();
+    await expect(page.getByTestId('export-panel')).toBeVisible();
+    await page.screenshot({ path: `${ARTIFACTS}/export-panel.png` });
     const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
     expect(json.suggestedFilename()).toBe(`es-playground-rastrigin-it${k}.json`);
     await json.saveAs(jsonPath);
