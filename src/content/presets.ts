@@ -131,7 +131,7 @@ export const PRESETS: readonly Preset[] = [
       ...base('mlp-hpo'),
       estimators: ['tes', 'pes', 'nres'],
       seed: 1,
-      view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 2 },
+      view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 1 },
     },
   },
   {

@@ -57,10 +57,13 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     tex: String.raw`L(\theta) = 10d + \sum_{i=1}^{d} \left(z_i^2 - 10\cos 2\pi z_i\right),\quad z = \theta - \text{shift}`,
     landscapeNote: 'A bowl covered in a lattice of local minima; smoothing with σ ≳ 0.5 washes the ripples out.',
   },
+  // The three larger tasks cost ~100× a toy per inner step: coarse grids and few
+  // Monte-Carlo samples keep each landscape call (one grid row × samples × 200 steps on
+  // the CPU backend) short enough not to stall training.
   'mlp-hpo': {
-    grid: 24,
+    grid: 16,
     colorScale: 'log',
-    refineStages: [4, 12],
+    refineStages: [2, 4],
     tex: String.raw`\begin{gathered} w \leftarrow w - e^{\theta_0}\big(\nabla \ell_{\text{train}}(w) + e^{\theta_1} w\big) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{\text{val}}(w_t),\quad \ell = \operatorname{softplus}(-y f_w(x)) \end{gathered}`,
     landscapeNote:
       'Validation loss averaged over 200 SGD steps of a 2→16→1 MLP, for every (log learning rate, log weight decay); runs beyond the edge of stability are capped at L = 2.',
@@ -68,14 +71,14 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
   rnn: {
     grid: 16,
     colorScale: 'log',
-    refineStages: [4, 12],
+    refineStages: [2, 4],
     tex: String.raw`\begin{gathered} h_{t+1} = \tanh(h_t W_h + x_t w_x + b),\quad \hat y_t = h_{t+1} \cdot w_o + b_o \\ L(\theta) = \tfrac1T \textstyle\sum_{t} (\hat y_t - x_{t+1})^2,\quad \theta = (W_h, w_x, b, w_o, b_o) \end{gathered}`,
     landscapeNote: 'Next-sample prediction error of the RNN over 200 steps, on a 2-D slice through its 305 weights (every other weight held at the current θ).',
   },
   'learned-optimizer': {
     grid: 16,
     colorScale: 'log',
-    refineStages: [4, 12],
+    refineStages: [2, 4],
     tex: String.raw`\begin{gathered} w_i \leftarrow w_i - s\cdot f_i - v\cdot\big[\tanh([f_i\ 1]\,U)\ \ 1\big],\quad f_i = (g_i, m_i, w_i) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{\text{val}}(w_t),\quad \theta = (s, U, v) \end{gathered}`,
     landscapeNote: 'Validation loss averaged over 200 inner steps taken by the learned optimizer, on a 2-D slice through its 34 meta-parameters.',
   },

@@ -1,0 +1,34 @@
+import { expect, test } from '@playwright/test';
+import { ARTIFACTS, collectErrors, ensureArtifacts, estimatorStates, expectPlotDrawn, openPlayground, pause, play, waitForIteration } from './helpers';
+
+test.beforeAll(ensureArtifacts);
+
+test('the RNN preset trains in the browser; its landscape is a 2-D slice the user can change', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const errors = collectErrors(page);
+  await openPlayground(page, '?backend=cpu');
+  // mlp-hpo and learned-optimizer presets stall in the browser engine (0 updates; see the report of issue 8): not covered here yet.
+  for (const id of ['pes-rnn']) {
+    await page.getByTestId('preset-select').selectOption(id);
+    await expect(page.getByTestId('preset-commentary')).toHaveAttribute('data-preset', id);
+    const started = Date.now();
+    await play(page);
+    await waitForIteration(page, 3, 90_000);
+    await pause(page);
+    testInfo.annotations.push({ type: `${id}: 3 updates (cpu backend, incl. frames)`, description: `${Date.now() - started} ms` });
+    for (const e of await estimatorStates(page)) expect(e.theta.every((v) => Number.isFinite(v))).toBe(true);
+  }
+  // rnn: 305 parameters, so the landscape says it is a slice and offers the picker.
+  await expect(page.getByTestId('slice-note')).toContainText('305 dimensions');
+  await expect(page.getByTestId('slice-kind')).toHaveValue('random');
+  const status = page.getByTestId('surface-status');
+  await expect(status).toHaveAttribute('data-state', /ready|refining/, { timeout: 120_000 });
+  await expectPlotDrawn(page, 'plot-surface-raw');
+  const before = await page.getByTestId('plot-surface-raw').getAttribute('data-checksum');
+  await page.getByTestId('slice-kind').selectOption('coordinates');
+  await expect(page.getByTestId('slice-note')).toContainText('coordinates W_h[0,0] and W_h[0,1]');
+  await expect(status).toHaveAttribute('data-state', /ready|refining/, { timeout: 120_000 });
+  await expect.poll(() => page.getByTestId('plot-surface-raw').getAttribute('data-checksum')).not.toBe(before);
+  await page.getByTestId('landscape-panel').screenshot({ path: `${ARTIFACTS}/landscape-rnn-slice.png` });
+  expect(errors, errors.join('\n')).toEqual([]);
+});
