@@ -10,6 +10,7 @@ import { gpuContext, webgpuDevice } from '../../src/gpu/device';
 import { queryWebGPUAdapter } from '../../src/platform/backend';
 import { noiseParity } from './noise-check';
 import { estimatorParity, surfaceParity } from './parity';
+import * as cases from './cases';
 
 async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<string> {
   const ok = await tf.setBackend(name);
@@ -31,6 +32,7 @@ const api = {
   noiseParity: (rows?: number, dims?: number) => noiseParity(ctx(), rows, dims),
   estimatorParity,
   surfaceParity,
+  ...cases,
 };
 
 declare global {

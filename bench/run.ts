@@ -1,0 +1,287 @@
+/**
+ * `npm run bench`: the speed of the compute paths, in one run on this machine.
+ *
+ *  - Lorenz NRES outer update (K = 100) at N = 64, 1024, 16384 pairs: tfjs op by op on the
+ *    cpu, webgl and webgpu backends, the fused WGSL kernels and a plain TypeScript loop in
+ *    headless Chromium (bench/index.html), and tfjs cpu in Node;
+ *  - the 64×64 σ-smoothed lr-schedule surface with 32 samples per point (fused);
+ *  - frame time p50/p95 of the playground page while its default experiment runs;
+ *  - the production bundle size (gzip).
+ *
+ * Prints a table and writes bench/results/latest.json. Slow op-by-op cases are capped
+ * (fewer updates, or K-step truncations scaled to K = 100) so the run stays within a few
+ * minutes; the table says where. Without a GPU, Chromium's WebGPU is SwiftShader (CPU
+ * emulation): those are not GPU timings. Also runs `npm run bench:tasks` when it exists.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from '@playwright/test';
+import type * as TF from '@tensorflow/tfjs-core';
+import type { BenchApi } from './page/main';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
+import { serveStatic } from './serve';
+
+declare global {
+  interface Window {
+    __es?: BenchApi;
+    __esReady?: Promise<string>;
+  }
+}
+
+interface Entry {
+  name: string;
+  path: string;
+  pairs: number | null;
+  K: number | null;
+  particleStepsPerSec: number | null;
+  msPerUpdate: number | null;
+  note?: string;
+  value?: number;
+  unit?: string;
+  samples?: number[];
+}
+
+const entries: Entry[] = [];
+const PAIRS = [64, 1024, 16384];
+const K = 100;
+
+function lorenzEntry(path: string, pairs: number, t: { msPerUpdate: number; updates: number; warmup: number; samples?: number[] }, note = ''): void {
+  const steps = 2 * pairs * K;
+  entries.push({
+    name: 'lorenz-nres-update',
+    path,
+    pairs,
+    K,
+    msPerUpdate: round(t.msPerUpdate),
+    particleStepsPerSec: round((steps * 1000) / t.msPerUpdate),
+    note: `median of ${t.updates} update(s) timed after ${t.warmup} warm-up${note ? `; ${note}` : ''}`,
+    ...(t.samples ? { samples: t.samples.map(round) } : {}),
+  });
+  console.log(`  ${path.padEnd(22)} N=${String(pairs).padStart(5)}  ${t.msPerUpdate.toFixed(1).padStart(10)} ms/update  ${note}`);
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+/** Updates to time per case: fewer where an update is slow; K scaled down for op-by-op at 16384. */
+function plan(path: string, pairs: number): { updates: number; warmup: number; K: number } {
+  if (path === 'fused') return { updates: 10, warmup: 1, K };
+  if (pairs >= 16384) return { updates: 1, warmup: 0, K: 10 };
+  if (pairs >= 1024) return { updates: 1, warmup: 1, K };
+  return { updates: 3, warmup: 1, K };
+}
+
+async function browserCases(): Promise<void> {
+  execFileSync('npx', ['vite', 'build', '--config', 'bench/vite.config.ts'], { stdio: 'inherit' });
+  const server = await serveStatic('bench/dist');
+  const exe = chromiumPath();
+  const browser = await chromium.launch({ ...(exe ? { executablePath: exe } : {}), args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(600_000);
+    await page.goto(`${server.url}/`);
+    const ready = await page.evaluate(() => window.__esReady);
+    if (ready !== 'ready') throw new Error(`bench page: ${ready}`);
+    const adapter = await page.evaluate(() => window.__es!.adapter());
+    console.log(`WebGPU adapter: ${JSON.stringify(adapter)}`);
+    entries.push({ name: 'webgpu-adapter', path: 'chromium', pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, note: JSON.stringify(adapter) });
+    console.log('Lorenz NRES outer update, K = 100 (browser)');
+    // JIT warm-up of the TypeScript loop (not timed).
+    await page.evaluate(() => window.__es!.lorenzTsLoop(64, 5));
+    for (const pairs of PAIRS) {
+      await page.evaluate(() => window.__es!.useBackend('webgpu'));
+      const p = plan('fused', pairs);
+      const fused = await page.evaluate((a) => window.__es!.lorenzUpdate('fused', a.pairs, a.updates, a.warmup), { pairs, ...p });
+      lorenzEntry('fused-webgpu', pairs, fused);
+      if (pairs === PAIRS[0]) {
+        // The first fused update of a page compiles the kernels (slow on SwiftShader).
+        console.log(`  (first fused update, kernel compilation included: ${fused.warmupMs.toFixed(0)} ms)`);
+        entries.push({ name: 'fused-first-update', path: 'fused-webgpu', pairs, K, particleStepsPerSec: null, msPerUpdate: round(fused.warmupMs), note: 'includes compiling the WGSL pipelines' });
+      }
+      const tsUpdates = pairs >= 16384 ? 5 : pairs >= 1024 ? 10 : 20;
+      lorenzEntry('ts-loop', pairs, await page.evaluate((a) => window.__es!.lorenzTsLoop(a.pairs, a.updates), { pairs, updates: tsUpdates }));
+      for (const backend of ['cpu', 'webgl', 'webgpu'] as const) {
+        const q = plan(backend, pairs);
+        await page.evaluate((b) => window.__es!.useBackend(b), backend);
+        const t = await page.evaluate((a) => window.__es!.lorenzUpdate('tfjs', a.pairs, a.updates, a.warmup, a.K), { pairs, ...q });
+        lorenzEntry(`tfjs-${backend}-ops`, pairs, t, q.K < K ? `timed on K = ${q.K} truncations, scaled ×${K / q.K}` : '');
+      }
+    }
+    await page.evaluate(() => window.__es!.useBackend('webgpu'));
+    const s = await page.evaluate(() => window.__es!.fusedSurface('lr-schedule', 64, 32));
+    console.log(`Smoothed lr-schedule surface 64×64 × 32 samples (fused): ${s.ms.toFixed(0)} ms`);
+    entries.push({ name: 'surface-lr-schedule-64x64x32', path: 'fused-webgpu', pairs: null, K: null, particleStepsPerSec: round((s.points * (1 + s.samples) * 100 * 1000) / s.ms), msPerUpdate: null, value: round(s.ms), unit: 'ms' });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+async function appFrameTimes(): Promise<void> {
+  execFileSync('npx', ['vite', 'build'], { stdio: 'inherit' });
+  const server = await serveStatic('dist');
+  const exe = chromiumPath();
+  const browser = await chromium.launch({ ...(exe ? { executablePath: exe } : {}), args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('play').waitFor({ state: 'visible', timeout: 120_000 });
+    await page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 120_000 });
+    const badge = (await page.getByTestId('backend-badge').innerText()).trim();
+    // σ drag → refreshed smoothed surface (default preset, idle run): from the slider's input
+    // event to the Monte-Carlo surface for the new σ in the DOM (the controller debounces a
+    // drag by REFINE_DEBOUNCE_MS before it asks the engine; reported apart).
+    const smoothed = page.getByTestId('plot-surface-smoothed');
+    await smoothed.waitFor({ state: 'attached', timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="plot-surface-smoothed"]')?.getAttribute('data-source') === 'monte-carlo', undefined, { timeout: 120_000 });
+    const drag = await page.evaluate<{ ms: number; sigma: string; samples: string }>(`new Promise((resolve, reject) => {
+      const input = document.querySelector('[data-testid="sigma-slider"]');
+      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+      const t0 = performance.now();
+      setter.call(input, String(Number(input.value) - 40));
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      const sigma = input.getAttribute('data-value');
+      const poll = () => {
+        const el = document.querySelector('[data-testid="plot-surface-smoothed"]');
+        if (el && el.getAttribute('data-source') === 'monte-carlo' && el.getAttribute('data-sigma') === sigma) {
+          resolve({ ms: performance.now() - t0, sigma, samples: el.getAttribute('data-samples') });
+        } else if (performance.now() - t0 > 60000) reject(new Error('no refreshed surface within 60 s'));
+        else requestAnimationFrame(poll);
+      };
+      requestAnimationFrame(poll);
+    })`);
+    // Read from the source: importing the controller would pull the page's stores into Node.
+    const debounce = Number(/REFINE_DEBOUNCE_MS = (\d+)/.exec(readFileSync('src/state/controller.ts', 'utf8'))?.[1] ?? Number.NaN);
+    console.log(`σ drag → refreshed Monte-Carlo surface (default preset, ${drag.samples} samples/point): ${drag.ms.toFixed(0)} ms (${debounce} ms of it the drag debounce; ${(drag.ms - debounce).toFixed(0)} ms engine + render)`);
+    entries.push({ name: 'sigma-drag-to-surface', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(drag.ms), unit: 'ms', note: `includes the ${debounce} ms drag debounce; ${drag.samples} samples per point, σ = ${drag.sigma}` });
+    entries.push({ name: 'sigma-drag-to-surface-after-debounce', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(drag.ms - debounce), unit: 'ms' });
+    await page.getByTestId('play').click();
+    // Steady state: past the first updates (kernel compilation) and the first gradient diagnostics.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="iteration"]')?.getAttribute('data-value')) >= 30, undefined, { timeout: 180_000 });
+    const iteration0 = await page.getByTestId('iteration').first().getAttribute('data-value');
+    // A string, not a function: tsx's name-keeping helper (__name) does not exist in the page.
+    const gaps = await page.evaluate<number[]>(`new Promise((resolve) => {
+      const out = [];
+      let last = performance.now();
+      const end = last + 8000;
+      const tick = (now) => {
+        out.push(now - last);
+        last = now;
+        if (now < end) requestAnimationFrame(tick);
+        else resolve(out);
+      };
+      requestAnimationFrame(tick);
+    })`);
+    const sorted = gaps.slice(1).sort((a, b) => a - b);
+    const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+    const iteration = await page.getByTestId('iteration').first().getAttribute('data-value');
+    console.log(`Playground frame time while the default experiment runs (${badge}): p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms over ${sorted.length} frames; iterations ${iteration0} → ${iteration} in 8 s`);
+    entries.push({ name: 'app-frame-time-p50', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(q(0.5)), unit: 'ms' });
+    entries.push({ name: 'app-frame-time-p95', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(q(0.95)), unit: 'ms' });
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  let js = 0;
+  let all = 0;
+  for (const f of readdirSync('dist/assets')) {
+    const gz = gzipSync(readFileSync(join('dist/assets', f))).length;
+    all += gz;
+    if (f.endsWith('.js')) js += gz;
+  }
+  console.log(`Production bundle (dist/assets, gzip): ${(all / 1024).toFixed(0)} kB (JS ${(js / 1024).toFixed(0)} kB)`);
+  entries.push({ name: 'bundle-gzip', path: 'dist/assets', pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: Math.round(all / 1024), unit: 'kB' });
+}
+
+async function nodeCases(): Promise<void> {
+  register('../src/cli/tfjs-resolve-hooks.mjs', import.meta.url);
+  const tf: typeof TF = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  const { Session } = await import('../src/core/session');
+  const { createTask } = await import('../src/core/tasks/index');
+  const { defaultSettings } = await import('../src/core/trainer');
+  console.log('Lorenz NRES outer update, K = 100 (Node, tfjs cpu)');
+  for (const pairs of PAIRS) {
+    const q = plan('cpu', pairs);
+    const task = createTask('lorenz');
+    const session = new Session({
+      task: 'lorenz',
+      estimators: ['nres'],
+      settings: defaultSettings(task, { pairs, K: q.K, seed: 3 }),
+      sigma: { kind: 'constant', sigma0: task.meta.defaults.sigma },
+      optimizer: 'adam',
+      lr: task.meta.defaults.lr,
+    });
+    for (let i = 0; i < q.warmup; i++) session.step();
+    const samples: number[] = [];
+    for (let i = 0; i < q.updates; i++) {
+      const started = performance.now();
+      session.step();
+      samples.push((performance.now() - started) * (K / q.K));
+    }
+    const ms = [...samples].sort((a, b) => a - b)[samples.length >> 1] ?? Number.NaN;
+    session.dispose();
+    lorenzEntry('node-tfjs-cpu-ops', pairs, { msPerUpdate: ms, updates: q.updates, warmup: q.warmup, samples }, q.K < K ? `timed on K = ${q.K} truncations, scaled ×${K / q.K}` : '');
+  }
+}
+
+function ratios(): void {
+  const at = (path: string, pairs: number): number | null => entries.find((e) => e.name === 'lorenz-nres-update' && e.path === path && e.pairs === pairs)?.msPerUpdate ?? null;
+  for (const pairs of PAIRS) {
+    const fused = at('fused-webgpu', pairs);
+    if (!fused) continue;
+    for (const [path, target] of [
+      ['tfjs-webgpu-ops', 50],
+      ['ts-loop', 3],
+    ] as const) {
+      const other = at(path, pairs);
+      if (!other) continue;
+      const ratio = other / fused;
+      entries.push({ name: `speedup-fused-vs-${path}`, path: 'fused-webgpu', pairs, K, particleStepsPerSec: null, msPerUpdate: null, value: round(ratio), unit: '×', note: `target ≥ ${target}× at 16384 pairs` });
+    }
+  }
+}
+
+function table(): void {
+  console.log('\nLorenz NRES update, K = 100: ms per update (particle-steps/s)');
+  const paths = [...new Set(entries.filter((e) => e.name === 'lorenz-nres-update').map((e) => e.path))];
+  console.log(['path'.padEnd(20), ...PAIRS.map((n) => `N=${n}`.padStart(24))].join(''));
+  for (const path of paths) {
+    const cells = PAIRS.map((n) => {
+      const e = entries.find((x) => x.name === 'lorenz-nres-update' && x.path === path && x.pairs === n);
+      return (e ? `${e.msPerUpdate} (${(e.particleStepsPerSec ?? 0).toExponential(2)})` : '—').padStart(24);
+    });
+    console.log([path.padEnd(20), ...cells].join(''));
+  }
+  for (const e of entries.filter((x) => x.name !== 'lorenz-nres-update' && x.value !== undefined)) {
+    console.log(`${e.name}${e.pairs ? ` N=${e.pairs}` : ''}: ${e.value} ${e.unit ?? ''} ${e.note ? `(${e.note})` : ''}`);
+  }
+}
+
+const started = Date.now();
+await browserCases();
+await appFrameTimes();
+await nodeCases();
+ratios();
+table();
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const out = {
+  date: new Date().toISOString(),
+  machine: { cpu, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, gpu: 'none: WebGPU is SwiftShader (software)' },
+  seconds: Math.round((Date.now() - started) / 1000),
+  entries,
+};
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json', `${JSON.stringify(out, null, 2)}\n`);
+console.log(`\nwrote bench/results/latest.json (${out.seconds} s)`);
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts?: Record<string, string> };
+if (pkg.scripts?.['bench:tasks'] && existsSync('bench/tasks-bench.ts') && statSync('bench/tasks-bench.ts').isFile()) {
+  execFileSync('npm', ['run', '-s', 'bench:tasks'], { stdio: 'inherit' });
+}
