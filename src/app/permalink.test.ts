@@ -7,7 +7,7 @@ import type { EngineEvent, EngineRequest, FrameMessage } from '../engine/protoco
 import { decodePermalink, encodePermalink, type PinnedPoint } from '../permalink/index';
 import { createConfigStore } from '../state/config-store';
 import { PlaygroundController, pinOfRun } from '../state/controller';
-import { createSimStore } from '../state/sim-store';
+import { createSimStore, initialSimState, markRewound } from '../state/sim-store';
 
 /** Just enough of `window` for the hash sync. */
 function fakeWindow(hash = '') {
@@ -196,6 +196,11 @@ describe('pinned links through the controller', () => {
     const base = { iteration: 9, hasFrame: true, replay: null, runHistory: { changes: [], complete: true } };
     expect(pinOfRun(c, c, { ...base, iteration: 0 }).ok).toBe(false);
     expect(pinOfRun(c, c, { ...base, runHistory: { changes: [], complete: false } }).ok).toBe(false);
+    // A rewind moved θ in a way a replay from the seed cannot follow.
+    const sim = { ...initialSimState(), generation: 1, hasFrame: true, iteration: 9 };
+    const rewound = { ...sim, ...markRewound(sim, 1, ['pes']) };
+    expect(pinOfRun(c, c, rewound)).toEqual({ ok: false, reason: expect.stringContaining('rewound') as unknown });
+    expect(pinOfRun(c, c, { ...sim, ...markRewound(sim, 1, []) }).ok).toBe(true);
     const many = Array.from({ length: 70 }, (_, i) => ({ before: i + 1, sigma: c.sigma, lr: 0.001 * (i + 1) }));
     const r = pinOfRun(c, c, { ...base, iteration: 80, runHistory: { changes: many, complete: true } });
     expect(r.ok).toBe(false);

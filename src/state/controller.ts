@@ -95,9 +95,14 @@ export type PinOfRun = { ok: true; config: PlaygroundConfig; pin: PinnedPoint } 
  * (fields waiting for a reset are not part of the run), with the live σ / learning rate /
  * stop / view, and the σ / learning-rate changes made on the way (replay.ts).
  */
-export function pinOfRun(current: PlaygroundConfig, applied: PlaygroundConfig, sim: Pick<SimState, 'iteration' | 'hasFrame' | 'runHistory' | 'replay'>): PinOfRun {
+export function pinOfRun(
+  current: PlaygroundConfig,
+  applied: PlaygroundConfig,
+  sim: Pick<SimState, 'iteration' | 'hasFrame' | 'runHistory' | 'replay'> & Partial<Pick<SimState, 'notReplayable'>>,
+): PinOfRun {
   if (!sim.hasFrame || sim.iteration <= 0) return { ok: false, reason: 'the run is at iteration 0 (a link to the configuration opens there)' };
   if (sim.replay?.state === 'running') return { ok: false, reason: 'a shared run is still being replayed' };
+  if (sim.notReplayable) return { ok: false, reason: sim.notReplayable };
   if (!sim.runHistory.complete) return { ok: false, reason: 'σ or the learning rate changed too often during this run to be replayed' };
   const config: PlaygroundConfig = { ...applied, sigma: current.sigma, lr: current.lr, stop: current.stop, view: current.view };
   const now = { sigma: current.sigma, lr: current.lr };

@@ -130,6 +130,8 @@ export interface SimState {
   replay: ReplayState | null;
   /** This run's mid-run σ / learning-rate changes (what a pinned link carries); complete false once the engine stopped recording. */
   runHistory: { changes: SettingsChange[]; complete: boolean };
+  /** Why this run cannot be replayed from its seed (a rewind moved θ), or null. */
+  notReplayable: string | null;
   /** The engine's current warnings (σ or learning rate too large), one per estimator at most. */
   advice: HealthAdvice[];
 }
@@ -174,6 +176,7 @@ export function initialSimState(): SimState {
     notices: [],
     replay: null,
     runHistory: { changes: [], complete: true },
+    notReplayable: null,
     advice: [],
   };
 }
@@ -196,6 +199,7 @@ export function beginGeneration(state: SimState, generation: number, task: TaskI
     variance: state.variance.task === task ? state.variance : emptyVariance,
     replay: null,
     runHistory: { changes: [], complete: true },
+    notReplayable: null,
     advice: [],
   };
 }
@@ -264,7 +268,11 @@ export function markDiverged(state: SimState, generation: number, ids: readonly 
 /** Estimators the engine returned to their last finite θ are no longer marked diverged. */
 export function markRewound(state: SimState, generation: number, ids: readonly EstimatorId[]): Partial<SimState> {
   if (generation !== state.generation) return {};
-  return { estimators: state.estimators.map((e) => (ids.includes(e.id) ? { ...e, diverged: false } : e)) };
+  return {
+    estimators: state.estimators.map((e) => (ids.includes(e.id) ? { ...e, diverged: false } : e)),
+    // A replay from the seed cannot rewind: a link to a later iteration would not reach this θ.
+    ...(ids.length > 0 ? { notReplayable: 'an estimator was rewound to an earlier θ during this run (reset to share an iteration of it)' } : {}),
+  };
 }
 
 let noticeCounter = 0;
