@@ -121,6 +121,24 @@ export function stopReached(live: LiveSettings, iteration: number, evalLosses: r
   return null;
 }
 
+export interface EngineStats {
+  iteration: number;
+  /** Frames posted so far (all generations). */
+  frames: number;
+  /** tf.memory() at the last frame. */
+  numTensors: number;
+  numBytes: number;
+  /** Bytes of tensor data on the GPU (webgl / webgpu), null on the CPU backend. */
+  gpuBytes: number | null;
+  /** The worker's JS heap (Chromium's performance.memory), null where unavailable. */
+  jsHeapUsed: number | null;
+  /** How long the last frame's evaluation + readback took. */
+  frameCostMs: number;
+  jobs: number;
+  backend: BackendName | null;
+  status: RunStatus;
+}
+
 export interface EngineHostOptions {
   post: PostEvent;
   selectBackend: (requested?: BackendName) => Promise<BackendInfo>;
@@ -202,6 +220,7 @@ export class EngineHost {
   private lastResume: SessionResume | null = null;
   /** Counts backend switches after a device loss. */
   private backendEpoch = 0;
+  private lastStats: Omit<EngineStats, 'backend' | 'status'> = { iteration: 0, frames: 0, numTensors: 0, numBytes: 0, gpuBytes: null, jsHeapUsed: null, frameCostMs: 0, jobs: 0 };
   /** Per estimator: its health in the last frame, its loss in the first, its current warning. */
   private lastHealth = new Map<EstimatorId, EstimatorHealth>();
   private initialLoss = new Map<EstimatorId, number>();
@@ -272,6 +291,14 @@ export class EngineHost {
         if (!this.options.loseDevice?.()) this.post({ type: 'error', generation: this.generation, message: 'no GPU device to lose on this backend' });
         return;
     }
+  }
+
+  /**
+   * Memory and timing at the last frame (for the soak test, through the worker's
+   * ?debug=faults hook): taken between updates, so transient tensors are not counted.
+   */
+  stats(): EngineStats {
+    return { ...this.lastStats, backend: this.backend?.name ?? null, status: this.status };
   }
 
   /** Number of jobs in flight (tests, frames). */
@@ -722,6 +749,7 @@ export class EngineHost {
       path: computePathOf(s),
     };
     this.post({ type: 'frame', frame }, transfer);
+    this.recordStats(f.iteration, frame.numTensors);
 
     const newlyDiverged = estimators
       .filter((e) => !this.diverged.has(e.id) && (!Number.isFinite(e.evalLoss) || e.theta.some((v) => !Number.isFinite(v))))
@@ -735,6 +763,21 @@ export class EngineHost {
       const reason = stopReached(this.live, f.iteration, this.lastLosses);
       if (reason) this.setStatus('done', reason);
     }
+  }
+
+  private recordStats(iteration: number, numTensors: number): void {
+    const mem = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesInGPUAllocated?: number };
+    const heap = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize;
+    this.lastStats = {
+      iteration,
+      frames: this.lastStats.frames + 1,
+      numTensors,
+      numBytes: mem.numBytes,
+      gpuBytes: mem.numBytesInGPU ?? null,
+      jsHeapUsed: typeof heap === 'number' ? heap : null,
+      frameCostMs: this.frameCostMs,
+      jobs: this.jobs.size,
+    };
   }
 
   /** Updates the σ / learning-rate warnings from a frame; posts them when they change. */

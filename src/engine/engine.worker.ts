@@ -4,6 +4,7 @@
  * EngineHost, so the simulation never runs on the page's main thread.
  */
 import { destroyDevice, selectBackend, selectFallbackBackend, watchDeviceLoss } from '../platform/backend';
+import { installGpuBufferAccounting, gpuMemory } from '../platform/gpu-accounting';
 import { EngineHost } from './engine-host';
 import { messageOf } from './errors';
 import type { EngineEvent, EngineRequest } from './protocol';
@@ -33,9 +34,14 @@ const host = new EngineHost({ post, selectBackend, schedule, watchDeviceLoss, fa
 
 self.onmessage = (e: MessageEvent<EngineRequest>) => {
   try {
-    // ?debug=faults: a handle for the e2e tests (Playwright evaluates in this worker).
+    // ?debug=faults: a handle for the e2e tests (Playwright evaluates in this worker):
+    // fault injection, and memory / timing figures for the soak test.
     if (e.data.type === 'init' && e.data.debug) {
-      (self as unknown as { esPlaygroundDebug?: unknown }).esPlaygroundDebug = { loseDevice: () => host.handle({ type: 'debug-lose-device' }) };
+      installGpuBufferAccounting();
+      (self as unknown as { esPlaygroundDebug?: unknown }).esPlaygroundDebug = {
+        loseDevice: () => host.handle({ type: 'debug-lose-device' }),
+        stats: () => ({ ...host.stats(), gpu: gpuMemory() }),
+      };
     }
     host.handle(e.data);
   } catch (err) {
