@@ -76,6 +76,31 @@ describe('permalink sync', () => {
     expect(apply).toHaveBeenCalledWith(defaultPlaygroundConfig('lorenz'), pin);
   });
 
+  it('a link pasted while a write is pending wins over the write', () => {
+    vi.useFakeTimers();
+    const { win, fire } = fakeWindow();
+    let config = defaultPlaygroundConfig();
+    const listeners: ((c: PlaygroundConfig) => void)[] = [];
+    const apply = vi.fn((c: PlaygroundConfig) => {
+      config = c;
+      listeners.forEach((l) => l(c));
+    });
+    startHashSync(permalinkCodec, { getConfig: () => config, subscribe: (l) => (listeners.push(l), () => undefined), apply, notify: vi.fn() }, win as unknown as Window);
+    config = { ...config, pairs: 7 };
+    listeners.forEach((l) => l(config));
+    // The user pastes a link; its hashchange is dispatched only after the debounce fired.
+    const pasted = hashFor(permalinkCodec, defaultPlaygroundConfig('lorenz'));
+    win.location.hash = pasted;
+    vi.advanceTimersByTime(URL_DEBOUNCE_MS + 1);
+    expect(win.history.replaceState).not.toHaveBeenCalled();
+    expect(win.location.hash).toBe(pasted);
+    fire('hashchange');
+    expect(apply).toHaveBeenCalledWith(defaultPlaygroundConfig('lorenz'));
+    // Applying it writes the (same) config back once the debounce passes.
+    vi.advanceTimersByTime(URL_DEBOUNCE_MS + 1);
+    expect(win.location.hash).toBe(pasted);
+  });
+
   it('reports a link it cannot read as an error', () => {
     const notify = vi.fn();
     reportDecode(permalinkCodec.decodePermalink('#garbage'), notify);

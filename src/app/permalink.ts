@@ -45,6 +45,9 @@ export function startHashSync(codec: PermalinkCodec, target: HashSyncTarget, win
 
   const write = (): void => {
     timer = null;
+    // The address changed since we last wrote or read it: a pasted link whose hashchange is
+    // still on its way. It wins (applying it changes the config, which writes again).
+    if (win.location.hash !== lastWritten) return;
     try {
       const hash = hashFor(codec, target.getConfig());
       if (hash !== win.location.hash) {
@@ -63,8 +66,9 @@ export function startHashSync(codec: PermalinkCodec, target: HashSyncTarget, win
 
   const onHashChange = (): void => {
     const hash = win.location.hash;
-    if (hash === lastWritten || !hasConfigHash(hash)) return;
+    if (hash === lastWritten) return;
     lastWritten = hash;
+    if (!hasConfigHash(hash)) return;
     const result = codec.decodePermalink(hash);
     reportDecode(result, target.notify);
     if (result.ok && result.pin) target.apply(result.config, result.pin);
