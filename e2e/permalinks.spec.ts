@@ -206,8 +206,11 @@ test('links and files move an experiment between fresh browser profiles: same co
     await expect(r.getByTestId('task-select')).toHaveValue('lr-schedule');
     await r.evaluate(() => (window.location.hash = '#v1.%E0%A4%A'));
     await expect(r.getByTestId('notice-error').last()).toContainText('no recognizable experiment settings');
+    // Still working: a good link after the broken ones opens and steps (the cheap one, not the default experiment).
+    await r.evaluate((hash) => (window.location.hash = hash), BASE);
+    await expect(r.getByTestId('task-select')).toHaveValue('rastrigin');
     await r.getByTestId('step').click();
-    await expect.poll(() => iteration(r), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => iteration(r), { timeout: 60_000 }).toBe(1);
   });
 
   await test.step('a fresh profile opens the pinned link: replay progress, then iteration k with the same θ; play continues', async () => {
@@ -236,8 +239,7 @@ test('links and files move an experiment between fresh browser profiles: same co
     await stepTo(r, k + 2);
     expect(await thetas(r)).toEqual(await thetas(page));
     await r.getByTestId('play').click();
-    await expect(r.getByTestId('status')).toHaveAttribute('data-value', 'done', { timeout: 60_000 });
-    expect(await pauseSettled(r)).toBe(60);
+    await expect.poll(() => iteration(r), { timeout: 60_000 }).toBeGreaterThan(k + 2);
   });
 
   mark('done');
