@@ -15,9 +15,9 @@ import type { EstimatorId, TaskId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
 import { linspace } from '../core/experiments/surface';
 import { surfaceSlicePlan } from '../core/experiments/slice';
-import { measureVariance, referenceGradient } from '../core/experiments/variance';
+import { referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
-import { computePathOf, createEngineSession, type EngineSession, surfaceOn } from './fused-engine';
+import { computePathOf, createEngineSession, type EngineSession, surfaceOn, varianceOn } from './fused-engine';
 import { AbandonedError, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
@@ -192,6 +192,8 @@ export class EngineHost {
   private dirty = false;
   private lastFrameAt = Number.NEGATIVE_INFINITY;
   private frameCostMs = 0;
+  /** When paced session work (a frame, an update) last handed the thread back; jobs then make room for it. */
+  private lastPacedYieldAt = Number.NEGATIVE_INFINITY;
   private lastLosses: number[] | null = null;
   private wallMs = 0;
   private rate: { at: number; iteration: number }[] = [];
@@ -662,6 +664,7 @@ export class EngineHost {
       sliceMs: PACE_SLICE_MS,
       abandoned,
       yieldNow: async () => {
+        this.lastPacedYieldAt = this.now();
         await new Promise<void>((resolve) => this.schedule(resolve, 0));
         while (hold && this.holding() && !abandoned()) await new Promise<void>((resolve) => this.holdWaiters.push(resolve));
       },
@@ -934,7 +937,10 @@ export class EngineHost {
    * third of the engine and the animation stays fluid.
    */
   private yieldToLoop(lastCallMs: number): Promise<void> {
-    const pause = this.status === 'running' ? Math.min(2000, 2 * lastCallMs) : 0;
+    // Also while paced session work waits (e.g. the first frame of a new run while idle):
+    // on a heavy task one call takes seconds and would otherwise starve it.
+    const sessionWaiting = this.now() - this.lastPacedYieldAt < 2 * PACE_SLICE_MS + lastCallMs;
+    const pause = this.status === 'running' || sessionWaiting ? Math.min(2000, 2 * lastCallMs) : 0;
     return new Promise((resolve) => this.schedule(resolve, pause));
   }
 
@@ -945,7 +951,7 @@ export class EngineHost {
       this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, reference, referenceKind, referencePairs, task) });
       return;
     }
-    const r = await measureVariance({
+    const r = await varianceOn(this.backend)({
       task,
       theta: spec.theta,
       estimators: spec.estimators,
