@@ -125,11 +125,13 @@ export const PRESETS: readonly Preset[] = [
     commentary: [
       'A real training run as the inner problem: θ = (log learning rate, log weight decay) of 200 SGD steps training a 2→16→1 tanh MLP on two noisy half-moons (64 training points), and the meta-loss is the validation loss averaged over the run — hyper-parameter optimization as in the PES and ES-Single papers, at playground size. Every particle trains its own network; all of them run as one batched matmul per layer.',
       'In the landscape, too small a learning rate barely trains, heavy weight decay holds the network near chance (log 2 ≈ 0.69), and beyond the edge of stability (learning rate ≳ e¹) training blows up and the loss is capped at 2: the surface is flat-topped and rough along that edge, like the lr-schedule toy. The good region is a valley at learning rate ≈ 1 and weak weight decay.',
-      'TES sees only K = 20 of the 200 steps per truncation and favours what helps within a window; PES and NRES estimate the gradient of the whole run. The papers use larger networks and populations; N = 16 pairs and a 16-unit network keep one update well under a second on the CPU backend.',
+      'TES sees only K = 10 of the 200 steps per truncation and favours what helps within a window; PES and NRES estimate the gradient of the whole run. The papers use larger networks and populations; N = 16 pairs, K = 10 and a 16-unit network keep one update of all three estimators to about a third of a second on the CPU backend.',
     ],
     config: {
       ...base('mlp-hpo'),
       estimators: ['tes', 'pes', 'nres'],
+      K: 10,
+      R: 10,
       seed: 1,
       view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 1 },
     },
