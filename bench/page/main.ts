@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { gpuContext, webgpuDevice } from '../../src/gpu/device';
 import { queryWebGPUAdapter } from '../../src/platform/backend';
 import { noiseParity } from './noise-check';
-import { estimatorParity, surfaceParity } from './parity';
+import { estimatorParity, surfaceParity, varianceParity } from './parity';
 import * as cases from './cases';
 
 async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<string> {
@@ -32,6 +32,7 @@ const api = {
   noiseParity: (rows?: number, dims?: number) => noiseParity(ctx(), rows, dims),
   estimatorParity,
   surfaceParity,
+  varianceParity,
   ...cases,
 };
 

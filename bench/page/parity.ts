@@ -7,11 +7,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, TaskId } from '../../src/core/config';
 import { metaLossSurface } from '../../src/core/experiments/surface';
+import { measureVariance } from '../../src/core/experiments/variance';
 import { Session, type SessionConfig, type SessionFrame } from '../../src/core/session';
 import { createTask } from '../../src/core/tasks/index';
 import { defaultSettings } from '../../src/core/trainer';
 import { FusedSession } from '../../src/gpu/fused-session';
 import { fusedMetaLossSurface } from '../../src/gpu/surface';
+import { fusedMeasureVariance } from '../../src/gpu/variance';
 
 export interface Diff {
   maxAbs: number;
@@ -203,4 +205,66 @@ export async function surfaceParity(task: TaskId, grid: number, samples: number,
   accumulate(raw, got.raw, ref.raw, 1e-3, 'raw');
   accumulate(smoothed, got.smoothed ?? [], ref.smoothed ?? [], 1e-3, 'smoothed');
   return { task, points: ref.raw.length, samples, raw, smoothed, ms: { tfjs: tfjsMs, fused: fusedMs } };
+}
+
+export interface VarianceParity {
+  rows: number;
+  /** Largest relative difference over every row's total variance, error, interval and mean. */
+  stats: Diff;
+  ms: { tfjs: number; fused: number };
+}
+
+/**
+ * The variance sweep through the fused kernels against `measureVariance` on the active
+ * tfjs backend: same options, same reference gradient, so the same rows up to float
+ * rounding of the per-worker estimates.
+ */
+export async function varianceParity(
+  task: TaskId,
+  estimators: EstimatorId[],
+  truncations: number[],
+  protocol: 'episode' | 'update',
+  pairs: number,
+  repeats: number,
+): Promise<VarianceParity> {
+  const t = createTask(task);
+  const options = {
+    task: t,
+    theta: [...t.meta.theta0],
+    estimators,
+    truncations,
+    pairs,
+    sigma: t.meta.defaults.sigma,
+    repeats,
+    protocol,
+    seed: 5,
+    gpesPeriodInTruncations: 2,
+    reference: t.meta.theta0.map((_, k) => (k === 0 ? 1 : -0.5)),
+  };
+  let started = performance.now();
+  const ref = await measureVariance(options);
+  const tfjsMs = performance.now() - started;
+  started = performance.now();
+  const got = await fusedMeasureVariance(options);
+  const fusedMs = performance.now() - started;
+  const stats = emptyDiff();
+  ref.rows.forEach((r, i) => {
+    const g = got.rows[i];
+    const where = `${r.estimator} J=${r.J}`;
+    if (!g || g.estimator !== r.estimator || g.J !== r.J) {
+      stats.maxRel = Infinity;
+      stats.where = `${where}: row missing`;
+      return;
+    }
+    const scale = Math.max(1e-12, Math.abs(r.totalVariance));
+    accumulate(stats, [g.totalVariance, g.ciLow, g.ciHigh], [r.totalVariance, r.ciLow, r.ciHigh], scale, `${where} variance/ci`);
+    accumulate(stats, [g.normalizedError], [r.normalizedError], 1e-9, `${where} error`);
+    const mScale = Math.max(1e-9, ...r.mean.map(Math.abs));
+    accumulate(stats, g.mean, r.mean, mScale, `${where} mean`);
+  });
+  if (got.rows.length !== ref.rows.length) {
+    stats.maxRel = Infinity;
+    stats.where = `rows ${got.rows.length} vs ${ref.rows.length}`;
+  }
+  return { rows: ref.rows.length, stats, ms: { tfjs: tfjsMs, fused: fusedMs } };
 }

@@ -7,10 +7,12 @@
  * (e2e/fused-parity.spec.ts). Both give the same frames.
  */
 import { metaLossSurface, type SurfaceOptions, type SurfaceResult } from '../core/experiments/surface';
+import { measureVariance, type VarianceOptions, type VarianceResult } from '../core/experiments/variance';
 import { Session, type SessionConfig } from '../core/session';
 import { FusedSession, fusedSupport } from '../gpu/fused-session';
 import type { SessionLike } from '../gpu/session-like';
 import { fusedMetaLossSurface, fusedSurfaceSupported } from '../gpu/surface';
+import { fusedMeasureVariance, fusedVarianceSupported } from '../gpu/variance';
 import type { BackendInfo } from '../platform/backend-info';
 
 export type EngineSession = SessionLike;
@@ -41,4 +43,15 @@ export function computePathOf(session: EngineSession): ComputePath {
  */
 export function surfaceOn(backend: Pick<BackendInfo, 'name'> | null): (options: SurfaceOptions) => Promise<SurfaceResult> {
   return (options) => (backend?.name === 'webgpu' && fusedSurfaceSupported(options) ? fusedMetaLossSurface(options) : metaLossSurface(options));
+}
+
+/**
+ * The variance sweep for `backend`: on WebGPU, when every estimator has a fused kernel
+ * and the reference gradient is given, each (estimator, J) cell is one fused dispatch of
+ * repeats × N pairs (or J accumulating ones) with the per-worker estimates reduced into
+ * the same rows as `measureVariance`; else `measureVariance` (tfjs).
+ */
+export function varianceOn(backend: Pick<BackendInfo, 'name'> | null): (options: VarianceOptions) => Promise<VarianceResult> {
+  return (options) =>
+    backend?.name === 'webgpu' && options.reference && fusedVarianceSupported(options) ? fusedMeasureVariance(options) : measureVariance(options);
 }
