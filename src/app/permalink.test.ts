@@ -8,6 +8,7 @@ import { decodePermalink, encodePermalink, type PinnedPoint } from '../permalink
 import { createConfigStore } from '../state/config-store';
 import { PlaygroundController, pinOfRun } from '../state/controller';
 import { createSimStore, initialSimState, markRewound } from '../state/sim-store';
+import type { BackendInfo } from '../platform/backend-info';
 
 /** Just enough of `window` for the hash sync. */
 function fakeWindow(hash = '') {
@@ -198,10 +199,14 @@ describe('pinned links through the controller', () => {
     engine.emit({ type: 'history', generation, history: [{ before: 4, sigma, lr: 0.5 }], complete: true });
     const pinned = controller.pinOfRun();
     expect(pinned).toMatchObject({ ok: true, pin: { iteration: 12, history: [{ before: 4, sigma, lr: 0.5 }] } });
+    // A device loss moved the run to another backend with fresh particles: no longer replayable.
+    engine.emit({ type: 'backend-changed', generation, backend: { name: 'cpu', label: 'CPU', adapter: null, fallbackReason: null } as unknown as BackendInfo, reason: 'the GPU device was lost', iteration: 12 });
+    expect(controller.pinOfRun()).toMatchObject({ ok: false, reason: expect.stringContaining('switched to CPU') as unknown });
     // A new generation forgets the replay and the history.
     controller.reset();
     expect(simStore.getState().replay).toBeNull();
     expect(simStore.getState().runHistory).toEqual({ changes: [], complete: true });
+    expect(simStore.getState().notReplayable).toBeNull();
   });
 
   it('pins the running session (not settings waiting for a reset), with the live σ and learning rate', () => {

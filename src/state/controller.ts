@@ -470,6 +470,8 @@ export class PlaygroundController {
         return;
       case 'backend-changed':
         this.simStore.setState((s) => ({ engine: { ...s.engine, backend: e.backend } }));
+        // Fresh particles on another backend: a replay from the seed would not reach this run's θ.
+        if (e.generation === this.generation) this.simStore.setState({ notReplayable: `the run switched to ${e.backend.label} mid-run with fresh particles (reset to share an iteration of it)` });
         this.notify('warning', `${e.reason[0]?.toUpperCase() ?? ''}${e.reason.slice(1)}. Switched to ${e.backend.label}; the run continues from iteration ${e.iteration} (fresh particles).`);
         // Surface jobs on the lost device will never finish: ask again on the new backend.
         this.rawJob = null;
