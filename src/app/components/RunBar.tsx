@@ -73,7 +73,7 @@ export function RunBar() {
         </div>
         <div>
           <dt>σ now</dt>
-          <dd data-testid="sigma-now" data-value={sigma}>
+          <dd data-testid="sigma-now" data-value={hasFrame ? sigma : ''}>
             {hasFrame ? fmt(sigma) : '—'}
           </dd>
         </div>
