@@ -161,6 +161,24 @@ async function appFrameTimes(): Promise<void> {
     console.log(`σ drag → refreshed Monte-Carlo surface (default preset, ${drag.samples} samples/point): ${drag.ms.toFixed(0)} ms (${debounce} ms of it the drag debounce; ${(drag.ms - debounce).toFixed(0)} ms engine + render)`);
     entries.push({ name: 'sigma-drag-to-surface', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(drag.ms), unit: 'ms', note: `includes the ${debounce} ms drag debounce; ${drag.samples} samples per point, σ = ${drag.sigma}` });
     entries.push({ name: 'sigma-drag-to-surface-after-debounce', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(drag.ms - debounce), unit: 'ms' });
+    // The default variance sweep (the panel's defaults), idle run: button to result, capped at 150 s.
+    const variance = await page.evaluate<{ ms: number; status: string; progress: string }>(`new Promise((resolve) => {
+      const panel = document.querySelector('[data-testid="variance-panel"]');
+      const t0 = performance.now();
+      document.querySelector('[data-testid="variance-measure"]').click();
+      const poll = () => {
+        const status = panel.getAttribute('data-status');
+        const bar = document.querySelector('[data-testid="variance-progress"]');
+        if (status !== 'running' && performance.now() - t0 > 100) resolve({ ms: performance.now() - t0, status, progress: '1' });
+        else if (performance.now() - t0 > 150000) resolve({ ms: performance.now() - t0, status: 'unfinished', progress: bar ? bar.getAttribute('value') : '?' });
+        else setTimeout(poll, 50);
+      };
+      setTimeout(poll, 50);
+    })`);
+    if (variance.status === 'unfinished') await page.getByTestId('variance-cancel').click();
+    const repeats = await page.getByTestId('variance-repeats').inputValue();
+    console.log(`Default variance sweep (${repeats} repeats; the engine's path: fused on WebGPU, reference gradient on tfjs): ${variance.status === 'done' ? `${(variance.ms / 1000).toFixed(1)} s` : `${variance.status} after ${(variance.ms / 1000).toFixed(0)} s (progress ${variance.progress})`}`);
+    entries.push({ name: 'variance-sweep-default', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(variance.ms), unit: 'ms', note: `${repeats} repeats; status ${variance.status}${variance.status === 'unfinished' ? `, progress ${variance.progress} (cancelled)` : ''}` });
     await page.getByTestId('play').click();
     // Steady state: past the first updates (kernel compilation) and the first gradient diagnostics.
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="iteration"]')?.getAttribute('data-value')) >= 30, undefined, { timeout: 180_000 });
