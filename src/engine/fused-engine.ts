@@ -27,7 +27,15 @@ export function opsReason(config: SessionConfig, backend: Pick<BackendInfo, 'nam
 }
 
 export function createEngineSession(config: SessionConfig, backend: Pick<BackendInfo, 'name'> | null): EngineSession {
-  return opsReason(config, backend) === null ? new FusedSession(config) : new Session(config);
+  if (opsReason(config, backend) === null) {
+    try {
+      return new FusedSession(config);
+    } catch {
+      // A configuration the kernels reject (e.g. an invalid GPES period) is reported by the
+      // tfjs Session with the same message, or runs there.
+    }
+  }
+  return new Session(config);
 }
 
 export function computePathOf(session: EngineSession): ComputePath {
