@@ -143,7 +143,7 @@ export const PRESETS: readonly Preset[] = [
     commentary: [
       'θ is every weight of a 16-unit tanh RNN (305 parameters) reading a noisy two-tone signal one sample per step and predicting the next one, over T = 200 steps in truncations of K = 10 — the papers\' recurrent-network setting at playground size. Truncated BPTT backpropagates through the 10 steps of each truncation; PES and NRES perturb all 305 weights and estimate the gradient of the whole run.',
       'With 305 dimensions the ES estimates are noisy (N = 32 pairs here, 64 by default), so watch the evaluation loss per inner step spent: switch the curves\' x-axis to inner steps and TBPTT, which runs one trajectory instead of 64 particles, is far ahead — this signal needs little memory beyond 10 steps, so truncation costs TBPTT little. In our runs NRES ends a little ahead of PES at equal cost (one seed, so treat that as a hint).',
-      'The landscape is a 2-D slice through θ (two coordinates or two random directions, chosen above the plot); every other weight stays where the estimator is.',
+      'The landscape is a 2-D slice through θ₀ (two random directions by default, or two coordinates — pick them above the plot); every estimator\'s θ, particles and trail are projected onto it, so a point can sit on the slice while θ has moved far off it.',
     ],
     config: {
       ...base('rnn'),

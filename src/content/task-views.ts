@@ -73,7 +73,7 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     colorScale: 'log',
     refineStages: [2, 4],
     tex: String.raw`\begin{gathered} h_{t+1} = \tanh(h_t W_h + x_t w_x + b),\quad \hat y_t = h_{t+1} \cdot w_o + b_o \\ L(\theta) = \tfrac1T \textstyle\sum_{t} (\hat y_t - x_{t+1})^2,\quad \theta = (W_h, w_x, b, w_o, b_o) \end{gathered}`,
-    landscapeNote: 'Next-sample prediction error of the RNN over 200 steps, on a 2-D slice through its 305 weights (every other weight held at the current θ).',
+    landscapeNote: 'Next-sample prediction error of the RNN over 200 steps, on a 2-D slice through its 305 weights at θ₀ (chosen below).',
   },
   'learned-optimizer': {
     grid: 16,
