@@ -61,7 +61,7 @@ export const MAX_PARTICLES_SHOWN = 120;
  * inside an outer update, a frame or the diagnostics: bounds how late a pause or reset is
  * seen, whatever N, T and K are.
  */
-export const PACE_SLICE_MS = 25;
+export const PACE_SLICE_MS = 10;
 /** How long an error on a GPU backend waits to see whether the device was lost (then it is no error). */
 const LOSS_GRACE_MS = 250;
 /** Progress events per job at most every this many ms. */
