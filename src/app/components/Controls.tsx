@@ -66,8 +66,17 @@ function TaskSection() {
         <Tex tex={TASK_VIEWS[task].tex} display />
       </div>
       <p className="task-params">
-        θ = ({meta.paramNames.join(', ')}), θ₀ = ({meta.theta0.map((v) => fmt(v, 3)).join(', ')})
-        {meta.optimum ? <>, θ* = ({meta.optimum.map((v) => fmt(v, 3)).join(', ')})</> : null}
+        {meta.paramNames.length <= MAX_LISTED_PARAMS ? (
+          <>
+            θ = ({meta.paramNames.join(', ')}), θ₀ = ({meta.theta0.map((v) => fmt(v, 3)).join(', ')})
+            {meta.optimum ? <>, θ* = ({meta.optimum.map((v) => fmt(v, 3)).join(', ')})</> : null}
+          </>
+        ) : (
+          // Hundreds of network weights would flood the card: name the space and the first few.
+          <span title={meta.paramNames.join(', ')}>
+            θ ∈ ℝ<sup>{meta.paramNames.length}</sup> ({meta.paramNames.slice(0, 3).join(', ')}, …), θ₀ from the task
+          </span>
+        )}
       </p>
       <details className="task-description">
         <summary>About this task</summary>
@@ -76,6 +85,9 @@ function TaskSection() {
     </Section>
   );
 }
+
+/** Beyond this many parameters the task card summarises θ instead of listing it. */
+const MAX_LISTED_PARAMS = 8;
 
 function EstimatorSection() {
   const controller = useController();

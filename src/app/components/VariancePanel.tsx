@@ -75,7 +75,7 @@ export function VariancePanel() {
       {available ? (
         <>
           <p className="panel-note">
-            θ fixed at θ₀ = ({setup.theta.map((v) => fmt(v, 3)).join(', ')}); for every J ∈ {'{'}
+            θ fixed at θ₀{setup.theta.length <= 8 ? <> = ({setup.theta.map((v) => fmt(v, 3)).join(', ')})</> : <> (all {setup.theta.length} parameters)</>}; for every J ∈ {'{'}
             {setup.truncations.join(', ')}
             {'}'} (K = T/J, T = {setup.T}) each estimator gives {repeats} independent estimates with N = {applied.pairs} pairs under the <em>{protocol === 'update' ? 'per-update' : 'per-episode'}</em> protocol
             {setup.skipped.length > 0 ? <> · {setup.skipped.map((id) => estimatorInfo(id).title).join(', ')} skipped (deterministic: zero variance)</> : null}.
