@@ -62,6 +62,13 @@ export const MAX_PARTICLES_SHOWN = 120;
  * seen, whatever N, T and K are.
  */
 export const PACE_SLICE_MS = 10;
+/**
+ * A pause holds an update part-way only once it has run this long: a shorter update is
+ * finished first, so the frame that follows the pause shows the iteration the run really
+ * stopped at (a held update has no consistent frame to show; the page would keep a stale
+ * iteration until the next step). Still well inside the 200 ms a pause may take.
+ */
+const HOLD_AFTER_MS = 100;
 /** How long an error on a GPU backend waits to see whether the device was lost (then it is no error). */
 const LOSS_GRACE_MS = 250;
 /** Progress events per job at most every this many ms. */
@@ -210,6 +217,8 @@ export class EngineHost {
   private abandonToken = 0;
   /** An outer update is in progress (paced, possibly held mid-update by a pause). */
   private stepping = false;
+  /** When the update in progress started (see HOLD_AFTER_MS). */
+  private stepStartedAt = 0;
   /** Something queued on the chain needs the session: a held update runs to its end. */
   private finishStep = false;
   private holdWaiters: (() => void)[] = [];
@@ -666,7 +675,7 @@ export class EngineHost {
       yieldNow: async () => {
         this.lastPacedYieldAt = this.now();
         await new Promise<void>((resolve) => this.schedule(resolve, 0));
-        while (hold && this.holding() && !abandoned()) await new Promise<void>((resolve) => this.holdWaiters.push(resolve));
+        while (hold && this.holding() && this.now() - this.stepStartedAt >= HOLD_AFTER_MS && !abandoned()) await new Promise<void>((resolve) => this.holdWaiters.push(resolve));
       },
     });
   }
@@ -690,6 +699,7 @@ export class EngineHost {
   /** One outer update of every estimator, paced; a pause holds it between inner steps. */
   private async pacedStep(s: EngineSession): Promise<void> {
     this.stepping = true;
+    this.stepStartedAt = this.now();
     try {
       await this.pacer(undefined, true).run(s.stepSlices());
     } finally {
