@@ -9,8 +9,7 @@
  */
 import type { EstimatorId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
-import { mixKey, noiseKey, Stream } from '../core/noise';
-import { totalVarianceOf, type VarianceOptions, type VarianceResult, type VarianceRow } from '../core/experiments/variance';
+import { summarize, type VarianceOptions, type VarianceResult, type VarianceRow } from '../core/experiments/variance';
 import { defaultSettings } from '../core/trainer';
 import { type GpuContext, gpuContext, webgpuDevice } from './device';
 import { FusedEstimator, truncationKindOf } from './fused-estimator';
@@ -92,34 +91,3 @@ async function fusedRepeatEstimates(ctx: GpuContext, options: VarianceOptions, e
   return out;
 }
 
-/** The core's `summarize` (variance.ts), restated: total variance, normalised error, bootstrap 95 % interval. */
-function summarize(estimator: EstimatorId, J: number, K: number, samples: Float64Array, reference: readonly number[], options: VarianceOptions): VarianceRow {
-  const d = reference.length;
-  const n = samples.length / d;
-  const all = Array.from({ length: n }, (_, i) => i);
-  const { totalVariance, mean } = totalVarianceOf(samples, d, all);
-  const refNorm2 = reference.reduce((s, g) => s + g * g, 0);
-  let err = 0;
-  for (let r = 0; r < n; r++) {
-    for (let k = 0; k < d; k++) err += ((samples[r * d + k] ?? 0) - (reference[k] ?? 0)) ** 2;
-  }
-  const normalizedError = err / n / Math.max(refNorm2, 1e-300);
-  const B = options.bootstrapSamples ?? 200;
-  const boot: number[] = [];
-  const key = noiseKey(options.seed, Stream.bootstrap, J, K, estimator.length);
-  for (let b = 0; b < B; b++) {
-    const pick = all.map((i) => mixKey(mixKey(key, b), i) % n);
-    boot.push(totalVarianceOf(samples, d, pick).totalVariance);
-  }
-  boot.sort((a, c) => a - c);
-  return {
-    estimator,
-    J,
-    K,
-    totalVariance,
-    normalizedError,
-    ciLow: boot[Math.floor(0.025 * (B - 1))] ?? totalVariance,
-    ciHigh: boot[Math.ceil(0.975 * (B - 1))] ?? totalVariance,
-    mean,
-  };
-}

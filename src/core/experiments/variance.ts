@@ -155,7 +155,8 @@ export async function repeatEstimates(options: VarianceOptions, estimatorId: Est
   return out;
 }
 
-function summarize(
+/** One row of the figure from repeated estimates (also used by the fused sweep, src/gpu/variance.ts). */
+export function summarize(
   estimator: EstimatorId,
   J: number,
   K: number,
