@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import type { PlaygroundConfig } from '../../core/playground-config';
 import type { PinnedPoint } from '../../permalink/index';
 import type { PlaygroundController } from '../../state/controller';
 import { useController, useSim } from '../context';
 import { downloadPlotPng, downloadText } from '../export/files';
 import { experimentJson, fileStem, plotExports } from '../export/tables';
+import { useDismiss } from '../useDismiss';
 
 /**
  * The experiment as the running session has it (fields waiting for a reset are not part
@@ -21,26 +22,13 @@ function exportedExperiment(controller: PlaygroundController): { config: Playgro
 export function ExportMenu() {
   const controller = useController();
   const [open, setOpen] = useState(false);
+  const closeMenu = useCallback(() => setOpen(false), []);
   const [failure, setFailure] = useState<string | null>(null);
   const box = useRef<HTMLDivElement>(null);
   // While open, the list follows the data (re-renders with every frame only then).
   const live = useSim((s) => (open ? s : null));
 
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') setOpen(false);
-    };
-    const onDown = (e: MouseEvent): void => {
-      if (box.current && e.target instanceof Node && !box.current.contains(e.target)) setOpen(false);
-    };
-    window.addEventListener('keydown', onKey);
-    window.addEventListener('mousedown', onDown);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      window.removeEventListener('mousedown', onDown);
-    };
-  }, [open]);
+  useDismiss(open, closeMenu, box);
 
   const sim = live ?? controller.simStore.getState();
   const { config } = exportedExperiment(controller);

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { markdownLink } from '../../permalink/index';
 import type { PinOfRun } from '../../state/controller';
 import { useConfig, useController } from '../context';
 import { copyText, shareUrl } from '../permalink';
+import { useDismiss } from '../useDismiss';
 
 type Target = 'config' | 'iteration';
 type What = 'link' | 'markdown';
@@ -22,6 +23,7 @@ export function ShareMenu() {
   const controller = useController();
   const config = useConfig((s) => s.config);
   const [open, setOpen] = useState(false);
+  const closeMenu = useCallback(() => setOpen(false), []);
   const [target, setTarget] = useState<Target>('config');
   /** The run as a pinned link, taken when the panel opens (a running run moves on). */
   const [pinned, setPinned] = useState<PinOfRun | null>(null);
@@ -60,21 +62,7 @@ export function ShareMenu() {
     setCopy(null);
   };
 
-  useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent): void => {
-      if (e.key === 'Escape') setOpen(false);
-    };
-    const onDown = (e: MouseEvent): void => {
-      if (box.current && e.target instanceof Node && !box.current.contains(e.target)) setOpen(false);
-    };
-    window.addEventListener('keydown', onKey);
-    window.addEventListener('mousedown', onDown);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      window.removeEventListener('mousedown', onDown);
-    };
-  }, [open]);
+  useDismiss(open, closeMenu, box);
 
   useEffect(() => () => {
     if (timer.current) clearTimeout(timer.current);
