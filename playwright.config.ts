@@ -1,31 +1,9 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
-
-/** CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own browser (laptops). */
-function chromiumPath(): string | undefined {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) return fromEnv;
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  return undefined;
-}
+import { CHROMIUM_ARGS, chromiumPath } from './e2e/chromium';
 
 const executablePath = chromiumPath();
 const PORT = 4173;
 const BASE_URL = `http://127.0.0.1:${PORT}`;
-
-// WebGPU without a GPU: SwiftShader Vulkan. Never --disable-gpu (it kills the canvas and
-// readback paths). See docs/stack-notes.md.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-angle=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export default defineConfig({
   testDir: 'e2e',

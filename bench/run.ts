@@ -22,7 +22,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
 import type * as TF from '@tensorflow/tfjs-core';
 import type { BenchApi } from './page/main';
-import { CHROMIUM_ARGS, chromiumPath } from './chromium';
+import { CHROMIUM_ARGS, chromiumPath } from '../e2e/chromium';
 import { serveStatic } from './serve';
 
 declare global {

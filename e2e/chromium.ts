@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 
 /**
- * The Chromium the e2e tests use, with the same flags (playwright.config.ts): WebGPU on
- * SwiftShader Vulkan where there is no GPU. Never --disable-gpu (see docs/stack-notes.md).
+ * The Chromium the e2e tests (playwright.config.ts) and the benchmark (bench/run.ts) drive:
+ * CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own browser (laptops);
+ * WebGPU on SwiftShader Vulkan where there is no GPU. Never --disable-gpu (it kills the
+ * canvas and readback paths; see docs/stack-notes.md).
  */
 export function chromiumPath(): string | undefined {
   const fromEnv = process.env.CHROMIUM_PATH;
