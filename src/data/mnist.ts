@@ -1,0 +1,53 @@
+/**
+ * The vendored MNIST subset (mnist-14x14-data.ts; MIT, © 2015 Juan Cazala; digits from the
+ * MNIST database by LeCun, Cortes & Burges), decoded once on first use. Synchronous and
+ * environment-free (atob exists in browsers, workers and Node ≥ 16), so the core can build
+ * the task anywhere.
+ */
+import { MNIST_BASE64, MNIST_SIDE, MNIST_TEST, MNIST_TRAIN } from './mnist-14x14-data';
+
+export { MNIST_SIDE, MNIST_TEST, MNIST_TRAIN };
+
+/** Pixels per digit (14 × 14). */
+export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
+
+export interface DigitSet {
+  n: number;
+  /** n × 196 bytes, row-major digits (0 = background, 255 = ink). */
+  images: Uint8Array;
+  /** n class labels 0…9. */
+  labels: Uint8Array;
+}
+
+export interface MnistSubset {
+  train: DigitSet;
+  test: DigitSet;
+}
+
+let cached: MnistSubset | null = null;
+
+/** Bytes of a base64 string. */
+export function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The training and test digits (decoded on the first call, then shared: do not modify). */
+export function mnistSubset(): MnistSubset {
+  if (cached) return cached;
+  const bytes = decodeBase64(MNIST_BASE64);
+  const expected = (MNIST_TRAIN + MNIST_TEST) * (MNIST_PIXELS + 1);
+  if (bytes.length !== expected) throw new Error(`MNIST subset: ${bytes.length} bytes, expected ${expected}`);
+  const labelsAt = (MNIST_TRAIN + MNIST_TEST) * MNIST_PIXELS;
+  cached = {
+    train: { n: MNIST_TRAIN, images: bytes.subarray(0, MNIST_TRAIN * MNIST_PIXELS), labels: bytes.subarray(labelsAt, labelsAt + MNIST_TRAIN) },
+    test: {
+      n: MNIST_TEST,
+      images: bytes.subarray(MNIST_TRAIN * MNIST_PIXELS, labelsAt),
+      labels: bytes.subarray(labelsAt + MNIST_TRAIN, labelsAt + MNIST_TRAIN + MNIST_TEST),
+    },
+  };
+  return cached;
+}
