@@ -82,4 +82,11 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     tex: String.raw`\begin{gathered} w_i \leftarrow w_i - s\cdot f_i - v\cdot\big[\tanh([f_i\ 1]\,U)\ \ 1\big],\quad f_i = (g_i, m_i, w_i) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{\text{val}}(w_t),\quad \theta = (s, U, v) \end{gathered}`,
     landscapeNote: 'Validation loss averaged over 200 inner steps taken by the learned optimizer, on a 2-D slice through its 34 meta-parameters.',
   },
+  mnist: {
+    grid: 16,
+    colorScale: 'linear',
+    refineStages: [2, 4],
+    tex: String.raw`\begin{gathered} z = \big[\tanh([x\ 1]\,W_1)\ \ 1\big]\,W_2 \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \operatorname{mean}_{(x,y)\in b_t} \big(\log\sum_k e^{z_k} - z_y\big),\quad \theta = (W_1, W_2) \end{gathered}`,
+    landscapeNote: 'Training-set cross-entropy of the MNIST classifier on a 2-D slice through its 3,322 weights at θ₀ (chosen below).',
+  },
 };

@@ -2,7 +2,7 @@ import type { OptimizerName } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
 
 export type EstimatorId = 'full-es' | 'tes' | 'pes' | 'nres' | 'gpes' | 'tbptt' | 'bptt';
-export type TaskId = 'linear-quadratic' | 'influence-balancing' | 'lr-schedule' | 'lorenz' | 'rastrigin' | 'mlp-hpo' | 'rnn' | 'learned-optimizer';
+export type TaskId = 'linear-quadratic' | 'influence-balancing' | 'lr-schedule' | 'lorenz' | 'rastrigin' | 'mlp-hpo' | 'rnn' | 'learned-optimizer' | 'mnist';
 export type WorkerMode = 'lockstep' | 'unlocked';
 /**
  * What a σ change does to an episode already under way in the online ES estimators

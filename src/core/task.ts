@@ -33,6 +33,24 @@ export interface Task {
    * without it, `episodeLossSlices` runs `episodeLoss` as one slice.
    */
   episodeLossSlices?(theta: tf.Tensor2D): Slices<tf.Tensor1D>;
+  /**
+   * Optional held-out measure of θ that is not the loss (e.g. test accuracy of a classifier).
+   * Shown next to the loss curves and in the CLI's `train` output; tasks without one are
+   * untouched. See `TaskMetric`.
+   */
+  readonly metric?: TaskMetric;
+}
+
+/** A task's extra, per-θ measure (e.g. MNIST test accuracy), computed with each evaluation. */
+export interface TaskMetric {
+  /** What it is, e.g. 'test accuracy'. */
+  readonly name: string;
+  /** Unit for display (e.g. '%'); values are reported as `evaluate` returns them. */
+  readonly unit?: string;
+  /** Whether larger values are better (accuracy) or worse (an error rate). */
+  readonly higherIsBetter: boolean;
+  /** One value per row of θ [P, dim] → [P]. Cheap enough to run with every evaluation frame. */
+  evaluate(theta: tf.Tensor2D): tf.Tensor1D;
 }
 
 export interface StepResult {
@@ -120,6 +138,24 @@ export function* unrollEpisodeLossSlices(task: Task, theta: tf.Tensor2D, steps: 
   const mean = tf.div(acc, steps) as tf.Tensor1D;
   acc.dispose();
   return mean;
+}
+
+/**
+ * The task's metric at each θ (null when the task has none), in one evaluation and one
+ * readback; a row with a non-finite entry gets NaN rather than a meaningless value.
+ */
+export async function metricValues(task: Task, thetas: readonly (readonly number[])[]): Promise<number[] | null> {
+  const metric = task.metric;
+  if (!metric || thetas.length === 0) return metric ? [] : null;
+  const finite = thetas.map((th) => th.every((v) => Number.isFinite(v)));
+  const rows = thetas.map((th, i) => (finite[i] ? [...th] : th.map(() => 0)));
+  const values = tf.tidy(() => metric.evaluate(tf.tensor2d(rows)));
+  try {
+    const data = await values.data();
+    return Array.from(data, (v, i) => (finite[i] ? v : Number.NaN));
+  } finally {
+    values.dispose();
+  }
 }
 
 /** A task's episode loss as slices (one slice when the task does not provide them). */

@@ -10,6 +10,7 @@ import { createLinearQuadratic } from './linear-quadratic';
 import { createLorenz } from './lorenz';
 import { createLrSchedule } from './lr-schedule';
 import { createMlpHpo } from './mlp-hpo';
+import { createMnist } from './mnist';
 import { createRastrigin } from './rastrigin';
 import { createRnn } from './rnn';
 
@@ -23,9 +24,10 @@ export const TASK_FACTORIES: Readonly<Record<TaskId, () => Task>> = {
   'mlp-hpo': () => createMlpHpo(),
   rnn: () => createRnn(),
   'learned-optimizer': () => createLearnedOptimizer(),
+  mnist: () => createMnist(),
 };
 
-export const TASK_IDS = ['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin', 'mlp-hpo', 'rnn', 'learned-optimizer'] as const;
+export const TASK_IDS = ['linear-quadratic', 'influence-balancing', 'lr-schedule', 'lorenz', 'rastrigin', 'mlp-hpo', 'rnn', 'learned-optimizer', 'mnist'] as const;
 
 // Compile-time checks that TASK_IDS and TaskId list the same ids.
 type Missing = Exclude<TaskId, (typeof TASK_IDS)[number]>;
@@ -47,4 +49,4 @@ export function createTask(id: TaskId): Task {
   return task;
 }
 
-export { createInfluenceBalancing, createLearnedOptimizer, createLinearQuadratic, createLorenz, createLrSchedule, createMlpHpo, createRastrigin, createRnn };
+export { createInfluenceBalancing, createLearnedOptimizer, createLinearQuadratic, createLorenz, createLrSchedule, createMlpHpo, createMnist, createRastrigin, createRnn };

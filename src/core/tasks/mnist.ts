@@ -1,0 +1,128 @@
+/**
+ * MNIST by ES (evostrats' benchmark, at playground size): θ = every weight of a small
+ * 196 → H → 10 tanh classifier of 14×14 MNIST digits (a vendored subset, src/data/mnist.ts).
+ *
+ *   z = [tanh([x 1] [W₁; b₁]) 1] [W₂; b₂],   ℓ(θ; b) = mean over minibatch b of CE(softmax z, y)
+ *   L_t = ℓ(θ; b_t),  b_t = training minibatch (t mod n_b),   L(θ) = (1/T) Σ_t L_t   (reduction 'mean')
+ *   θ = (W₁, b₁, W₂, b₂),  d = 197H + 10(H + 1)  (3,322 for H = 16)
+ *
+ * Not an unrolled system: the state is a dummy and step t only evaluates minibatch t, so
+ * an episode of T = n_b steps is one pass over the training set and L(θ) is the
+ * training-set cross-entropy. Full-unroll ES is then evostrats' antithetic ES (with rank
+ * shaping if chosen) on the training loss; BPTT is plain backprop, the autodiff baseline;
+ * the online estimators see K minibatches per truncation. The test accuracy on held-out
+ * digits is the task's `metric`.
+ *
+ * Batched over particles like the other MLP tasks (batched-mlp.ts): one batched matmul
+ * per layer for all P networks; minibatches are gathered per particle by time index (the
+ * particles of step-unlocked workers sit at different t), labels one-hot in the logits'
+ * shape. θ₀ is a seeded Glorot-like initialisation, W ~ N(0, 1/fan_in), biases 0.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { MNIST_PIXELS, mnistSubset, type DigitSet } from '../../data/mnist';
+import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
+import type { Task, TaskMeta } from '../task';
+import { initMlp, mlpForward, mlpLayers, mlpParamNames, type MlpShape, mlpSize } from './batched-mlp';
+
+export interface MnistOptions {
+  /** Hidden units H (default 16). */
+  hidden?: number;
+  /** Training digits the episode passes over (default: all 500 vendored ones; the first `train` are used). */
+  train?: number;
+  /** Training digits per minibatch (default 50; a multiple of 10 dividing `train`, so minibatches are class-balanced). */
+  batch?: number;
+  /** Seed of θ₀ (default 1). */
+  seed?: number;
+}
+
+export const MNIST_CLASSES = 10;
+
+export function createMnist(options: MnistOptions = {}): Task {
+  const hidden = options.hidden ?? 16;
+  const B = options.batch ?? 50;
+  const seed = options.seed ?? 1;
+  const subset = mnistSubset();
+  const test = subset.test;
+  const nTrain = options.train ?? subset.train.n;
+  if (!(nTrain > 0 && nTrain <= subset.train.n)) throw new Error(`mnist: train (${nTrain}) must be in 1 … ${subset.train.n}`);
+  if (B < 10 || B % 10 !== 0 || nTrain % B !== 0) throw new Error(`mnist: batch (${B}) must be a multiple of 10 dividing train (${nTrain})`);
+  const train: DigitSet = { n: nTrain, images: subset.train.images.subarray(0, nTrain * MNIST_PIXELS), labels: subset.train.labels.subarray(0, nTrain) };
+  const nb = train.n / B;
+  const T = nb;
+  const shape: MlpShape = { inputs: MNIST_PIXELS, hidden, outputs: MNIST_CLASSES };
+  const d = mlpSize(shape);
+  const theta0 = initMlp(shape, seed + 3000);
+
+  // Constants, kept across tf.tidy scopes: inputs in [0, 1] with the constant-1 column of
+  // the augmented layout, one-hot labels.
+  const xTrain = tf.keep(tf.tensor3d(inputsWithOnes(train), [nb, B, MNIST_PIXELS + 1]));
+  const yTrain = tf.keep(tf.tensor3d(oneHot(train), [nb, B, MNIST_CLASSES]));
+  const xTest = tf.keep(tf.tensor3d(inputsWithOnes(test), [1, test.n, MNIST_PIXELS + 1]));
+  const labelsTest = tf.keep(tf.tensor2d(Int32Array.from(test.labels), [1, test.n], 'int32'));
+
+  const meta: TaskMeta = {
+    id: 'mnist',
+    title: 'MNIST classifier',
+    formula: `z = MLP_θ(x) (196→${hidden}→10, tanh),  L = (1/T) Σ_t mean_{(x,y)∈b_t} CE(softmax z, y),  θ = all ${d} weights`,
+    description:
+      `θ is every weight of a 196→${hidden}→10 tanh network classifying 14×14 MNIST digits (${train.n} training, ` +
+      `${test.n} test, a fixed subset). Step t of an episode is the cross-entropy of minibatch t (${B} digits), so an ` +
+      `episode (T = ${T}) is one pass over the training set: full-unroll ES is evostrats' antithetic ES on the training ` +
+      'loss and BPTT is ordinary backprop. The test accuracy is measured on the held-out digits.',
+    paramNames: mlpParamNames(shape),
+    logScale: new Array<boolean>(d).fill(false),
+    theta0: Array.from(theta0),
+    bounds: Array.from(theta0, (v) => [v - 1, v + 1] as const),
+    optimum: null,
+    reduction: 'mean',
+    defaults: { T, K: T % 2 === 0 ? T / 2 : T, sigma: 0.05, pairs: 50, optimizer: 'adam', lr: 0.01, iterations: 300 },
+    evalSteps: T,
+  };
+
+  const task: Task = {
+    meta,
+    stateSize: 1,
+    initialState: (P) => tf.zeros([P, 1]),
+    step(state, theta, t) {
+      const b = tf.mod(t, tf.scalar(nb, 'int32'));
+      const { z } = mlpForward(mlpLayers(theta, shape), tf.gather(xTrain, b) as tf.Tensor3D);
+      const y = tf.gather(yTrain, b) as tf.Tensor3D;
+      // CE = logsumexp(z) − z_y, averaged over the minibatch.
+      const ce = tf.sub(tf.logSumExp(z, 2), tf.sum(tf.mul(z, y), 2));
+      // A fresh state tensor (not the input) so callers may dispose the old one.
+      return { state: tf.clone(state), loss: tf.mean(ce, 1) as tf.Tensor1D };
+    },
+    episodeLoss: (theta) => unrollEpisodeLoss(task, theta, meta.evalSteps),
+    episodeLossSlices: (theta) => unrollEpisodeLossSlices(task, theta, meta.evalSteps),
+    metric: {
+      name: 'test accuracy',
+      unit: '%',
+      higherIsBetter: true,
+      evaluate: (theta) =>
+        tf.tidy(() => {
+          const { z } = mlpForward(mlpLayers(theta, shape), xTest);
+          const predicted = tf.argMax(z, 2);
+          const correct = tf.cast(tf.equal(predicted, tf.tile(labelsTest, [theta.shape[0], 1])), 'float32');
+          return tf.mul(tf.mean(correct, 1), 100) as tf.Tensor1D;
+        }),
+    },
+  };
+  return task;
+}
+
+/** Digits as floats in [0, 1] followed by the constant 1: n × 197. */
+function inputsWithOnes(set: DigitSet): Float32Array {
+  const out = new Float32Array(set.n * (MNIST_PIXELS + 1));
+  for (let i = 0; i < set.n; i++) {
+    const row = i * (MNIST_PIXELS + 1);
+    for (let j = 0; j < MNIST_PIXELS; j++) out[row + j] = (set.images[i * MNIST_PIXELS + j] ?? 0) / 255;
+    out[row + MNIST_PIXELS] = 1;
+  }
+  return out;
+}
+
+function oneHot(set: DigitSet): Float32Array {
+  const out = new Float32Array(set.n * MNIST_CLASSES);
+  for (let i = 0; i < set.n; i++) out[i * MNIST_CLASSES + (set.labels[i] ?? 0)] = 1;
+  return out;
+}
