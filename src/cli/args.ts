@@ -110,6 +110,7 @@ export const OPTIONS = {
   workers: { kind: 'choice', metavar: 'MODE', help: 'lockstep or step-unlocked workers', choices: ['lockstep', 'unlocked'], noun: 'worker mode' },
   'burn-in': { kind: 'flag', help: 'unroll one episode (gradients discarded) before the first update' },
   'rank-shaping': { kind: 'flag', help: 'rank-based fitness shaping (full-es only)' },
+  cosine: { kind: 'flag', help: 'also report cos∠ of each logged estimate to the autodiff (BPTT) gradient' },
   'log-every': { kind: 'int', metavar: 'm', help: 'record (and report) every m iterations (default: iters/100)', min: 1, max: 1_000_000 },
   truncations: { kind: 'ints', metavar: 'J1,J2,…', help: 'numbers of truncations J (each must divide T)', min: 1, max: 100_000 },
   repeats: { kind: 'int', metavar: 'r', help: 'independent estimates per cell (default 50)', min: 2, max: 100_000 },
@@ -174,6 +175,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'workers',
       'burn-in',
       'rank-shaping',
+      'cosine',
       'log-every',
       'csv',
     ],
@@ -453,7 +455,8 @@ const COMMAND_NOTES: Readonly<Record<CommandName, readonly string[]>> = {
     '--T re-creates the task with that horizon; only tasks whose factory takes one (linear-quadratic, lr-schedule, lorenz).',
   ],
   train: [
-    'Defaults come from the task (see `tasks`). History entries: {iter, theta, loss, innerSteps, sigma};',
+    'Defaults come from the task (see `tasks`). History entries: {iter, theta, loss, innerSteps, sigma}, plus',
+    '"metric" for a task with one (mnist: test accuracy in %) and "cosine" with --cosine;',
     '"loss" is the evaluation meta-loss. --T/--K/--workers/--burn-in set the online estimators’ episodes;',
     'full-es and bptt always unroll the task’s whole evaluation horizon. Sigma schedules: ' +
       SIGMA_SCHEDULE_KINDS.join(', ') +

@@ -131,6 +131,18 @@ describe.concurrent('cli commands', () => {
     expect(rnn.stderr).toMatch(/… \(305 values\)/);
   });
 
+  it('train on mnist reports the test accuracy and, with --cosine, the cosine to the backprop gradient', async () => {
+    const out = json(await cli('train', '--task', 'mnist', '--estimator', 'full-es', '--pairs', '4', '--iters', '2', '--log-every', '1', '--rank-shaping', '--cosine'));
+    const r = out as unknown as { metric: { name: string; unit: string; final: number }; cosine: number; history: { metric: number; cosine: number | null }[] };
+    expect(r.metric.name).toBe('test accuracy');
+    expect(r.metric.unit).toBe('%');
+    expect(r.metric.final).toBe(r.history.at(-1)?.metric);
+    expect(r.history.map((h) => h.metric).every((m) => m >= 0 && m <= 100)).toBe(true);
+    expect(r.history[0]?.cosine).toBeNull();
+    expect(Math.abs(r.cosine)).toBeLessThanOrEqual(1);
+    expect(r.cosine).toBe(r.history.at(-1)?.cosine);
+  });
+
   it('train is deterministic for a fixed seed and differs for another seed', async () => {
     const args = ['train', '--task', 'linear-quadratic', '--estimator', 'pes', '--pairs', '4', '--iters', '6', '--log-every', '2', '--K', '20'];
     const [r1, r2, r3] = await Promise.all([cli(...args, '--seed', '7'), cli(...args, '--seed', '7'), cli(...args, '--seed', '8')]);

@@ -21,7 +21,7 @@ import { computePathOf, createEngineSession, type EngineSession, surfaceOn, vari
 import { AbandonedError, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
-import type { Task } from '../core/task';
+import { metricValues, type Task } from '../core/task';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
@@ -727,8 +727,11 @@ export class EngineHost {
     this.lastFrameAt = this.now();
     this.dirty = false;
     const d = s.task.meta.theta0.length;
+    // The task's metric (MNIST test accuracy) at every θ: one small evaluation per frame.
+    const metrics = await metricValues(s.task, f.estimators.map((e) => e.theta));
+    if (s !== this.session) return;
     const transfer: Transferable[] = [];
-    const estimators: EstimatorFrame[] = f.estimators.map((e) => {
+    const estimators: EstimatorFrame[] = f.estimators.map((e, i) => {
       const autodiff = estimatorInfo(e.id).autodiff;
       const particles = autodiff ? new Float32Array(0) : subsampleParticles(e.particles, d, MAX_PARTICLES_SHOWN);
       transfer.push(particles.buffer);
@@ -741,6 +744,7 @@ export class EngineHost {
         particles,
         particleCount: autodiff ? 0 : e.particles.length / d,
         ...(e.health ? { health: e.health } : {}),
+        ...(metrics ? { metric: metrics[i] ?? Number.NaN } : {}),
       };
     });
     this.assessHealth(f.iteration, f.sigma, f.lr, estimators);
@@ -760,6 +764,7 @@ export class EngineHost {
       jobsRunning: this.jobs.size,
       updatesPerSecond: first && last && span > 0 ? ((last.iteration - first.iteration) * 1000) / span : 0,
       path: computePathOf(s),
+      ...(s.task.metric ? { metric: { name: s.task.metric.name, unit: s.task.metric.unit, higherIsBetter: s.task.metric.higherIsBetter } } : {}),
     };
     this.post({ type: 'frame', frame }, transfer);
     this.recordStats(f.iteration, frame.numTensors);

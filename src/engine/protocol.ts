@@ -41,6 +41,8 @@ export interface SurfaceJobSpec {
   seed: number;
   /** The 2-D slice through θ₀ (core/experiments/slice.ts); the (θ₀, θ₁) plane when absent. */
   slice?: SurfaceSlice;
+  /** Only the smoothed grid (the page has the raw one): the fused path then skips the raw unrolls and `raw` comes back empty. */
+  smoothedOnly?: boolean;
 }
 
 export interface VarianceJobSpec {
@@ -110,6 +112,15 @@ export interface EstimatorFrame {
   particleCount: number;
   /** Divergence counters: pairs left out, updates skipped, the rewind point. */
   health?: EstimatorHealth;
+  /** The task's metric at θ (e.g. MNIST test accuracy), when the task has one (see FrameMessage.metric). */
+  metric?: number;
+}
+
+/** What a task's metric is (Task.metric without its evaluator). */
+export interface MetricInfo {
+  name: string;
+  unit?: string;
+  higherIsBetter: boolean;
 }
 
 export interface FrameMessage {
@@ -129,6 +140,8 @@ export interface FrameMessage {
   updatesPerSecond: number;
   /** How the session computes: fused WGSL kernels (WebGPU) or tfjs op by op. */
   path?: 'fused' | 'ops';
+  /** The task's metric, when it has one: each estimator's value is EstimatorFrame.metric. */
+  metric?: MetricInfo;
 }
 
 export type SurfaceJobResult = {

@@ -8,7 +8,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
 import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { HealthAdvice } from '../engine/health';
-import type { FrameMessage, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
+import type { FrameMessage, MetricInfo, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
 import type { BackendInfo } from '../platform/backend-info';
 import { appendBounded } from './history';
 import type { SurfaceSlice } from '../core/experiments/slice';
@@ -28,6 +28,8 @@ export interface EstimatorLive {
   diverged: boolean;
   /** Divergence counters (pairs left out, updates skipped, rewind point). */
   health?: EstimatorHealth;
+  /** The task's metric at θ (e.g. MNIST test accuracy), when it has one. */
+  metric?: number;
 }
 
 export interface CurvePoint {
@@ -35,6 +37,8 @@ export interface CurvePoint {
   innerSteps: number;
   wallMs: number;
   loss: number;
+  /** The task's metric at θ, when it has one (SimState.metric says what it is). */
+  metric?: number;
 }
 
 export interface SchedulePoint {
@@ -117,6 +121,8 @@ export interface SimState {
   hasFrame: boolean;
   /** How the engine computes the current session (from its frames): fused kernels or op by op. */
   computePath?: 'fused' | 'ops';
+  /** The current task's metric (e.g. MNIST test accuracy), from its frames; null or absent when it has none. */
+  metric?: MetricInfo | null;
   estimators: EstimatorLive[];
   curves: Partial<Record<EstimatorId, CurvePoint[]>>;
   schedule: SchedulePoint[];
@@ -221,7 +227,8 @@ export function applyFrame(state: SimState, frame: FrameMessage): Partial<SimSta
     curves = { ...state.curves };
     trails = { ...state.trails };
     for (const e of frame.estimators) {
-      curves[e.id] = appendBounded(state.curves[e.id] ?? [], { iteration: frame.iteration, innerSteps: e.innerSteps, wallMs: frame.wallMs, loss: e.evalLoss }, CURVE_CAP);
+      const curvePoint: CurvePoint = { iteration: frame.iteration, innerSteps: e.innerSteps, wallMs: frame.wallMs, loss: e.evalLoss, ...(e.metric !== undefined ? { metric: e.metric } : {}) };
+      curves[e.id] = appendBounded(state.curves[e.id] ?? [], curvePoint, CURVE_CAP);
       if (e.theta.every((v) => Number.isFinite(v))) {
         // ≥ 2-D: the path in θ; 1-D: the path on the loss curve, (θ, L(θ)).
         const point: number[] = e.theta.length >= 2 ? [...e.theta] : [e.theta[0] ?? 0, e.evalLoss];
@@ -244,6 +251,7 @@ export function applyFrame(state: SimState, frame: FrameMessage): Partial<SimSta
     jobsRunning: frame.jobsRunning,
     updatesPerSecond: frame.updatesPerSecond,
     computePath: frame.path,
+    metric: frame.metric ?? null,
     estimators,
     curves,
     trails,

@@ -4,7 +4,7 @@ import { estimatorInfo } from '../../core/estimators/index';
 import { ESTIMATOR_COLORS } from '../../content/colors';
 import { diagnosticsReferenceFor } from '../../engine/diagnostics-reference';
 import { useConfig, useController, useSim } from '../context';
-import { diagnosticsFigure, lossFigure, scheduleFigure, type SeriesStyle, X_TITLES } from '../figures/curves';
+import { diagnosticsFigure, lossFigure, metricFigure, scheduleFigure, type SeriesStyle, X_TITLES } from '../figures/curves';
 import { fmt } from '../figures/common';
 import { HealthPanel } from './HealthPanel';
 import { Plot } from './Plot';
@@ -23,6 +23,7 @@ export function CurvesPanel() {
   const schedule = useSim((s) => s.schedule);
   const diagnostics = useSim((s) => s.diagnostics);
   const iteration = useSim((s) => s.iteration);
+  const metricInfo = useSim((s) => s.metric ?? null);
 
   const series: SeriesStyle[] = useMemo(() => {
     const diverged = new Set(live.filter((e) => e.diverged).map((e) => e.id));
@@ -32,7 +33,15 @@ export function CurvesPanel() {
   const horizon = stop.kind === 'iterations' ? stop.value : Math.max(100, Math.ceil(iteration * 1.5));
   const loss = useMemo(() => lossFigure(series, curves, curvesX, logY), [series, curves, curvesX, logY]);
   const sched = useMemo(() => scheduleFigure(schedule, plan, horizon), [schedule, plan, horizon]);
-  const diag = useMemo(() => diagnosticsFigure(series, diagnostics.series), [series, diagnostics.series]);
+  const metric = useMemo(() => (metricInfo ? metricFigure(series, curves, curvesX, metricInfo) : null), [series, curves, curvesX, metricInfo]);
+  const diag = useMemo(() => diagnosticsFigure(series, diagnostics.series, curves, curvesX), [series, diagnostics.series, curves, curvesX]);
+  const metricLabel = metricInfo ? `${metricInfo.name}${metricInfo.unit ? ` (${metricInfo.unit})` : ''}` : '';
+  const latestMetric = metricInfo
+    ? live
+        .filter((e) => e.metric !== undefined)
+        .map((e) => `${estimatorInfo(e.id).title} ${Number.isFinite(e.metric) ? `${fmt(e.metric ?? Number.NaN)}${metricInfo.unit ?? ''}` : '—'}`)
+        .join(', ')
+    : '';
   const diagCount = Object.values(diagnostics.series).reduce((n, s) => n + (s?.length ?? 0), 0);
   const referenceText =
     (diagnostics.reference ?? diagnosticsReferenceFor(applied.task)) === 'es'
@@ -64,13 +73,27 @@ export function CurvesPanel() {
           <figcaption title={live.length > 0 ? `latest: ${live.map((e) => `${estimatorInfo(e.id).title} ${fmt(e.evalLoss)}`).join(', ')}` : undefined}>Evaluation loss L(θ) at each estimator&apos;s θ</figcaption>
           <Plot figure={loss} testId="plot-loss" label="Evaluation loss against training progress, one line per estimator" />
         </figure>
-        <figure>
-          <figcaption>σ and learning rate; dashed: σ planned by the schedule</figcaption>
-          <Plot figure={sched} testId="plot-schedule" label="σ and learning rate over outer iterations" />
-        </figure>
+        {metric && metricInfo && (
+          <figure>
+            <figcaption>
+              {metricLabel.charAt(0).toUpperCase() + metricLabel.slice(1)} at each estimator&apos;s θ
+              {latestMetric && (
+                <>
+                  {': '}
+                  <span data-testid="metric-latest">{latestMetric}</span>
+                </>
+              )}
+            </figcaption>
+            <Plot figure={metric} testId="plot-metric" label={`${metricLabel} against training progress, one line per estimator`} />
+          </figure>
+        )}
         <figure>
           <figcaption title={referenceText}>Gradient quality: cos ∠(ĝ, g_ref) and ‖ĝ‖ / ‖g_ref‖</figcaption>
           <Plot figure={diag} testId="plot-diagnostics" label="Cosine similarity and norm ratio of each estimate to the reference gradient" data={{ points: diagCount }} />
+        </figure>
+        <figure>
+          <figcaption>σ and learning rate; dashed: σ planned by the schedule</figcaption>
+          <Plot figure={sched} testId="plot-schedule" label="σ and learning rate over outer iterations" />
         </figure>
       </div>
       <HealthPanel />

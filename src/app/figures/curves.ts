@@ -1,8 +1,9 @@
-/** Figures of the training curves: evaluation loss, σ and learning rate, gradient diagnostics. */
+/** Figures of the training curves: evaluation loss, the task's metric, σ and learning rate, gradient diagnostics. */
 import type { PlotData } from 'plotly.js-cartesian-dist-min';
 import type { EstimatorId } from '../../core/config';
 import type { ViewOptions } from '../../core/playground-config';
 import { type SigmaSchedule, sigmaAt } from '../../core/sigma-schedule';
+import type { MetricInfo } from '../../engine/protocol';
 import type { CurvePoint, DiagnosticsPoint, SchedulePoint } from '../../state/sim-store';
 import type { Figure } from '../usePlotly';
 import { axis, baseLayout } from './common';
@@ -52,6 +53,57 @@ export function lossFigure(series: readonly SeriesStyle[], curves: Partial<Recor
       hovermode: 'closest',
     }),
   };
+}
+
+/** The task's metric (e.g. MNIST test accuracy) at each estimator's θ, on the loss plot's x-axis. */
+export function metricFigure(series: readonly SeriesStyle[], curves: Partial<Record<EstimatorId, readonly CurvePoint[]>>, mode: ViewOptions['curvesX'], info: MetricInfo): Figure {
+  const label = info.unit ? `${info.name} (${info.unit})` : info.name;
+  const data: PlotData[] = series.map((s) => {
+    const pts = (curves[s.id] ?? []).filter((p) => p.metric !== undefined);
+    return {
+      type: 'scatter',
+      mode: pts.length === 1 ? 'markers' : 'lines',
+      name: s.diverged ? `${s.title} (diverged)` : s.title,
+      x: pts.map((p) => xOf(p, mode)),
+      y: pts.map((p) => (p.metric !== undefined && Number.isFinite(p.metric) ? p.metric : null)),
+      line: { color: s.color, width: 2, dash: s.diverged ? 'dot' : 'solid' },
+      marker: { color: s.color, size: 6 },
+      hovertemplate: `${s.title}<br>${X_TITLES[mode]} = %{x:.4~g}<br>${info.name} = %{y:.4g}${info.unit ?? ''}<extra></extra>`,
+    };
+  });
+  const percent = info.unit === '%';
+  return {
+    data,
+    layout: baseLayout({
+      // Colours are the estimators' everywhere; the loss plot carries the legend.
+      showlegend: false,
+      margin: { l: 52, r: 12, t: 10, b: 40 },
+      xaxis: axis(X_TITLES[mode], { rangemode: 'tozero' }),
+      yaxis: axis(label, percent ? { range: [0, 100] } : {}),
+      hovermode: 'closest',
+    }),
+  };
+}
+
+/**
+ * x of a diagnostics point measured at `iteration`, on the curves' axis: linear between
+ * the estimator's curve points around it (inner steps and time grow with the iteration).
+ */
+export function xAtIteration(points: readonly CurvePoint[], iteration: number, mode: ViewOptions['curvesX']): number | null {
+  if (mode === 'iteration') return iteration;
+  let before: CurvePoint | undefined;
+  let after: CurvePoint | undefined;
+  for (const p of points) {
+    if (p.iteration <= iteration) before = p;
+    else {
+      after = p;
+      break;
+    }
+  }
+  if (!before) return null;
+  if (!after || before.iteration === iteration) return xOf(before, mode);
+  const w = (iteration - before.iteration) / (after.iteration - before.iteration);
+  return xOf(before, mode) + w * (xOf(after, mode) - xOf(before, mode));
 }
 
 /**
@@ -138,28 +190,39 @@ export function emptyNote(text: string): Record<string, unknown> {
   return { text, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, showarrow: false, font: { size: 12, color: '#5e6b78' } };
 }
 
-/** Cosine similarity (top) and norm ratio (bottom, log) of each estimate to the reference gradient. */
-export function diagnosticsFigure(series: readonly SeriesStyle[], diag: Partial<Record<EstimatorId, readonly DiagnosticsPoint[]>>): Figure {
+/**
+ * Cosine similarity (top) and norm ratio (bottom, log) of each estimate to the reference
+ * gradient, against the outer iteration or (given the curves) the loss plot's x-axis.
+ */
+export function diagnosticsFigure(
+  series: readonly SeriesStyle[],
+  diag: Partial<Record<EstimatorId, readonly DiagnosticsPoint[]>>,
+  curves: Partial<Record<EstimatorId, readonly CurvePoint[]>> = {},
+  mode: ViewOptions['curvesX'] = 'iteration',
+): Figure {
   const data: PlotData[] = [];
   for (const s of series) {
-    const pts = diag[s.id] ?? [];
+    const all = diag[s.id] ?? [];
+    const xs = all.map((p) => xAtIteration(curves[s.id] ?? [], p.iteration, mode));
+    const pts = all.filter((_, i) => xs[i] !== null);
+    const x = xs.filter((v): v is number => v !== null);
     if (pts.length === 0) continue;
     const common = { type: 'scatter', mode: 'lines+markers', line: { color: s.color, width: 1.6 }, marker: { color: s.color, size: 4 } };
     data.push({
       ...common,
       name: s.title,
-      x: pts.map((p) => p.iteration),
+      x,
       y: pts.map((p) => (Number.isFinite(p.cosine) ? p.cosine : null)),
-      hovertemplate: `${s.title}<br>iteration %{x}<br>cos = %{y:.3f}<extra></extra>`,
+      hovertemplate: `${s.title}<br>${X_TITLES[mode]} %{x:.4~g}<br>cos = %{y:.3f}<extra></extra>`,
     });
     data.push({
       ...common,
       name: s.title,
       showlegend: false,
-      x: pts.map((p) => p.iteration),
+      x,
       y: pts.map((p) => (Number.isFinite(p.normRatio) && p.normRatio > 0 ? p.normRatio : null)),
       yaxis: 'y2',
-      hovertemplate: `${s.title}<br>iteration %{x}<br>‖ĝ‖/‖g_ref‖ = %{y:.3g}<extra></extra>`,
+      hovertemplate: `${s.title}<br>${X_TITLES[mode]} %{x:.4~g}<br>‖ĝ‖/‖g_ref‖ = %{y:.3g}<extra></extra>`,
     });
   }
   return {
@@ -168,7 +231,7 @@ export function diagnosticsFigure(series: readonly SeriesStyle[], diag: Partial<
       // Colours are the estimators' everywhere; the loss plot carries the legend.
       showlegend: false,
       margin: { l: 52, r: 12, t: 10, b: 40 },
-      xaxis: axis('outer iteration', { rangemode: 'tozero', anchor: 'y2' }),
+      xaxis: axis(X_TITLES[mode], { rangemode: 'tozero', anchor: 'y2' }),
       yaxis: axis('cosine', { domain: [0.55, 1], range: [-1.1, 1.1], zeroline: true, tickvals: [-1, 0, 1] }),
       yaxis2: axis('norm ratio', { domain: [0, 0.43], type: 'log', exponentformat: 'power', ...decadeTicks(Object.values(diag).flatMap((d) => (d ?? []).map((p) => p.normRatio))) }),
       shapes: [{ type: 'line', xref: 'paper', yref: 'y2', x0: 0, x1: 1, y0: 1, y1: 1, line: { color: '#9aa5b1', width: 1, dash: 'dot' } }],

@@ -126,11 +126,28 @@ export interface HistoryEntry {
   loss: number;
   innerSteps: number;
   sigma: number;
+  /** The task's metric at θ (mnist: test accuracy, %), for a task with one. */
+  metric?: number;
+  /** cos∠ of the latest estimate to the autodiff gradient (with --cosine; null before the first update). */
+  cosine?: number | null;
 }
 
 /** A snapshot without its wall time (outputs must be identical across runs of one seed). */
 export function historyEntry(s: TrainSnapshot): HistoryEntry {
-  return { iter: s.iteration, theta: s.theta, loss: s.evalLoss, innerSteps: s.innerSteps, sigma: s.sigma };
+  return historyEntryWith(s);
+}
+
+/** `historyEntry` with the task's metric and the gradient cosine when they were measured. */
+export function historyEntryWith(s: TrainSnapshot, metric?: number, cosine?: number): HistoryEntry {
+  return {
+    iter: s.iteration,
+    theta: s.theta,
+    loss: s.evalLoss,
+    innerSteps: s.innerSteps,
+    sigma: s.sigma,
+    ...(metric !== undefined ? { metric } : {}),
+    ...(cosine !== undefined ? { cosine: Number.isFinite(cosine) ? cosine : null } : {}),
+  };
 }
 
 /** θ for a progress line: every entry up to 8, else the first 4 and the count (RNN-sized θ). */
@@ -146,21 +163,35 @@ export async function trainCommand(opts: Options): Promise<CommandResult> {
   const { config, logEvery } = trainConfigOf(opts);
   const started = performance.now();
   const width = String(config.iterations).length;
+  const cosine = opts.flag('cosine');
   const result = await runTraining(config, {
     logEvery,
-    onProgress: (s) =>
+    cosine,
+    onProgress: (s, extra) =>
       progress(
         `[train ${config.estimator}] iter ${String(s.iteration).padStart(width)}/${config.iterations}  θ=${formatVector(s.theta)}  ` +
-          `loss=${s.evalLoss.toExponential(4)}  σ=${s.sigma.toPrecision(3)}  inner=${s.innerSteps}  ${seconds(started)}s`,
+          `loss=${s.evalLoss.toExponential(4)}  σ=${s.sigma.toPrecision(3)}  inner=${s.innerSteps}` +
+          (extra.metric !== undefined ? `  ${metricShortName(config.task)}=${extra.metric.toFixed(2)}` : '') +
+          (extra.cosine !== undefined ? `  cos=${extra.cosine.toFixed(3)}` : '') +
+          `  ${seconds(started)}s`,
       ),
   });
-  const history = result.history.map(historyEntry);
+  const history = result.history.map((s, i) => historyEntryWith(s, result.metric?.values[i], result.cosine?.[i]));
   const d = config.theta0?.length ?? 0;
+  const last = history[history.length - 1];
+  const atFinal = last?.iter === result.final.iteration ? last : undefined;
+  const metricOut = result.metric ? { metric: { name: result.metric.name, ...(result.metric.unit ? { unit: result.metric.unit } : {}), final: atFinal?.metric ?? null } } : {};
+  const cosineOut = cosine ? { cosine: atFinal?.cosine ?? null } : {};
   return {
-    json: { config: { ...config, logEvery }, theta: result.final.theta, loss: result.final.evalLoss, history },
+    json: { config: { ...config, logEvery }, theta: result.final.theta, loss: result.final.evalLoss, ...metricOut, ...cosineOut, history },
     table: {
-      header: ['iter', 'sigma', 'innerSteps', 'loss', ...Array.from({ length: d }, (_, i) => `theta_${i}`)],
-      rows: history.map((h) => [h.iter, h.sigma, h.innerSteps, h.loss, ...h.theta]),
+      header: ['iter', 'sigma', 'innerSteps', 'loss', ...(result.metric ? ['metric'] : []), ...(cosine ? ['cosine'] : []), ...Array.from({ length: d }, (_, i) => `theta_${i}`)],
+      rows: history.map((h) => [h.iter, h.sigma, h.innerSteps, h.loss, ...(result.metric ? [h.metric ?? Number.NaN] : []), ...(cosine ? [h.cosine ?? Number.NaN] : []), ...h.theta]),
     },
   };
+}
+
+/** Short name of a task's metric for progress lines ('test accuracy' → 'test_accuracy'). */
+function metricShortName(task: TaskId): string {
+  return (createTask(task).metric?.name ?? 'metric').replace(/\s+/g, '_');
 }
