@@ -193,6 +193,11 @@ describe('engine cadence rules', () => {
     expect(diagnosticsDue(20, 0, 1e9, 0)).toBe(true);
     expect(diagnosticsDue(40, 20, 100, 50)).toBe(false);
     expect(diagnosticsDue(40, 20, 150, 50)).toBe(true);
+    // Slow updates (MNIST's full ES on the CPU backend): after 5 s of stepping and ≥ 2 updates.
+    expect(diagnosticsDue(3, 0, 1e9, 0, 6000)).toBe(true);
+    expect(diagnosticsDue(3, 0, 1e9, 0, 4000)).toBe(false);
+    expect(diagnosticsDue(1, 0, 1e9, 0, 6000)).toBe(false);
+    expect(diagnosticsDue(3, 0, 100, 50, 6000)).toBe(false);
   });
 
   it('stop conditions', () => {

@@ -83,9 +83,17 @@ export function frameIntervalMs(lastFrameCostMs: number): number {
   return Math.max(MIN_FRAME_INTERVAL_MS, 3 * lastFrameCostMs);
 }
 
-/** Diagnostics every ~20 updates, but at most ~25 % of the time (the reference gradient is costly). */
-export function diagnosticsDue(iteration: number, lastIteration: number, msSinceLast: number, lastCostMs: number): boolean {
-  return iteration - lastIteration >= DIAGNOSTICS_EVERY && msSinceLast >= 3 * lastCostMs;
+/** Diagnostics also after this much stepping time (and at least 2 updates) when updates are slow. */
+export const DIAGNOSTICS_MAX_GAP_MS = 5000;
+
+/**
+ * Diagnostics every ~20 updates — or, when updates are slow (MNIST's full ES on the CPU
+ * backend: ~1 s each), after 5 s of stepping and at least 2 updates — but at most ~25 % of
+ * the time (the reference gradient is costly).
+ */
+export function diagnosticsDue(iteration: number, lastIteration: number, msSinceLast: number, lastCostMs: number, steppingMsSinceLast = 0): boolean {
+  const updates = iteration - lastIteration;
+  return (updates >= DIAGNOSTICS_EVERY || (updates >= 2 && steppingMsSinceLast >= DIAGNOSTICS_MAX_GAP_MS)) && msSinceLast >= 3 * lastCostMs;
 }
 
 /** Pairs of the full-ES reference, scaled so one reference costs about the same on every task. */
@@ -205,6 +213,8 @@ export class EngineHost {
   private wallMs = 0;
   private rate: { at: number; iteration: number }[] = [];
   private lastDiagIteration = 0;
+  /** `wallMs` (stepping time) when the last diagnostics ended. */
+  private lastDiagWallMs = 0;
   private lastDiagEndAt = Number.NEGATIVE_INFINITY;
   private diagCostMs = 0;
 
@@ -460,6 +470,7 @@ export class EngineHost {
     this.rate = [];
     this.lastLosses = null;
     this.lastDiagIteration = 0;
+    this.lastDiagWallMs = 0;
     this.lastDiagEndAt = Number.NEGATIVE_INFINITY;
     this.diagCostMs = 0;
     this.history = [];
@@ -596,7 +607,7 @@ export class EngineHost {
     const stillRunning = this.status === 'running';
     const frameDue = this.dirty && (!stillRunning || this.now() - this.lastFrameAt >= frameIntervalMs(this.frameCostMs));
     if (frameDue) await this.postFrame(s);
-    if (this.status === 'running' && diagnosticsDue(s.iteration, this.lastDiagIteration, this.now() - this.lastDiagEndAt, this.diagCostMs)) {
+    if (this.status === 'running' && diagnosticsDue(s.iteration, this.lastDiagIteration, this.now() - this.lastDiagEndAt, this.diagCostMs, this.wallMs - this.lastDiagWallMs)) {
       await this.runDiagnostics(s);
     }
     if (this.status === 'running') this.ensureTick(Math.max(0, TICK_MS - (this.now() - tickStart)));
@@ -847,6 +858,7 @@ export class EngineHost {
       this.post({ type: 'error', generation: this.generation, message: `gradient diagnostics failed: ${messageOf(e)}` });
     }
     this.lastDiagIteration = s.iteration;
+    this.lastDiagWallMs = this.wallMs;
     this.lastDiagEndAt = this.now();
     this.diagCostMs = this.lastDiagEndAt - started;
   }

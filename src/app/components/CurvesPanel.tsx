@@ -80,7 +80,9 @@ export function CurvesPanel() {
               {latestMetric && (
                 <>
                   {': '}
-                  <span data-testid="metric-latest">{latestMetric}</span>
+                  <span data-testid="metric-latest" data-values={JSON.stringify(live.map((e) => (Number.isFinite(e.metric) ? e.metric : null)))}>
+                    {latestMetric}
+                  </span>
                 </>
               )}
             </figcaption>
@@ -98,7 +100,7 @@ export function CurvesPanel() {
       </div>
       <HealthPanel />
       <p className="panel-note diagnostics-note" data-testid="diagnostics-reference">
-        Gradient quality is measured every ~20 updates while running (less often when the reference is expensive), {referenceText}.
+        Gradient quality is measured every ~20 updates while running (every ~5 s of stepping when updates are slow, less often when the reference is expensive), {referenceText}.
       </p>
     </section>
   );

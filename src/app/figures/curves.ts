@@ -235,7 +235,7 @@ export function diagnosticsFigure(
       yaxis: axis('cosine', { domain: [0.55, 1], range: [-1.1, 1.1], zeroline: true, tickvals: [-1, 0, 1] }),
       yaxis2: axis('norm ratio', { domain: [0, 0.43], type: 'log', exponentformat: 'power', ...decadeTicks(Object.values(diag).flatMap((d) => (d ?? []).map((p) => p.normRatio))) }),
       shapes: [{ type: 'line', xref: 'paper', yref: 'y2', x0: 0, x1: 1, y0: 1, y1: 1, line: { color: '#9aa5b1', width: 1, dash: 'dot' } }],
-      annotations: data.length === 0 ? [emptyNote('measured every ~20 updates')] : [],
+      annotations: data.length === 0 ? [emptyNote('measured every ~20 updates or ~5 s')] : [],
       hovermode: 'closest',
     }),
   };
