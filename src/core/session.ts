@@ -254,7 +254,7 @@ export class Session {
       const g = Array.from(await last.data());
       const ref =
         reference === 'autodiff'
-          ? await this.autodiffGradient(theta)
+          ? await this.autodiffGradient(theta, pacer)
           : await referenceGradient(this.task, theta, this.sigma, this.task.meta.evalSteps, this.config.settings.seed + this.iterationCount, pairs, pacer);
       const dot = g.reduce((s, v, k) => s + v * (ref[k] ?? 0), 0);
       const ng = Math.hypot(...g);
@@ -264,16 +264,20 @@ export class Session {
     return out;
   }
 
-  private async autodiffGradient(theta: number[]): Promise<number[]> {
+  /** BPTT's gradient at θ, sliced through `pacer` (a whole episode's backward pass is long). */
+  private async autodiffGradient(theta: number[], pacer: Pacer): Promise<number[]> {
     const est = estimatorInfo('bptt').create({ task: this.task, settings: this.config.settings });
     const th = tf.tensor1d(theta);
-    const { grad, excluded } = est.estimate(th, 0);
-    excluded?.dispose();
-    const g = Array.from(await grad.data());
-    grad.dispose();
-    th.dispose();
-    est.dispose();
-    return g;
+    try {
+      const { grad, excluded } = await pacer.run(est.estimateSlices(th, 0));
+      excluded?.dispose();
+      const g = Array.from(await grad.data());
+      grad.dispose();
+      return g;
+    } finally {
+      th.dispose();
+      est.dispose();
+    }
   }
 
   dispose(): void {

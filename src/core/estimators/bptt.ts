@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Autodiff needs the gradient kernels, which tfjs-core registers only on request.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { Slices } from '../slices';
+import { drain, type Slices } from '../slices';
+import { type CheckpointedGrad, checkpointedGradSlices } from './checkpointed-grad';
 import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, GradientEstimate } from './estimator';
 
 /**
@@ -10,6 +11,8 @@ import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, Gr
  *
  *   ĝ = ∇_θ L(θ),   L = the task's episode objective from the initial state
  *
+ * Computed by autodiff over checkpointed segments (checkpointed-grad.ts), so a long
+ * episode is many short slices rather than one call the engine cannot pause.
  * Exact on smooth problems; on chaotic unrolls (Lorenz, long horizons) the gradient
  * explodes and is useless — the contrast ES smoothing is there to show.
  */
@@ -18,20 +21,34 @@ class FullBackprop implements Estimator {
 
   constructor(private readonly ctx: EstimatorContext) {}
 
-  estimate(theta: tf.Tensor1D, _sigma: number, options: EstimateOptions = {}): GradientEstimate {
+  estimate(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): GradientEstimate {
+    return drain(this.estimateSlices(theta, sigma, options));
+  }
+
+  /**
+   * The episode gradient by checkpointed segments (checkpointed-grad.ts): the unroll of
+   * `evalSteps` steps from the initial state, reduced as the task says — what every task's
+   * `episodeLoss` is (autodiff.test.ts checks the two agree for each registered task).
+   */
+  *estimateSlices(theta: tf.Tensor1D, _sigma: number, options: EstimateOptions = {}): Slices<GradientEstimate> {
     const { task } = this.ctx;
-    const grad = tf.tidy(() =>
-      tf.grad((x: tf.Tensor) => tf.sum(task.episodeLoss(tf.expandDims(x, 0) as tf.Tensor2D)))(theta),
-    ) as tf.Tensor1D;
-    const perWorker = options.perWorker ? (tf.expandDims(grad, 0) as tf.Tensor2D) : undefined;
+    const rows = tf.expandDims(theta, 0) as tf.Tensor2D;
+    const initial = task.initialState(1);
+    let result: CheckpointedGrad;
+    try {
+      result = yield* checkpointedGradSlices(task, initial, rows, new Int32Array(1), task.meta.evalSteps);
+    } finally {
+      rows.dispose();
+      initial.dispose();
+    }
+    result.state.dispose();
+    result.loss.dispose();
+    const grad = tf.reshape(result.grad, [-1]) as tf.Tensor1D;
+    const perWorker = options.perWorker ? result.grad : undefined;
+    if (!perWorker) result.grad.dispose();
     // A NaN/±Inf gradient is counted; the trainer then skips the update (one worker, none usable).
     const excluded = tf.tidy(() => tf.sub(1, tf.cast(tf.all(tf.isFinite(grad)), 'float32')) as tf.Scalar);
     return { grad, perWorker, innerSteps: task.meta.evalSteps, excluded, workers: 1 };
-  }
-
-  // eslint-disable-next-line require-yield -- one tf.grad call: a single slice.
-  *estimateSlices(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): Slices<GradientEstimate> {
-    return this.estimate(theta, sigma, options);
   }
 
   burnIn(): number {

@@ -4,7 +4,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { drain, type Slices } from '../slices';
 import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, GradientEstimate } from './estimator';
 import { tileTheta, truncationsPerEpisode } from './estimator';
-import { finiteRows, replaceRows, type TruncationResult, unrollTruncation, unrollTruncationSlices } from './unroll';
+import { type CheckpointedGrad, checkpointedGradSlices } from './checkpointed-grad';
+import { finiteRows, replaceRows, type TruncationResult, unrollTruncationSlices } from './unroll';
 import { WorkerClock } from './workers';
 
 /**
@@ -15,7 +16,8 @@ import { WorkerClock } from './workers';
  *   ĝ_j = ∂ℓ_j(s_{jK}, θ)/∂θ  with s_{jK} treated as a constant
  *
  * Deterministic, so lockstep uses one trajectory; step-unlocked workers average N
- * trajectories at their own offsets. Computed with tfjs autodiff.
+ * trajectories at their own offsets. Computed with tfjs autodiff over checkpointed segments
+ * (checkpointed-grad.ts), so an update at the largest N and K can be paused.
  */
 class TruncatedBackprop implements Estimator {
   readonly id = 'tbptt' as const;
@@ -33,7 +35,10 @@ class TruncatedBackprop implements Estimator {
     return drain(this.estimateSlices(theta, sigma, options));
   }
 
-  /** The gradient is one tf.grad call (one slice); positioning and burn-in are sliced. */
+  /**
+   * The gradient by checkpointed segments (checkpointed-grad.ts): a forward pass, then a
+   * backward pass segment by segment, each a short slice. Positioning and burn-in are sliced.
+   */
   *estimateSlices(theta: tf.Tensor1D, _sigma: number, options: EstimateOptions = {}): Slices<GradientEstimate> {
     let innerSteps = this.positioned ? 0 : yield* this.positionWorkers(theta);
     const truncationIndex = this.clock.truncationIndex().map((j) => (j >= this.clock.J ? 0 : j));
@@ -41,18 +46,19 @@ class TruncatedBackprop implements Estimator {
     const { P, ctx } = this;
     const entering = this.states as tf.Tensor2D;
     const t0 = Int32Array.from(this.clock.t);
-    let exiting: tf.Tensor2D | null = null;
     // Differentiate w.r.t. the tiled rows: row p's gradient is trajectory p's own estimate.
     const rows = tileTheta(theta, P);
-    const each = tf.grad((x: tf.Tensor) => {
-      const out = unrollTruncation(ctx.task, entering, x as tf.Tensor2D, t0, ctx.settings.K);
-      exiting = tf.keep(out.state);
-      return tf.sum(out.loss);
-    })(rows) as tf.Tensor2D;
-    rows.dispose();
+    let result: CheckpointedGrad;
+    try {
+      result = yield* checkpointedGradSlices(ctx.task, entering, rows, t0, ctx.settings.K);
+    } finally {
+      rows.dispose();
+    }
+    result.loss.dispose();
+    const each = result.grad;
     // Trajectories whose gradient or state became NaN/±Inf are left out (and counted); the
     // mask is [P, 1] so it broadcasts over the gradient's columns.
-    const exitState = exiting as unknown as tf.Tensor2D;
+    const exitState = result.state;
     const { grad, masked, excluded } = tf.tidy(() => {
       const ok = tf.logicalAnd(finiteRows(each), finiteRows(exitState));
       const okCount = tf.sum(tf.cast(ok, 'float32'));
@@ -65,7 +71,7 @@ class TruncatedBackprop implements Estimator {
     const perWorker = options.perWorker ? masked : undefined;
     if (!perWorker) masked.dispose();
     entering.dispose();
-    this.states = exiting as unknown as tf.Tensor2D;
+    this.states = exitState;
     this.clock.advance();
     innerSteps += P * ctx.settings.K;
     return { grad, perWorker, innerSteps, truncationIndex, excluded, workers: P };
