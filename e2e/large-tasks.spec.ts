@@ -31,3 +31,32 @@ test('the larger tasks train in the browser; an RNN landscape is a 2-D slice the
   await page.getByTestId('landscape-panel').screenshot({ path: `${ARTIFACTS}/landscape-rnn-slice.png` });
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+test('MNIST by ES: the preset trains in the browser, with test accuracy and the cosine to backprop', async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const errors = collectErrors(page);
+  await openPlayground(page, '?backend=cpu');
+  await page.getByTestId('preset-select').selectOption('evostrats-mnist');
+  await expect(page.getByTestId('preset-commentary')).toHaveAttribute('data-preset', 'evostrats-mnist');
+  // The first frame already carries θ₀'s test accuracy, near chance (10 %).
+  const latest = page.getByTestId('metric-latest');
+  await expect(latest).toContainText('%');
+  const accuracies = async (): Promise<number[]> => JSON.parse((await latest.getAttribute('data-values')) ?? '[]') as number[];
+  for (const a of await accuracies()) expect(a).toBeLessThan(25);
+  const started = Date.now();
+  await play(page);
+  await waitForIteration(page, 3, 150_000);
+  testInfo.annotations.push({ type: 'evostrats-mnist: 3 updates (cpu backend, incl. frames)', description: `${Date.now() - started} ms` });
+  // Updates are slow on the CPU backend: the cosine to the backprop gradient comes every ~5 s of stepping.
+  await expect(page.getByTestId('plot-diagnostics')).not.toHaveAttribute('data-points', '0', { timeout: 150_000 });
+  await pause(page);
+  await expectPlotDrawn(page, 'plot-metric');
+  await expectPlotDrawn(page, 'plot-diagnostics');
+  // Backprop (bptt, the second estimator) is well above chance after a few updates.
+  const [es, bp] = await accuracies();
+  expect(Number.isFinite(es)).toBe(true);
+  expect(bp).toBeGreaterThan(25);
+  for (const e of await estimatorStates(page)) expect(e.theta.every((v) => Number.isFinite(v))).toBe(true);
+  await page.getByTestId('curves-panel').screenshot({ path: `${ARTIFACTS}/curves-mnist.png` });
+  expect(errors, errors.join('\n')).toEqual([]);
+});

