@@ -127,6 +127,116 @@ describe('engine pacing at the maximum settings', () => {
   }, 240_000);
 });
 
+/**
+ * Longest stretch the engine kept the thread, measured from inside: a timer chain that
+ * re-arms itself at once can only fire when the engine hands the thread back, so the
+ * longest gap between two firings is the longest slice — the worst a pause can wait.
+ */
+function lagProbe(): { stop: () => number } {
+  let last = performance.now();
+  let worst = 0;
+  let on = true;
+  const tick = (): void => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+    if (on) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  return {
+    stop: () => {
+      on = false;
+      return worst;
+    },
+  };
+}
+
+/**
+ * The autodiff baselines at their largest: TBPTT with step-unlocked workers (N = 4096
+ * trajectories, K = T = 10 000, and K = T = 100 so that the backward pass is reached),
+ * BPTT on the task with the longest episode (Lorenz, 2000 steps). Their gradient was one
+ * tf.grad call over the whole unroll — seconds to minutes at these sizes with no yield
+ * inside, so a pause waited for it (at K = 10 000 it never came: the tape grew past 7 GB);
+ * it is now a sliced forward and a backward pass by checkpointed segments
+ * (checkpointed-grad.ts). Pauses land at several points of the update; with `untilIteration`
+ * the run then goes on, under the lag probe, until that many whole updates are done.
+ */
+const AUTODIFF_MAX: { name: string; config: () => PlaygroundConfig; pauseAtMs: number[]; untilIteration: number }[] = [
+  {
+    name: 'tbptt, step-unlocked, N = 4096, K = T = 10 000',
+    config: () => ({ ...maxConfig(), estimators: ['tbptt'], workers: 'unlocked' }),
+    pauseAtMs: [400, 1200],
+    untilIteration: 0,
+  },
+  {
+    name: 'tbptt, step-unlocked, N = 4096, K = T = 100 (a whole update: forward and backward)',
+    config: () => ({ ...maxConfig(), estimators: ['tbptt'], workers: 'unlocked', T: 100, K: 100, R: 100 }),
+    pauseAtMs: [400],
+    untilIteration: 1,
+  },
+  {
+    name: 'bptt on lorenz (a 2000-step episode)',
+    config: () => ({ ...maxConfig(), task: 'lorenz', estimators: ['bptt'] }),
+    pauseAtMs: [400, 1500],
+    untilIteration: 1,
+  },
+];
+
+describe('engine pacing of the autodiff baselines at the maximum settings', () => {
+  beforeAll(useCpuBackend);
+
+  for (const { name, config, pauseAtMs, untilIteration } of AUTODIFF_MAX) {
+    it(`${name}: the engine never keeps the thread 200 ms, every pause takes effect within 200 ms and holds the update`, async () => {
+      const { host, events, frames, waitFor, deliver } = harness();
+      let probe: { stop: () => number } | null = null;
+      // A failed assertion must not leave this engine running into the next test (whose
+      // quiet-while-paused check counts every tensor made).
+      try {
+        const pausedCount = (): number => events.filter((e) => e.event.type === 'status' && e.event.status === 'paused').length;
+        host.handle({ type: 'init', config: config(), generation: 1 });
+        await waitFor(() => frames().length > 0, 120_000);
+        // Armed before play: the update starts in the same turn as play.
+        probe = lagProbe();
+        host.handle({ type: 'play' });
+        await waitFor(() => events.some((e) => e.event.type === 'status' && e.event.status === 'running'));
+        const latencies: number[] = [];
+        let ranMs = 0;
+        for (const at of pauseAtMs) {
+          await new Promise((r) => setTimeout(r, at - ranMs));
+          ranMs = at;
+          const before = pausedCount();
+          const sent = await deliver({ type: 'pause' });
+          await waitFor(() => pausedCount() > before, 10_000);
+          const paused = events.filter((e) => e.event.type === 'status' && e.event.status === 'paused').at(-1)!;
+          latencies.push(paused.at - sent);
+          // Held: tensor work stops (at once mid-update; a pause that lands between updates
+          // lets that frame's evaluation finish first).
+          const quietBy = Date.now() + 10_000;
+          let quiet = false;
+          while (!quiet && Date.now() < quietBy) {
+            const id = tensorId();
+            await new Promise((r) => setTimeout(r, 300));
+            quiet = tensorsMadeSince(id) === 0;
+          }
+          expect(quiet, `work went on while paused (pause ${latencies.length})`).toBe(true);
+          await deliver({ type: 'play' });
+        }
+        if (untilIteration === 0) expect(frames().every((f) => f.iteration === 0), 'the pauses held the first update part-way').toBe(true);
+        await waitFor(() => frames().some((f) => f.iteration >= untilIteration), 180_000);
+        const worstMs = probe.stop();
+        console.log(`${name} (CPU backend): pause latency ${latencies.map((v) => v.toFixed(1)).join(', ')} ms; longest slice ${worstMs.toFixed(1)} ms`);
+        for (const ms of latencies) expect(ms).toBeLessThan(200);
+        expect(worstMs).toBeLessThan(200);
+        expect(events.some((e) => e.event.type === 'error')).toBe(false);
+      } finally {
+        probe?.stop();
+        host.dispose();
+        await host.settled();
+      }
+    }, 240_000);
+  }
+});
+
 describe('engine pacing at ordinary settings', () => {
   beforeAll(useCpuBackend);
 

@@ -50,7 +50,7 @@ export const MAX_SEGMENT_STEPS = 4;
  * blocks of rows (trajectories are independent), a yield between blocks — so a large
  * state or θ (the RNN's 305 weights) at N = 4096 still makes short slices.
  */
-export const TAPE_ELEMENTS = 16_384;
+export const TAPE_ELEMENTS = 8192;
 /** State entries (P × stateSize) held in checkpoints per level of recursion (32 MB of float32). */
 export const CHECKPOINT_ELEMENTS = 8 * 1024 * 1024;
 
