@@ -105,7 +105,7 @@ async function browserCases(): Promise<void> {
       }
       const tsUpdates = pairs >= 16384 ? 5 : pairs >= 1024 ? 10 : 20;
       lorenzEntry('ts-loop', pairs, await page.evaluate((a) => window.__es!.lorenzTsLoop(a.pairs, a.updates), { pairs, updates: tsUpdates }));
-      for (const backend of ['cpu', 'webgl', 'webgpu'] as const) {
+      for (const backend of only === 'fused' ? [] : (['cpu', 'webgl', 'webgpu'] as const)) {
         const q = plan(backend, pairs);
         await page.evaluate((b) => window.__es!.useBackend(b), backend);
         const t = await page.evaluate((a) => window.__es!.lorenzUpdate('tfjs', a.pairs, a.updates, a.warmup, a.K), { pairs, ...q });
@@ -122,6 +122,53 @@ async function browserCases(): Promise<void> {
   }
 }
 
+interface SigmaDrag {
+  sigma: string;
+  blurMs: number;
+  firstMs: number;
+  firstSamples: number;
+  finalMs: number;
+  finalSamples: number;
+}
+
+/**
+ * In the page (a string: tsx's name-keeping helper does not exist there): moves the σ
+ * slider once and times, with a MutationObserver on the smoothed plot's data-drawn-*
+ * attributes (set once Plotly has drawn), when the new σ's blur, first Monte-Carlo stage
+ * and final stage (the status back to 'ready') reach the screen.
+ */
+const SIGMA_DRAG_PROBE = `new Promise((resolve, reject) => {
+  const input = document.querySelector('[data-testid="sigma-slider"]');
+  const plot = document.querySelector('[data-testid="plot-surface-smoothed"]');
+  const status = () => document.querySelector('[data-testid="surface-status"]');
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  const out = { sigma: '', blurMs: NaN, firstMs: NaN, firstSamples: 0, finalMs: NaN, finalSamples: 0 };
+  let t0 = 0;
+  const check = () => {
+    const t = performance.now() - t0;
+    if (plot.getAttribute('data-drawn-sigma') !== out.sigma) return;
+    const source = plot.getAttribute('data-drawn-source');
+    const samples = Number(plot.getAttribute('data-drawn-samples'));
+    if (source === 'blur' && Number.isNaN(out.blurMs)) out.blurMs = t;
+    if (source === 'monte-carlo' && Number.isNaN(out.firstMs)) { out.firstMs = t; out.firstSamples = samples; }
+    if (source === 'monte-carlo' && status()?.getAttribute('data-state') === 'ready' && plot.getAttribute('data-samples') === String(samples)) {
+      out.finalMs = t; out.finalSamples = samples;
+      done();
+    }
+  };
+  const observer = new MutationObserver(check);
+  const statusObserver = new MutationObserver(check);
+  const timer = setTimeout(() => { done(); reject(new Error('no final surface within 60 s: ' + JSON.stringify(out))); }, 60000);
+  const done = () => { observer.disconnect(); statusObserver.disconnect(); clearTimeout(timer); resolve(out); };
+  observer.observe(plot, { attributes: true, attributeFilter: ['data-drawn-sigma', 'data-drawn-source', 'data-drawn-samples', 'data-drawn'] });
+  statusObserver.observe(document.querySelector('.panel.landscape'), { attributes: true, subtree: true, attributeFilter: ['data-state'] });
+  t0 = performance.now();
+  setter.call(input, String(Number(input.value) - 40));
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  input.dispatchEvent(new Event('change', { bubbles: true }));
+  out.sigma = input.getAttribute('data-value');
+})`;
+
 async function appFrameTimes(): Promise<void> {
   execFileSync('npx', ['vite', 'build'], { stdio: 'inherit' });
   const server = await serveStatic('dist');
@@ -134,33 +181,22 @@ async function appFrameTimes(): Promise<void> {
     await page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 120_000 });
     const badge = (await page.getByTestId('backend-badge').innerText()).trim();
     // σ drag → refreshed smoothed surface (default preset, idle run): from the slider's input
-    // event to the Monte-Carlo surface for the new σ in the DOM (the controller debounces a
-    // drag by REFINE_DEBOUNCE_MS before it asks the engine; reported apart).
+    // event to the new σ's surface on screen (Plotly has drawn it: data-drawn-* on the plot),
+    // three times: the instant blur, the first Monte-Carlo stage, the final stage.
     const smoothed = page.getByTestId('plot-surface-smoothed');
     await smoothed.waitFor({ state: 'attached', timeout: 120_000 });
-    await page.waitForFunction(() => document.querySelector('[data-testid="plot-surface-smoothed"]')?.getAttribute('data-source') === 'monte-carlo', undefined, { timeout: 120_000 });
-    const drag = await page.evaluate<{ ms: number; sigma: string; samples: string }>(`new Promise((resolve, reject) => {
-      const input = document.querySelector('[data-testid="sigma-slider"]');
-      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
-      const t0 = performance.now();
-      setter.call(input, String(Number(input.value) - 40));
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-      const sigma = input.getAttribute('data-value');
-      const poll = () => {
-        const el = document.querySelector('[data-testid="plot-surface-smoothed"]');
-        if (el && el.getAttribute('data-source') === 'monte-carlo' && el.getAttribute('data-sigma') === sigma) {
-          resolve({ ms: performance.now() - t0, sigma, samples: el.getAttribute('data-samples') });
-        } else if (performance.now() - t0 > 60000) reject(new Error('no refreshed surface within 60 s'));
-        else requestAnimationFrame(poll);
-      };
-      requestAnimationFrame(poll);
-    })`);
-    // Read from the source: importing the controller would pull the page's stores into Node.
-    const debounce = Number(/REFINE_DEBOUNCE_MS = (\d+)/.exec(readFileSync('src/state/controller.ts', 'utf8'))?.[1] ?? Number.NaN);
-    console.log(`σ drag → refreshed Monte-Carlo surface (default preset, ${drag.samples} samples/point): ${drag.ms.toFixed(0)} ms (${debounce} ms of it the drag debounce; ${(drag.ms - debounce).toFixed(0)} ms engine + render)`);
-    entries.push({ name: 'sigma-drag-to-surface', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(drag.ms), unit: 'ms', note: `includes the ${debounce} ms drag debounce; ${drag.samples} samples per point, σ = ${drag.sigma}` });
-    entries.push({ name: 'sigma-drag-to-surface-after-debounce', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(drag.ms - debounce), unit: 'ms' });
+    await page.waitForFunction(() => document.querySelector('[data-testid="surface-status"]')?.getAttribute('data-state') === 'ready' && document.querySelector('[data-testid="plot-surface-smoothed"]')?.getAttribute('data-drawn-source') === 'monte-carlo', undefined, { timeout: 120_000 });
+    const drag = await page.evaluate<SigmaDrag>(SIGMA_DRAG_PROBE);
+    console.log(
+      `σ input → smoothed surface on screen (default preset, σ = ${drag.sigma}): blur ${drag.blurMs.toFixed(0)} ms, first Monte-Carlo stage (${drag.firstSamples} samples/point) ${drag.firstMs.toFixed(0)} ms, final stage (${drag.finalSamples} samples/point) ${drag.finalMs.toFixed(0)} ms`,
+    );
+    const dragEntry = (name: string, ms: number, note: string): void => {
+      entries.push({ name, path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(ms), unit: 'ms', note });
+    };
+    dragEntry('sigma-drag-to-blur', drag.blurMs, `σ = ${drag.sigma}; the Gaussian blur of the cached raw grid, drawn`);
+    dragEntry('sigma-drag-to-first-monte-carlo', drag.firstMs, `${drag.firstSamples} samples per point, drawn; target < 100 ms`);
+    dragEntry('sigma-drag-to-final-monte-carlo', drag.finalMs, `${drag.finalSamples} samples per point, drawn`);
+    if (only === 'drag') return;
     // The default variance sweep (the panel's defaults), idle run: button to result, capped at 150 s.
     const variance = await page.evaluate<{ ms: number; status: string; progress: string }>(`new Promise((resolve) => {
       const panel = document.querySelector('[data-testid="variance-panel"]');
@@ -283,10 +319,18 @@ function table(): void {
   }
 }
 
+/**
+ * `npm run bench -- --only=drag` (σ drag only), `--only=fused` (the fused and TS-loop
+ * Lorenz cases and the surface, no op-by-op), `--only=app`; the whole benchmark otherwise.
+ * Partial runs print their figures but do not overwrite bench/results/latest.json.
+ */
+const only = /^--only=(drag|fused|app)$/.exec(process.argv.slice(2).find((a) => a.startsWith('--only')) ?? '')?.[1] ?? null;
+if (process.argv.slice(2).some((a) => a.startsWith('--only')) && !only) throw new Error('usage: npm run bench [-- --only=drag|fused|app]');
+
 const started = Date.now();
-await browserCases();
-await appFrameTimes();
-await nodeCases();
+if (only === null || only === 'fused') await browserCases();
+if (only !== 'fused') await appFrameTimes();
+if (only === null) await nodeCases();
 ratios();
 table();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -296,6 +340,10 @@ const out = {
   seconds: Math.round((Date.now() - started) / 1000),
   entries,
 };
+if (only !== null) {
+  console.log(`\npartial run (--only=${only}, ${out.seconds} s): bench/results/latest.json left as it was`);
+  process.exit(0);
+}
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json', `${JSON.stringify(out, null, 2)}\n`);
 console.log(`\nwrote bench/results/latest.json (${out.seconds} s)`);

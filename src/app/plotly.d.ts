@@ -9,6 +9,8 @@ declare module 'plotly.js-cartesian-dist-min' {
 
   export interface PlotlyStatic {
     react(root: HTMLElement, data: PlotData[], layout?: PlotLayout, config?: PlotConfig): Promise<HTMLElement>;
+    /** Layout attributes by path (e.g. 'images[0].source'). */
+    relayout(root: HTMLElement, update: Record<string, unknown>): Promise<HTMLElement>;
     purge(root: HTMLElement): void;
     Plots: { resize(root: HTMLElement): Promise<void> | void };
   }

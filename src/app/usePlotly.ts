@@ -21,7 +21,7 @@ export function loadPlotly(): Promise<PlotlyStatic> {
   return plotly;
 }
 
-const BASE_CONFIG: PlotConfig = {
+export const BASE_CONFIG: PlotConfig = {
   displaylogo: false,
   responsive: true,
   modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines'],

@@ -17,7 +17,7 @@ import { linspace } from '../core/experiments/surface';
 import { surfaceSlicePlan } from '../core/experiments/slice';
 import { referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
-import { computePathOf, createEngineSession, type EngineSession, surfaceOn, varianceOn } from './fused-engine';
+import { computePathOf, createEngineSession, type EngineSession, fusedSurfaceFor, surfaceOn, varianceOn } from './fused-engine';
 import { AbandonedError, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
@@ -913,7 +913,10 @@ export class EngineHost {
     const rows = sliceByRow && y ? y.length : 1;
     const pointsPerCall = sliceByRow ? x.length : x.length * (y?.length ?? 1);
     const budget = sliceByRow ? SURFACE_CALL_BUDGET : GPU_SURFACE_CALL_BUDGET;
-    const chunks = sampleChunks(spec.samples, surfaceChunkSamples(pointsPerCall, task.meta.evalSteps, budget));
+    // The fused kernel takes all the samples in one call (no raw grid recomputed per chunk).
+    const fused = !sliceByRow && fusedSurfaceFor(this.backend, { task, ...plan.whole() });
+    const chunks = sampleChunks(spec.samples, fused ? Math.max(1, spec.samples) : surfaceChunkSamples(pointsPerCall, task.meta.evalSteps, budget));
+    const fusedExtras = fused ? { skipRaw: spec.smoothedOnly === true, onProgress: () => !job.cancelled } : {};
     const size = x.length * (y?.length ?? 1);
     const raw: number[] = [];
     const smoothedSum: number[] = new Array<number>(size).fill(0);
@@ -928,7 +931,7 @@ export class EngineHost {
       for (let c = 0; c < Math.max(1, chunks.length) && !job.cancelled; c++) {
         const m = chunks[c] ?? 0;
         const started = this.now();
-        const r = await surfaceOn(this.backend)({ ...call, samples: m, seed: chunkSeed(spec.seed, c) });
+        const r = await surfaceOn(this.backend)({ ...call, samples: m, seed: chunkSeed(spec.seed, c), ...fusedExtras });
         if (c === 0) raw.push(...r.raw);
         if (m > 0) {
           const sm = r.smoothed ?? [];
@@ -936,7 +939,8 @@ export class EngineHost {
         }
         done++;
         if (!onProgress(done, total)) break;
-        await this.yieldToLoop(this.now() - started);
+        // No yield after the last call: the result goes out at once.
+        if (done < total) await this.yieldToLoop(this.now() - started);
       }
     }
     const cancelled = job.cancelled;

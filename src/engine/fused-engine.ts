@@ -49,8 +49,22 @@ export function computePathOf(session: EngineSession): ComputePath {
  * `metaLossSurface` (tfjs). Same grid, same common random numbers, same result up to
  * float rounding (e2e/fused-parity.spec.ts).
  */
-export function surfaceOn(backend: Pick<BackendInfo, 'name'> | null): (options: SurfaceOptions) => Promise<SurfaceResult> {
-  return (options) => (backend?.name === 'webgpu' && fusedSurfaceSupported(options) ? fusedMetaLossSurface(options) : metaLossSurface(options));
+export function surfaceOn(backend: Pick<BackendInfo, 'name'> | null): (options: EngineSurfaceOptions) => Promise<SurfaceResult> {
+  return (options) => (fusedSurfaceFor(backend, options) ? fusedMetaLossSurface(options) : metaLossSurface(options));
+}
+
+export interface EngineSurfaceOptions extends SurfaceOptions {
+  /** Smoothed grid only (the fused path skips the raw unrolls and returns `raw: []`; tfjs computes it anyway). */
+  skipRaw?: boolean;
+}
+
+/**
+ * Whether `surfaceOn(backend)` runs these options through the fused kernel: then one call
+ * takes all the samples (it splits them into dispatches itself, reporting progress and
+ * honouring cancellation between them) instead of one call per chunk of samples.
+ */
+export function fusedSurfaceFor(backend: Pick<BackendInfo, 'name'> | null, options: Pick<SurfaceOptions, 'task' | 'directions'>): boolean {
+  return backend?.name === 'webgpu' && fusedSurfaceSupported(options);
 }
 
 /**

@@ -13,6 +13,8 @@ import { wgslTaskFor } from './tasks/index';
 export interface FusedSurfaceOptions extends SurfaceOptions {
   /** The GPU context; the tfjs WebGPU backend's device when omitted. */
   ctx?: GpuContext;
+  /** Smoothed grid only: no raw unrolls (`raw` comes back empty; the caller has it). Needs samples > 0. */
+  skipRaw?: boolean;
 }
 
 /** Whether `fusedMetaLossSurface` can run these options now (coordinate slices of a task with a WGSL twin). */
@@ -58,7 +60,8 @@ export async function fusedMetaLossSurface(options: FusedSurfaceOptions): Promis
   const sums = ctx.storage(points * 4, 'surface sums');
   const data = wtask.data ? ctx.storageFrom(wtask.data, `${wtask.id} data`) : null;
   const buffers: GPUBuffer[] = [base, raw, values, sums, ...(data ? [data] : [])];
-  const total = points * (1 + M);
+  const skipRaw = options.skipRaw === true && M > 0;
+  const total = points * ((skipRaw ? 0 : 1) + M);
   let done = 0;
   let cancelled = false;
   const progress = async (n: number): Promise<void> => {
@@ -91,8 +94,10 @@ export async function fusedMetaLossSurface(options: FusedSurfaceOptions): Promis
       buffers.push(params);
     };
     // The raw surface in dispatches of whole rows within the budget.
-    rowsDispatch(points, false, 0, raw, 0);
-    await progress(points);
+    if (!skipRaw) {
+      rowsDispatch(points, false, 0, raw, 0);
+      await progress(points);
+    }
     let offset = 0;
     for (const m of chunks) {
       if (cancelled) break;
@@ -100,12 +105,10 @@ export async function fusedMetaLossSurface(options: FusedSurfaceOptions): Promis
       offset += m;
       await progress(points * m);
     }
-    const out = await ctx.readBack([
-      { buffer: raw, bytes: points * 4 },
-      { buffer: sums, bytes: points * 4 },
-    ]);
-    const rawValues = Array.from(out.subarray(0, points));
-    const smoothed = M > 0 && !cancelled ? Array.from(out.subarray(points, 2 * points), (s) => s / M) : null;
+    const out = await ctx.readBack([...(skipRaw ? [] : [{ buffer: raw, bytes: points * 4 }]), { buffer: sums, bytes: points * 4 }]);
+    const rawValues = skipRaw ? [] : Array.from(out.subarray(0, points));
+    const sumsAt = skipRaw ? 0 : points;
+    const smoothed = M > 0 && !cancelled ? Array.from(out.subarray(sumsAt, sumsAt + points), (s) => s / M) : null;
     return { x, y, raw: rawValues, smoothed, dims, sigma, samples: M, cancelled };
   } finally {
     for (const b of buffers) b.destroy();

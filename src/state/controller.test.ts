@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineConnection, EngineListener } from '../engine/client';
 import type { EngineEvent, EngineRequest, FrameMessage } from '../engine/protocol';
 import { createConfigStore, pendingReset } from './config-store';
-import { PlaygroundController, refineStagesWithin } from './controller';
+import { FIRST_STAGE_BUDGET, PlaygroundController, REFINE_BUDGET, refinePlan, refineStagesWithin } from './controller';
 import { createSimStore } from './sim-store';
 
 class FakeEngine implements EngineConnection {
@@ -77,6 +77,11 @@ function answerRaw(engine: FakeEngine) {
   });
 }
 
+/** Answers a refinement job with a constant smoothed grid. */
+function answerStage(engine: FakeEngine, jobId: number, sigma: number, samples: number, value: number) {
+  engine.emit({ type: 'job-result', jobId, cancelled: false, result: { kind: 'surface', x: [], y: [], raw: [], smoothed: new Array(16).fill(value), sigma, samples, seed: 9 } });
+}
+
 describe('playground controller', () => {
   it('starts the engine with the config and asks for the raw landscape', () => {
     const { engine, configStore } = setup();
@@ -94,42 +99,43 @@ describe('playground controller', () => {
     expect(refineStagesWithin([4, 12], 1_152_000, 2 ** 22)).toEqual([4]);
   });
 
-  it('shows a blurred surface at once, then refines it with Monte-Carlo stages', () => {
-    const { engine, simStore, runTimers } = setup();
+  it('cuts the first refinement stage to what lands within ~100 ms, keeping the total', () => {
+    // lr-schedule on a GPU: 40×40 points × 100 steps = 1.6e5 steps per sample; 2^20 steps fit 6.
+    expect(refinePlan([16, 48], 160_000, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.gpu)).toEqual([6, 58]);
+    // A stage that fits stays as it is.
+    expect(refinePlan([4, 12], 10_000, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.gpu)).toEqual([4, 12]);
+    // CPU: one sample first, however small the budget; the total budget still applies.
+    expect(refinePlan([16, 48], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([1, 15]);
+    expect(refinePlan([16], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([1, 15]);
+    expect(refinePlan([16, 4], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([1, 19]);
+  });
+
+  it('shows a blurred surface at once, then refines it with Monte-Carlo stages without waiting', () => {
+    const { engine, simStore } = setup();
     engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU' } });
     answerRaw(engine);
     const s = simStore.getState().surface;
     expect(s.rawStatus).toBe('ready');
     expect(s.smoothed).toMatchObject({ source: 'blur', sigma: 0.3 });
-    runTimers();
+    // No timer runs: the first stage is asked for at once, smoothed grid only.
     const stage0 = engine.last('job')!;
-    expect(stage0.spec).toMatchObject({ kind: 'surface', sigma: 0.3, samples: 16 });
-    engine.emit({
-      type: 'job-result',
-      jobId: stage0.jobId,
-      cancelled: false,
-      result: { kind: 'surface', x: [], y: [], raw: [], smoothed: new Array(16).fill(2), sigma: 0.3, samples: 16, seed: 9 },
-    });
-    expect(simStore.getState().surface.smoothed).toMatchObject({ source: 'monte-carlo', samples: 16 });
+    expect(stage0.spec).toMatchObject({ kind: 'surface', sigma: 0.3, samples: 6, smoothedOnly: true });
+    expect(simStore.getState().surface.refining).toBe(true);
+    answerStage(engine, stage0.jobId, 0.3, 6, 2);
+    expect(simStore.getState().surface.smoothed).toMatchObject({ source: 'monte-carlo', samples: 6, sigma: 0.3 });
     const stage1 = engine.last('job')!;
-    expect(stage1.spec).toMatchObject({ samples: 48 });
-    engine.emit({
-      type: 'job-result',
-      jobId: stage1.jobId,
-      cancelled: false,
-      result: { kind: 'surface', x: [], y: [], raw: [], smoothed: new Array(16).fill(6), sigma: 0.3, samples: 48, seed: 10 },
-    });
-    // Running mean over 64 samples: (16·2 + 48·6)/64 = 5.
-    expect(simStore.getState().surface.smoothed?.values[0]).toBe(5);
+    expect(stage1.spec).toMatchObject({ samples: 58 });
+    answerStage(engine, stage1.jobId, 0.3, 58, 6);
+    // Running mean over 64 samples: (6·2 + 58·6)/64.
+    expect(simStore.getState().surface.smoothed?.values[0]).toBeCloseTo((6 * 2 + 58 * 6) / 64, 12);
     expect(simStore.getState().surface.smoothed?.samples).toBe(64);
     // Both stages fit the GPU budget; the refinement is then finished.
     expect(simStore.getState().surface.refining).toBe(false);
   });
 
   it('changes σ live: new blur at once, stale refinement cancelled, no reset', () => {
-    const { engine, configStore, simStore, runTimers } = setup();
+    const { engine, configStore, simStore } = setup();
     answerRaw(engine);
-    runTimers();
     const refining = engine.last('job')!;
     const before = simStore.getState().surface.smoothed!.values;
     configStore.getState().patch({ sigma: { kind: 'constant', sigma0: 2 } });
@@ -140,6 +146,61 @@ describe('playground controller', () => {
     expect(after.values).not.toEqual(before);
     expect(engine.all('reset')).toHaveLength(0);
     expect(pendingReset(configStore.getState())).toBe(false);
+  });
+
+  it('follows a σ drag: latest σ wins, one job in the engine at a time, stale answers dropped', () => {
+    const { engine, configStore, simStore } = setup();
+    engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU (software)' } });
+    answerRaw(engine);
+    const first = engine.last('job')!;
+    expect(first.spec).toMatchObject({ sigma: 0.3, samples: 6 });
+    const surfaceJobs = () => engine.all('job').filter((j) => j.spec.kind === 'surface' && j.spec.samples > 0);
+    // A drag: three σ values while the first job is still in the engine.
+    for (const sigma0 of [0.5, 0.8, 1.2]) configStore.getState().patch({ sigma: { kind: 'constant', sigma0 } });
+    expect(simStore.getState().surface.smoothed).toMatchObject({ sigma: 1.2, source: 'blur' });
+    // The in-flight job is cancelled once; nothing queues behind it.
+    expect(engine.all('cancel').map((c) => c.jobId)).toEqual([first.jobId]);
+    expect(surfaceJobs()).toHaveLength(1);
+    // The engine finished it before it saw the cancel: its σ = 0.3 answer is dropped...
+    answerStage(engine, first.jobId, 0.3, 6, 99);
+    expect(simStore.getState().surface.smoothed).toMatchObject({ sigma: 1.2, source: 'blur' });
+    // ...and the latest σ's job goes at once (none for 0.5 or 0.8).
+    expect(surfaceJobs()).toHaveLength(2);
+    const latest = surfaceJobs().at(-1)!;
+    expect(latest.spec).toMatchObject({ sigma: 1.2, samples: 6 });
+    answerStage(engine, latest.jobId, 1.2, 6, 3);
+    expect(simStore.getState().surface.smoothed).toMatchObject({ sigma: 1.2, source: 'monte-carlo', samples: 6 });
+    // A late answer of an old job never overwrites the newer surface.
+    answerStage(engine, first.jobId, 0.3, 6, 99);
+    expect(simStore.getState().surface.smoothed?.values[0]).toBe(3);
+  });
+
+  it('sends the latest σ when the superseded job answers with a cancel or an error', () => {
+    const { engine, configStore } = setup();
+    answerRaw(engine);
+    const first = engine.last('job')!;
+    configStore.getState().patch({ sigma: { kind: 'constant', sigma0: 0.9 } });
+    engine.emit({ type: 'job-result', jobId: first.jobId, cancelled: true, result: { kind: 'surface', x: [], y: [], raw: [], smoothed: null, sigma: 0.3, samples: 6, seed: 1 } });
+    const second = engine.last('job')!;
+    expect(second.spec).toMatchObject({ sigma: 0.9 });
+    configStore.getState().patch({ sigma: { kind: 'constant', sigma0: 1.5 } });
+    engine.emit({ type: 'job-error', jobId: second.jobId, message: 'device lost' });
+    expect(engine.last('job')!.spec).toMatchObject({ sigma: 1.5 });
+  });
+
+  it('waits for a σ schedule to settle before refining (the blur follows every frame)', () => {
+    const { engine, configStore, simStore, runTimers } = setup();
+    answerRaw(engine);
+    answerStage(engine, engine.last('job')!.jobId, 0.3, 6, 2);
+    answerStage(engine, engine.last('job')!.jobId, 0.3, 58, 2);
+    const jobs = engine.all('job').length;
+    configStore.getState().patch({ sigma: { kind: 'exponential', sigma0: 0.3, gamma: 0.5 } });
+    // σ(0) is unchanged; frames move it.
+    engine.emit({ type: 'frame', frame: frame(1, 1) });
+    expect(simStore.getState().surface.smoothed).toMatchObject({ sigma: 0.15, source: 'blur' });
+    expect(engine.all('job')).toHaveLength(jobs);
+    runTimers();
+    expect(engine.last('job')!.spec).toMatchObject({ sigma: 0.15 });
   });
 
   it('holds reset fields until reset, then rebuilds with a new generation', () => {

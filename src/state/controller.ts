@@ -6,9 +6,16 @@
  *  1. the raw grid L(θ) is computed once per task by the engine and cached here;
  *  2. whenever σ changes (slider or schedule), the smoothed panel is redrawn at once from
  *     a Gaussian blur of the raw grid (blur.ts, main thread, < 1 ms);
- *  3. once σ has been still for a moment, the engine refines it with Monte-Carlo samples
- *     of L(θ + σz), in stages whose running mean replaces the blur; a newer σ cancels
- *     the stale refinement.
+ *  3. at once (no waiting for the drag to stop), the engine refines it with Monte-Carlo
+ *     samples of L(θ + σz) only (the raw grid is cached), in stages whose running mean
+ *     replaces the blur: a small first stage sized to land within ~100 ms on the fused
+ *     path, then larger ones in the background. Latest σ wins: a newer σ cancels the
+ *     in-flight job, its answer is dropped, and at most one refinement job is in the
+ *     engine at a time (the next σ's job is sent once the cancelled one has answered),
+ *     so a drag never builds a queue.
+ *
+ * σ changes made by the σ schedule while a run plays (every frame) wait for the schedule
+ * to settle (SCHEDULE_SETTLE_MS) before refining; the blur follows them at once.
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
@@ -70,6 +77,35 @@ export function varianceSetupOf(config: PlaygroundConfig): VarianceSetup {
  */
 export const REFINE_BUDGET = { cpu: 2 ** 22, gpu: 2 ** 27 } as const;
 
+/**
+ * Inner steps the first refinement stage may take, so it lands within ~100 ms with the
+ * page's redraw: the fused path runs ~1e7 (software WebGPU on two busy cores) to ~1e8
+ * inner steps/s, so 2^20 steps take 10–100 ms (a 40×40 grid of 100-step unrolls is
+ * 1.6e5 steps per sample: 6 samples). The CPU backend is ~100× slower: its first stage
+ * is as small as it can be (one sample) and runs in the engine worker, in row slices,
+ * without freezing the page.
+ */
+export const FIRST_STAGE_BUDGET = { cpu: 2 ** 17, gpu: 2 ** 20 } as const;
+
+/**
+ * The refinement stages for one σ: the task's stages, with the first one cut to what fits
+ * `firstBudget` (at least one sample; the rest of it follows as a stage or joins the
+ * next one), all within the total budget (`refineStagesWithin`).
+ */
+export function refinePlan(stages: readonly number[], pointsTimesSteps: number, firstBudget: number, budget: number): number[] {
+  const [first, ...rest] = stages;
+  if (first === undefined) return [];
+  const fits = Math.max(1, Math.floor(firstBudget / Math.max(1, pointsTimesSteps)));
+  if (fits >= first) return refineStagesWithin(stages, pointsTimesSteps, budget);
+  // The rest of the first stage becomes a stage of its own, or joins the second when that
+  // keeps as many samples within the budget (one engine round trip fewer).
+  const split = refineStagesWithin([fits, first - fits, ...rest], pointsTimesSteps, budget);
+  const [second = 0, ...later] = rest;
+  const merged = refineStagesWithin([fits, first - fits + second, ...later], pointsTimesSteps, budget);
+  const total = (plan: number[]): number => plan.reduce((a, b) => a + b, 0);
+  return total(merged) >= total(split) ? merged : split;
+}
+
 /** The task's refinement stages that fit the budget (the first stage always runs). */
 export function refineStagesWithin(stages: readonly number[], pointsTimesSteps: number, budget: number): number[] {
   const out: number[] = [];
@@ -113,8 +149,13 @@ export function pinOfRun(
   return { ok: true, config, pin: history.length > 0 ? { iteration: sim.iteration, history } : { iteration: sim.iteration } };
 }
 
-/** σ must be still this long before Monte-Carlo refinement starts. */
-export const REFINE_DEBOUNCE_MS = 350;
+/**
+ * σ changes made by the σ schedule during a run (a new σ every frame) are refined once σ
+ * has been still this long; the user's σ changes are refined at once.
+ */
+export const SCHEDULE_SETTLE_MS = 350;
+/** How long a superseded refinement job may take to answer its cancel before the next σ's job is sent anyway. */
+export const SUPERSEDE_WAIT_MS = 2000;
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -151,7 +192,10 @@ export class PlaygroundController {
   /** The landscape slice the user picked per task (defaultSlice otherwise). */
   private readonly sliceChoice = new Map<TaskId, SurfaceSlice>();
   private refinement: Refinement | null = null;
+  /** A cancelled refinement job the engine has not answered yet (the next one waits for it). */
+  private supersededJob: number | null = null;
   private refineTimer: Timer | null = null;
+  private supersedeTimer: Timer | null = null;
   private varianceJobId: number | null = null;
   private readonly setTimer: (fn: () => void, ms: number) => Timer;
   private readonly clearTimer: (timer: Timer) => void;
@@ -194,6 +238,7 @@ export class PlaygroundController {
   dispose(): void {
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.refineTimer) this.clearTimer(this.refineTimer);
+    if (this.supersedeTimer) this.clearTimer(this.supersedeTimer);
     this.engine.terminate();
   }
 
@@ -383,8 +428,11 @@ export class PlaygroundController {
     this.simStore.setState((s) => ({ surface: { ...s.surface, ...patch } }));
   }
 
-  /** Instant blur at the current σ, then (debounced) Monte-Carlo refinement. */
-  private updateSmoothed(): void {
+  /**
+   * Instant blur at the current σ, then Monte-Carlo refinement: at once for the user's σ
+   * changes, once σ has settled for the schedule's (`fromSchedule`).
+   */
+  private updateSmoothed(fromSchedule = false): void {
     const surface = this.simStore.getState().surface;
     const sigma = this.smoothingSigma();
     if (!surface.raw || surface.task !== this.configStore.getState().applied.task) return;
@@ -392,21 +440,39 @@ export class PlaygroundController {
     const values = approximateSmoothedSurface(surface.raw, surface.x, surface.y, sigma);
     this.cancelRefinement();
     this.setSurface({ smoothed: { sigma, values, source: 'blur', samples: 0 }, refining: false, refineProgress: 0 });
+    const task = surface.task as TaskId;
+    if (!fromSchedule) {
+      this.startRefinement(task, sigma);
+      return;
+    }
     this.refineTimer = this.setTimer(() => {
       this.refineTimer = null;
-      this.startRefinement(surface.task as TaskId, sigma);
-    }, REFINE_DEBOUNCE_MS);
+      this.startRefinement(task, sigma);
+    }, SCHEDULE_SETTLE_MS);
   }
 
+  /** Drops the current refinement; its in-flight job is cancelled and remembered until the engine answers. */
   private cancelRefinement(): void {
     if (this.refineTimer) {
       this.clearTimer(this.refineTimer);
       this.refineTimer = null;
     }
     if (this.refinement) {
-      this.engine.send({ type: 'cancel', jobId: this.refinement.jobId });
+      if (this.refinement.jobId >= 0) {
+        this.engine.send({ type: 'cancel', jobId: this.refinement.jobId });
+        this.supersededJob = this.refinement.jobId;
+      }
       this.refinement = null;
       this.setSurface({ refining: false });
+    }
+  }
+
+  /** Forgets a superseded job (answered, or never will be: the backend changed). */
+  private clearSuperseded(): void {
+    this.supersededJob = null;
+    if (this.supersedeTimer) {
+      this.clearTimer(this.supersedeTimer);
+      this.supersedeTimer = null;
     }
   }
 
@@ -416,10 +482,23 @@ export class PlaygroundController {
     const view = TASK_VIEWS[task];
     const points = view.grid ** Math.min(2, meta.theta0.length);
     const backend = this.simStore.getState().engine.backend;
-    const cpuClass = !backend || backend.name === 'cpu' || backend.label === 'WebGPU (software)';
-    const stages = refineStagesWithin(view.refineStages, points * meta.evalSteps, cpuClass ? REFINE_BUDGET.cpu : REFINE_BUDGET.gpu);
+    const cpu = !backend || backend.name === 'cpu';
+    const cpuClass = cpu || backend.label === 'WebGPU (software)';
+    const stages = refinePlan(view.refineStages, points * meta.evalSteps, cpu ? FIRST_STAGE_BUDGET.cpu : FIRST_STAGE_BUDGET.gpu, cpuClass ? REFINE_BUDGET.cpu : REFINE_BUDGET.gpu);
     this.refinement = { jobId: -1, task, stages, sigma, stage: -1, sum: null, samples: 0 };
-    this.nextRefinementStage();
+    this.setSurface({ refining: true, refineProgress: 0 });
+    if (this.supersededJob === null) {
+      this.nextRefinementStage();
+      return;
+    }
+    // One refinement job in the engine at a time: this one goes when the cancelled one answers.
+    if (!this.supersedeTimer) {
+      this.supersedeTimer = this.setTimer(() => {
+        this.supersedeTimer = null;
+        this.clearSuperseded();
+        if (this.refinement?.jobId === -1) this.nextRefinementStage();
+      }, SUPERSEDE_WAIT_MS);
+    }
   }
 
   private nextRefinementStage(): void {
@@ -437,7 +516,11 @@ export class PlaygroundController {
     this.setSurface({ refining: true, refineProgress: 0 });
     // A different seed per stage: the stages' samples are independent, so their running mean is a valid Monte-Carlo estimate.
     const seed = (this.configStore.getState().applied.seed * 7919 + 104_729 * (stage + 1)) >>> 0;
-    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task: r.task, grid: TASK_VIEWS[r.task].grid, sigma: r.sigma, samples, seed, slice: this.sliceOf(r.task) } });
+    this.engine.send({
+      type: 'job',
+      jobId,
+      spec: { kind: 'surface', task: r.task, grid: TASK_VIEWS[r.task].grid, sigma: r.sigma, samples, seed, slice: this.sliceOf(r.task), smoothedOnly: true },
+    });
   }
 
   private onRefinementResult(result: SurfaceJobResult): void {
@@ -475,12 +558,13 @@ export class PlaygroundController {
         this.notify('warning', `${e.reason[0]?.toUpperCase() ?? ''}${e.reason.slice(1)}. Switched to ${e.backend.label}; the run continues from iteration ${e.iteration} (fresh particles).`);
         // Surface jobs on the lost device will never finish: ask again on the new backend.
         this.rawJob = null;
+        this.clearSuperseded();
         this.ensureSurface(this.configStore.getState().applied.task);
         return;
       case 'frame': {
         const before = this.simStore.getState().iteration;
         this.simStore.setState((s) => applyFrame(s, e.frame));
-        if (e.frame.generation === this.generation && e.frame.iteration !== before) this.updateSmoothed();
+        if (e.frame.generation === this.generation && e.frame.iteration !== before) this.updateSmoothed(true);
         return;
       }
       case 'status':
@@ -534,7 +618,16 @@ export class PlaygroundController {
     else if (this.varianceJobId === jobId) this.simStore.setState((s) => ({ variance: { ...s.variance, progress: fraction } }));
   }
 
+  /** The superseded refinement job answered: the latest σ's job, if waiting, goes now. */
+  private onSupersededAnswered(jobId: number): boolean {
+    if (this.supersededJob !== jobId) return false;
+    this.clearSuperseded();
+    if (this.refinement?.jobId === -1) this.nextRefinementStage();
+    return true;
+  }
+
   private onJobResult(jobId: number, result: JobResult, cancelled: boolean): void {
+    if (this.onSupersededAnswered(jobId)) return;
     if (this.rawJob?.jobId === jobId && result.kind === 'surface') {
       const { task, key } = this.rawJob;
       this.rawJob = null;
@@ -558,6 +651,7 @@ export class PlaygroundController {
   }
 
   private onJobError(jobId: number, message: string): void {
+    if (this.onSupersededAnswered(jobId)) return;
     if (this.rawJob?.jobId === jobId) {
       this.rawJob = null;
       this.setSurface({ rawStatus: 'error', error: message });

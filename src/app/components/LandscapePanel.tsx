@@ -1,16 +1,181 @@
-import { useMemo } from 'react';
+import { type RefObject, useEffect, useMemo, useRef, useState } from 'react';
 import type { ViewOptions } from '../../core/playground-config';
 import { estimatorInfo } from '../../core/estimators/index';
 import { projectDirection, projectOntoSlice, projectRows, sliceGeometry, type SliceGeometry, type SurfaceSlice } from '../../core/experiments/slice';
 import type { TaskMeta } from '../../core/task';
 import { ESTIMATOR_COLORS } from '../../content/colors';
 import { TASK_VIEWS } from '../../content/task-views';
-import type { SmoothedSurface, SurfaceState } from '../../state/sim-store';
+import type { EstimatorLive, SmoothedSurface, SurfaceState } from '../../state/sim-store';
 import { taskMeta } from '../../state/task-meta';
 import { useConfig, useController, useSim } from '../context';
 import { fmt } from '../figures/common';
-import { colorRange, DIVERGED_COLOR, gridOf, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
+import { colorRange, DIVERGED_COLOR, gridImageSource, gridOf, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
+import { BASE_CONFIG, type Figure, loadPlotly, MIN_REDRAW_MS } from '../usePlotly';
 import { Plot } from './Plot';
+
+
+/** After grid-only redraws, the whole figure is redrawn once the grid has been still this long (the hover values). */
+const HOVER_SYNC_MS = 400;
+
+interface SurfaceDraw {
+  figure: Figure;
+  /** The grid image (layout.images[0].source, gridImageSource); null when there is no grid yet. */
+  image: string | null;
+  /** Changes whenever anything but the grid changes (then the whole figure is redrawn). */
+  overlayKey: unknown;
+  /** What the figure shows, written to data-drawn-* once it is on screen. */
+  drawn: Record<string, string | number>;
+}
+
+/**
+ * Draws a landscape heatmap figure with the least work: when only the grid changed since
+ * the last draw (a new σ's blur or Monte-Carlo stage), a relayout of the grid image alone
+ * at the next animation frame, and the whole figure (hover values) once the grid has been
+ * still for HOVER_SYNC_MS; otherwise (estimators moving) a Plotly.react of the whole
+ * figure, at most every MIN_REDRAW_MS. Changes in between coalesce to the latest one.
+ * Once a figure is on screen its `drawn` data land in data-drawn-* attributes (what the
+ * benchmark and the e2e tests time).
+ */
+function useSurfacePlotly(ref: RefObject<HTMLDivElement | null>, next: SurfaceDraw): void {
+  const latest = useRef(next);
+  /** What is on screen: its overlay, its grid image, and whether the rest of the figure (hover values) is as current. */
+  const shown = useRef<{ overlayKey: unknown; image: string | null; figure: Figure } | null>(null);
+  const scheduled = useRef<{ frame: number | null; timer: ReturnType<typeof setTimeout> | null; sync: ReturnType<typeof setTimeout> | null }>({ frame: null, timer: null, sync: null });
+  const drawing = useRef(false);
+  const again = useRef(false);
+  const lastFull = useRef(Number.NEGATIVE_INFINITY);
+  const schedule = useRef<(full?: boolean) => void>(() => {});
+
+  useEffect(() => {
+    const el = ref.current;
+    const s = scheduled.current;
+    const gridOnly = (cur: SurfaceDraw): boolean => {
+      const was = shown.current;
+      return was !== null && was.overlayKey === cur.overlayKey && was.image !== null && cur.image !== null;
+    };
+    const draw = async (full: boolean): Promise<void> => {
+      if (!el) return;
+      if (drawing.current) {
+        again.current = true;
+        return;
+      }
+      drawing.current = true;
+      try {
+        const P = await loadPlotly();
+        if (!el.isConnected) return;
+        const cur = latest.current;
+        if (!full && gridOnly(cur)) {
+          if (shown.current?.image !== cur.image) {
+            // An 'arraydraw' edit: Plotly redraws the image, nothing else.
+            await P.relayout(el, { 'images[0].source': cur.image });
+            if (s.sync !== null) clearTimeout(s.sync);
+            s.sync = setTimeout(() => {
+              s.sync = null;
+              schedule.current(true);
+            }, HOVER_SYNC_MS);
+          }
+        } else if (shown.current?.figure !== cur.figure) {
+          await P.react(el, cur.figure.data, cur.figure.layout, { ...BASE_CONFIG, ...cur.figure.config });
+          lastFull.current = performance.now();
+        }
+        shown.current = { overlayKey: cur.overlayKey, image: cur.image, figure: full || !gridOnly(cur) ? cur.figure : (shown.current?.figure ?? cur.figure) };
+        for (const [k, v] of Object.entries(cur.drawn)) el.setAttribute(`data-drawn-${k}`, String(v));
+        el.dataset.drawn = String(Number(el.dataset.drawn ?? '0') + 1);
+      } catch (e) {
+        console.warn('plot update failed', e);
+      } finally {
+        drawing.current = false;
+        if (again.current) {
+          again.current = false;
+          schedule.current();
+        }
+      }
+    };
+    schedule.current = (full = false) => {
+      if (s.frame !== null || s.timer !== null) return;
+      const fast = !full && gridOnly(latest.current);
+      const onFrame = (): void => {
+        s.timer = null;
+        s.frame = requestAnimationFrame(() => {
+          s.frame = null;
+          void draw(full);
+        });
+      };
+      const wait = fast ? 0 : lastFull.current + MIN_REDRAW_MS - performance.now();
+      if (wait > 0) s.timer = setTimeout(onFrame, wait);
+      else onFrame();
+    };
+    const observer = new ResizeObserver(() => {
+      void loadPlotly().then((P) => {
+        if (el?.isConnected && el.querySelector('.main-svg')) void P.Plots.resize(el);
+      });
+    });
+    if (el) observer.observe(el);
+    return () => {
+      observer.disconnect();
+      for (const t of [s.timer, s.sync]) if (t !== null) clearTimeout(t);
+      if (s.frame !== null) cancelAnimationFrame(s.frame);
+      s.frame = null;
+      s.timer = null;
+      s.sync = null;
+      shown.current = null;
+      if (el) void loadPlotly().then((P) => P.purge(el));
+    };
+  }, [ref]);
+
+  useEffect(() => {
+    latest.current = next;
+    schedule.current();
+  }, [next]);
+}
+
+function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+/** Whether the landscape would draw `a` and `b` the same (θ, ĝ, loss, particles, divergence). */
+function sameOnLandscape(a: readonly EstimatorLive[], b: readonly EstimatorLive[]): boolean {
+  return (
+    a.length === b.length &&
+    b.every((e, i) => {
+      const o = a[i];
+      return (
+        o !== undefined &&
+        o.id === e.id &&
+        Object.is(o.evalLoss, e.evalLoss) &&
+        o.diverged === e.diverged &&
+        o.particleCount === e.particleCount &&
+        sameNumbers(o.theta, e.theta) &&
+        sameNumbers(o.grad, e.grad) &&
+        sameNumbers(o.particles, e.particles)
+      );
+    })
+  );
+}
+
+/**
+ * The live estimators, kept as the previous array while the landscape would draw them the
+ * same: a repeated frame (a live σ change while paused) then redraws no figure.
+ */
+function useLandscapeEstimators(live: readonly EstimatorLive[]): readonly EstimatorLive[] {
+  const [kept, setKept] = useState(live);
+  if (kept !== live && !sameOnLandscape(kept, live)) {
+    setKept(live);
+    return live;
+  }
+  return kept;
+}
+
+/** A 2-D landscape figure drawn through useSurfacePlotly. */
+function SurfacePlot({ draw, testId, label, data }: { draw: SurfaceDraw; testId: string; label: string; data: Record<string, string | number> }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useSurfacePlotly(ref, draw);
+  const attrs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data)) attrs[`data-${k}`] = String(v);
+  return <div ref={ref} className="plot plot-landscape" data-testid={testId} role="img" aria-label={label} {...attrs} />;
+}
 
 const SURFACE_MODES: { value: ViewOptions['surface']; label: string }[] = [
   { value: 'raw', label: 'raw L' },
@@ -130,7 +295,7 @@ export function LandscapePanel() {
   const task = useConfig((s) => s.applied.task);
   const show = useConfig((s) => s.config.view.surface);
   const surface = useSim((s) => s.surface);
-  const live = useSim((s) => s.estimators);
+  const live = useLandscapeEstimators(useSim((s) => s.estimators));
   const trails = useSim((s) => s.trails);
   const meta = taskMeta(task);
   const view = TASK_VIEWS[task];
@@ -174,6 +339,12 @@ export function LandscapePanel() {
   );
   const zRange = useMemo(() => (surface.raw ? colorRange(surface.raw, view.colorScale) : ([0, 1] as [number, number])), [surface.raw, view.colorScale]);
 
+  const contours = view.grid >= 32;
+  // Everything on the 2-D figures but the grid: when only the grid changes, the plots restyle it.
+  const rawOverlay = useMemo(() => ({ axes, x: surface.x, y: surface.y, zRange, view, show, estimators, task }), [axes, surface.x, surface.y, zRange, view, show, estimators, task]);
+  const smoothedOverlay = useMemo(() => ({ axes, x: surface.x, y: surface.y, zRange, view, estimators, task }), [axes, surface.x, surface.y, zRange, view, estimators, task]);
+  const rawImage = useMemo(() => (rawGrid.z.length > 0 ? gridImageSource(rawGrid.z, zRange, contours) : null), [rawGrid, zRange, contours]);
+  const smoothedImage = useMemo(() => (smoothedGrid.z.length > 0 ? gridImageSource(smoothedGrid.z, zRange, contours) : null), [smoothedGrid, zRange, contours]);
   const rawFigure = useMemo(
     () =>
       landscape2dFigure({
@@ -182,15 +353,16 @@ export function LandscapePanel() {
         x: surface.x,
         y: surface.y ?? [],
         grid: rawGrid,
+        image: rawImage,
         zRange,
         scale: view.colorScale,
-        contours: view.grid >= 32,
+        contours,
         title: 'L',
         showColorbar: show === 'raw',
         estimators,
         uirevision: `${task}-raw`,
       }),
-    [axes, surface.x, surface.y, rawGrid, zRange, view, show, estimators, task],
+    [axes, surface.x, surface.y, rawGrid, rawImage, zRange, view, contours, show, estimators, task],
   );
   const smoothedFigure = useMemo(
     () =>
@@ -200,15 +372,16 @@ export function LandscapePanel() {
         x: surface.x,
         y: surface.y ?? [],
         grid: smoothedGrid,
+        image: smoothedImage,
         zRange,
         scale: view.colorScale,
-        contours: view.grid >= 32,
+        contours,
         title: 'L_σ',
         showColorbar: true,
         estimators,
         uirevision: `${task}-smoothed`,
       }),
-    [axes, surface.x, surface.y, smoothedGrid, zRange, view, estimators, task],
+    [axes, surface.x, surface.y, smoothedGrid, smoothedImage, zRange, view, contours, estimators, task],
   );
   const oneDFigure = useMemo(
     () =>
@@ -225,12 +398,24 @@ export function LandscapePanel() {
     [axes, surface.x, surfaceReady, surface.raw, surface.smoothed, show, view.colorScale, estimators, task],
   );
 
-  const smoothedData = {
-    sigma: surface.smoothed?.sigma ?? '',
-    source: surface.smoothed?.source ?? '',
-    samples: surface.smoothed?.samples ?? 0,
-    checksum: checksum(surface.smoothed?.values),
-  };
+  const smoothedData = useMemo(
+    () => ({
+      sigma: surface.smoothed?.sigma ?? '',
+      source: surface.smoothed?.source ?? '',
+      samples: surface.smoothed?.samples ?? 0,
+      checksum: checksum(surface.smoothed?.values),
+    }),
+    [surface.smoothed],
+  );
+  const rawData = useMemo(() => ({ checksum: checksum(surface.raw) }), [surface.raw]);
+  const rawDraw = useMemo(
+    (): SurfaceDraw => ({ figure: rawFigure, image: rawImage, overlayKey: rawOverlay, drawn: rawData }),
+    [rawFigure, rawImage, rawOverlay, rawData],
+  );
+  const smoothedDraw = useMemo(
+    (): SurfaceDraw => ({ figure: smoothedFigure, image: smoothedImage, overlayKey: smoothedOverlay, drawn: smoothedData }),
+    [smoothedFigure, smoothedImage, smoothedOverlay, smoothedData],
+  );
 
   return (
     <section className="panel landscape" aria-labelledby="landscape-title" data-testid="landscape-panel">
@@ -276,13 +461,13 @@ export function LandscapePanel() {
           {show !== 'smoothed' ? (
             <figure>
               <figcaption>raw L(θ)</figcaption>
-              <Plot figure={rawFigure} testId="plot-surface-raw" className="plot-landscape" label="Raw meta-loss heatmap with particles, θ and gradient arrows" data={{ checksum: checksum(surface.raw) }} />
+              <SurfacePlot draw={rawDraw} testId="plot-surface-raw" label="Raw meta-loss heatmap with particles, θ and gradient arrows" data={rawData} />
             </figure>
           ) : null}
           {show !== 'raw' ? (
             <figure>
               <figcaption>{smoothedLabel(surface.smoothed)}</figcaption>
-              <Plot figure={smoothedFigure} testId="plot-surface-smoothed" className="plot-landscape" label="σ-smoothed meta-loss heatmap with particles, θ and gradient arrows" data={smoothedData} />
+              <SurfacePlot draw={smoothedDraw} testId="plot-surface-smoothed" label="σ-smoothed meta-loss heatmap with particles, θ and gradient arrows" data={smoothedData} />
             </figure>
           ) : null}
         </div>

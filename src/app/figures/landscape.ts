@@ -115,6 +115,8 @@ export interface Landscape2dInput {
   y: readonly number[];
   /** The grid in colour coordinates, from `gridOf` (memoised by the caller). */
   grid: { z: number[][]; text: string[][] };
+  /** The grid drawn as an image (gridImageSource); the heatmap trace then only carries the hover values and the colour bar. */
+  image: string | null;
   zRange: [number, number];
   scale: ColorScale;
   contours: boolean;
@@ -122,6 +124,144 @@ export interface Landscape2dInput {
   showColorbar: boolean;
   estimators: readonly LandscapeEstimator[];
   uirevision: string;
+}
+
+/** Contour lines drawn over the grid image: levels, colour and width (Plotly's look for ncontours 14). */
+export const CONTOURS = { count: 14, color: 'rgba(35, 48, 62, 0.28)', width: 0.7 } as const;
+
+function hexRgb(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+const SCALE_RGB = LOSS_COLORSCALE.map(([at, c]) => [at, ...hexRgb(c)] as const);
+
+/** RGB of colour coordinate `v` on LOSS_COLORSCALE over [lo, hi], clamped to its ends (as a heatmap's zmin/zmax); null for NaN. */
+export function lossColor(v: number, lo: number, hi: number): [number, number, number] | null {
+  if (!Number.isFinite(v)) return null;
+  const t = hi > lo ? Math.min(1, Math.max(0, (v - lo) / (hi - lo))) : 0;
+  for (let i = 1; i < SCALE_RGB.length; i++) {
+    const [a, ar, ag, ab] = SCALE_RGB[i - 1] ?? [0, 0, 0, 0];
+    const [b, br, bg, bb] = SCALE_RGB[i] ?? [1, 0, 0, 0];
+    if (t <= b || i === SCALE_RGB.length - 1) {
+      const f = b > a ? (t - a) / (b - a) : 0;
+      return [Math.round(ar + (br - ar) * f), Math.round(ag + (bg - ag) * f), Math.round(ab + (bb - ab) * f)];
+    }
+  }
+  return null;
+}
+
+/** `count` contour levels evenly inside (lo, hi). */
+export function contourLevels(lo: number, hi: number, count: number = CONTOURS.count): number[] {
+  if (!(hi > lo)) return [];
+  return Array.from({ length: count }, (_, k) => lo + ((hi - lo) * (k + 1)) / (count + 1));
+}
+
+/**
+ * Iso-lines of z (z[iy][ix], as from gridOf) at `levels` by marching squares over the cell
+ * centres: flat [x0, y0, x1, y1, …] in grid-index coordinates (x = ix, y = iy); cells with
+ * a NaN corner draw nothing.
+ */
+export function contourSegments(z: readonly (readonly number[])[], levels: readonly number[]): number[] {
+  const out: number[] = [];
+  const ny = z.length;
+  const nx = z[0]?.length ?? 0;
+  for (let iy = 0; iy + 1 < ny; iy++) {
+    const r0 = z[iy] ?? [];
+    const r1 = z[iy + 1] ?? [];
+    for (let ix = 0; ix + 1 < nx; ix++) {
+      // Corners counter-clockwise from (ix, iy).
+      const c = [r0[ix] ?? Number.NaN, r0[ix + 1] ?? Number.NaN, r1[ix + 1] ?? Number.NaN, r1[ix] ?? Number.NaN];
+      if (!c.every(Number.isFinite)) continue;
+      const px = [ix, ix + 1, ix + 1, ix];
+      const py = [iy, iy, iy + 1, iy + 1];
+      for (const level of levels) {
+        const cross: number[] = [];
+        for (let e = 0; e < 4; e++) {
+          const a = c[e] ?? 0;
+          const b = c[(e + 1) % 4] ?? 0;
+          if (a < level !== b < level) {
+            const f = (level - a) / (b - a);
+            const ax = px[e] ?? 0;
+            const ay = py[e] ?? 0;
+            cross.push(ax + ((px[(e + 1) % 4] ?? 0) - ax) * f, ay + ((py[(e + 1) % 4] ?? 0) - ay) * f);
+          }
+        }
+        // Two crossings: one segment; four (a saddle): two, paired around the cell.
+        for (let k = 0; k + 3 < cross.length; k += 4) out.push(cross[k] ?? 0, cross[k + 1] ?? 0, cross[k + 2] ?? 0, cross[k + 3] ?? 0);
+      }
+    }
+  }
+  return out;
+}
+
+function hex2(v: number): string {
+  return v.toString(16).padStart(2, '0');
+}
+
+/**
+ * The grid z (from gridOf, colour coordinates) as an SVG image data URL: one flat cell per
+ * grid point (LOSS_COLORSCALE over zRange; NaN cells in the diverged colour) and, when
+ * asked, the contour lines. Building it is a few milliseconds of string work; the page
+ * puts it into the figure as layout.images[0] (gridImage), and swapping the image for a
+ * new σ's grid is a cheap relayout where restyling a heatmap and contour trace makes
+ * Plotly replot the whole figure with the particles on top (~100–200 ms measured on
+ * software rendering).
+ */
+export function gridImageSource(z: readonly (readonly number[])[], zRange: readonly [number, number], contours: boolean): string {
+  const ny = z.length;
+  const nx = z[0]?.length ?? 0;
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${nx} ${ny}" preserveAspectRatio="none" shape-rendering="crispEdges">`];
+  for (let iy = 0; iy < ny; iy++) {
+    const row = z[iy] ?? [];
+    // SVG rows run top (largest y) to bottom; runs of one colour are one rect.
+    const top = ny - 1 - iy;
+    const fills = Array.from({ length: nx }, (_, ix) => {
+      const rgb = lossColor(row[ix] ?? Number.NaN, zRange[0], zRange[1]);
+      return rgb ? `#${hex2(rgb[0])}${hex2(rgb[1])}${hex2(rgb[2])}` : DIVERGED_COLOR;
+    });
+    for (let ix = 0; ix < nx; ) {
+      let end = ix + 1;
+      while (end < nx && fills[end] === fills[ix]) end++;
+      parts.push(`<rect x="${ix}" y="${top}" width="${end - ix}" height="1" fill="${fills[ix] ?? DIVERGED_COLOR}"/>`);
+      ix = end;
+    }
+  }
+  if (contours) {
+    const seg = contourSegments(z, contourLevels(zRange[0], zRange[1]));
+    const q = (v: number): number => Math.round(v * 1000) / 1000;
+    const d: string[] = [];
+    for (let k = 0; k + 3 < seg.length; k += 4) {
+      d.push(`M${q((seg[k] ?? 0) + 0.5)} ${q(ny - 0.5 - (seg[k + 1] ?? 0))}L${q((seg[k + 2] ?? 0) + 0.5)} ${q(ny - 0.5 - (seg[k + 3] ?? 0))}`);
+    }
+    if (d.length > 0) {
+      parts.push(`<path d="${d.join('')}" fill="none" stroke="${CONTOURS.color}" stroke-width="${CONTOURS.width}" vector-effect="non-scaling-stroke" shape-rendering="geometricPrecision"/>`);
+    }
+  }
+  parts.push('</svg>');
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(parts.join(''))}`;
+}
+
+/**
+ * Where the grid image goes (layout.images[0]): covering the cells, whose centres are x and
+ * y, below the traces. Its source is the grid drawn by the page (LandscapePanel): redrawing
+ * the grid for a new σ is then a relayout of this image instead of a replot of the figure.
+ */
+export function gridImage(x: readonly number[], y: readonly number[], source: string): Record<string, unknown> {
+  const dx = x.length > 1 ? ((x[x.length - 1] ?? 0) - (x[0] ?? 0)) / (x.length - 1) : 1;
+  const dy = y.length > 1 ? ((y[y.length - 1] ?? 0) - (y[0] ?? 0)) / (y.length - 1) : 1;
+  return {
+    source,
+    xref: 'x',
+    yref: 'y',
+    x: (x[0] ?? 0) - dx / 2,
+    y: (y[y.length - 1] ?? 0) + dy / 2,
+    sizex: dx * x.length,
+    sizey: dy * y.length,
+    xanchor: 'left',
+    yanchor: 'top',
+    sizing: 'stretch',
+    layer: 'below',
+  };
 }
 
 export function landscape2dFigure(input: Landscape2dInput): Figure {
@@ -145,6 +285,8 @@ export function landscape2dFigure(input: Landscape2dInput): Figure {
       zmin: zRange[0],
       zmax: zRange[1],
       zsmooth: false,
+      // Drawn by the grid image below; the trace stays for the hover values and the colour bar.
+      ...(input.image ? { opacity: 0 } : {}),
       colorscale: LOSS_COLORSCALE,
       showscale: input.showColorbar,
       colorbar: input.showColorbar
@@ -153,7 +295,7 @@ export function landscape2dFigure(input: Landscape2dInput): Figure {
       hovertemplate: `${n0} = %{x:.3f}<br>${n1} = %{y:.3f}<br>${input.title} = %{text}<extra></extra>`,
     });
   }
-  if (hasGrid && input.contours) {
+  if (hasGrid && input.contours && !input.image) {
     data.push({
       type: 'contour',
       x,
@@ -162,9 +304,9 @@ export function landscape2dFigure(input: Landscape2dInput): Figure {
       zmin: zRange[0],
       zmax: zRange[1],
       autocontour: true,
-      ncontours: 14,
+      ncontours: CONTOURS.count,
       contours: { coloring: 'none' },
-      line: { color: 'rgba(35, 48, 62, 0.28)', width: 0.7, smoothing: 0.6 },
+      line: { color: CONTOURS.color, width: CONTOURS.width, smoothing: 0.6 },
       showscale: false,
       hoverinfo: 'skip',
     });
@@ -229,6 +371,7 @@ export function landscape2dFigure(input: Landscape2dInput): Figure {
     xaxis: axis(n0, { range: [xlo - dx / 2, xhi + dx / 2], showgrid: false, zeroline: false, fixedrange: false }),
     yaxis: axis(n1, { range: [ylo - dy / 2, yhi + dy / 2], showgrid: false, zeroline: false }),
     annotations,
+    images: hasGrid && input.image ? [gridImage(x, y, input.image)] : [],
     uirevision: input.uirevision,
     hovermode: 'closest',
     plot_bgcolor: hasGrid ? DIVERGED_COLOR : '#ffffff',
