@@ -37,6 +37,9 @@ export function decodeBase64(b64: string): Uint8Array {
 /** The training and test digits (decoded on the first call, then shared: do not modify). */
 export function mnistSubset(): MnistSubset {
   if (cached) return cached;
+  // The page's production bundle is built without the digits (vite.config.ts): it creates
+  // tasks only for their metadata; the engine worker, the CLI and the tests have them.
+  if (!MNIST_BASE64) throw new Error('the MNIST digits are bundled with the engine worker only, not with the page');
   const bytes = decodeBase64(MNIST_BASE64);
   const expected = (MNIST_TRAIN + MNIST_TEST) * (MNIST_PIXELS + 1);
   if (bytes.length !== expected) throw new Error(`MNIST subset: ${bytes.length} bytes, expected ${expected}`);

@@ -19,7 +19,7 @@
  * shape. θ₀ is a seeded Glorot-like initialisation, W ~ N(0, 1/fan_in), biases 0.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MNIST_PIXELS, mnistSubset, type DigitSet } from '../../data/mnist';
+import { MNIST_PIXELS, MNIST_TEST, MNIST_TRAIN, mnistSubset, type DigitSet } from '../../data/mnist';
 import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 import { initMlp, mlpForward, mlpLayers, mlpParamNames, type MlpShape, mlpSize } from './batched-mlp';
@@ -41,24 +41,33 @@ export function createMnist(options: MnistOptions = {}): Task {
   const hidden = options.hidden ?? 16;
   const B = options.batch ?? 50;
   const seed = options.seed ?? 1;
-  const subset = mnistSubset();
-  const test = subset.test;
-  const nTrain = options.train ?? subset.train.n;
-  if (!(nTrain > 0 && nTrain <= subset.train.n)) throw new Error(`mnist: train (${nTrain}) must be in 1 … ${subset.train.n}`);
+  const nTrain = options.train ?? MNIST_TRAIN;
+  if (!(nTrain > 0 && nTrain <= MNIST_TRAIN)) throw new Error(`mnist: train (${nTrain}) must be in 1 … ${MNIST_TRAIN}`);
   if (B < 10 || B % 10 !== 0 || nTrain % B !== 0) throw new Error(`mnist: batch (${B}) must be a multiple of 10 dividing train (${nTrain})`);
-  const train: DigitSet = { n: nTrain, images: subset.train.images.subarray(0, nTrain * MNIST_PIXELS), labels: subset.train.labels.subarray(0, nTrain) };
+  const train = { n: nTrain };
+  const test = { n: MNIST_TEST };
   const nb = train.n / B;
   const T = nb;
   const shape: MlpShape = { inputs: MNIST_PIXELS, hidden, outputs: MNIST_CLASSES };
   const d = mlpSize(shape);
   const theta0 = initMlp(shape, seed + 3000);
 
-  // Constants, kept across tf.tidy scopes: inputs in [0, 1] with the constant-1 column of
-  // the augmented layout, one-hot labels.
-  const xTrain = tf.keep(tf.tensor3d(inputsWithOnes(train), [nb, B, MNIST_PIXELS + 1]));
-  const yTrain = tf.keep(tf.tensor3d(oneHot(train), [nb, B, MNIST_CLASSES]));
-  const xTest = tf.keep(tf.tensor3d(inputsWithOnes(test), [1, test.n, MNIST_PIXELS + 1]));
-  const labelsTest = tf.keep(tf.tensor2d(Int32Array.from(test.labels), [1, test.n], 'int32'));
+  // Constants, built on first use (the page creates tasks only for their metadata and is
+  // built without the digits, see vite.config.ts) and kept across tf.tidy scopes: inputs in
+  // [0, 1] with the constant-1 column of the augmented layout, one-hot labels.
+  let data: { xTrain: tf.Tensor3D; yTrain: tf.Tensor3D; xTest: tf.Tensor3D; labelsTest: tf.Tensor2D } | null = null;
+  const tensors = (): NonNullable<typeof data> => {
+    if (data) return data;
+    const subset = mnistSubset();
+    const digits: DigitSet = { n: nTrain, images: subset.train.images.subarray(0, nTrain * MNIST_PIXELS), labels: subset.train.labels.subarray(0, nTrain) };
+    data = {
+      xTrain: tf.keep(tf.tensor3d(inputsWithOnes(digits), [nb, B, MNIST_PIXELS + 1])),
+      yTrain: tf.keep(tf.tensor3d(oneHot(digits), [nb, B, MNIST_CLASSES])),
+      xTest: tf.keep(tf.tensor3d(inputsWithOnes(subset.test), [1, subset.test.n, MNIST_PIXELS + 1])),
+      labelsTest: tf.keep(tf.tensor2d(Int32Array.from(subset.test.labels), [1, subset.test.n], 'int32')),
+    };
+    return data;
+  };
 
   const meta: TaskMeta = {
     id: 'mnist',
@@ -84,6 +93,7 @@ export function createMnist(options: MnistOptions = {}): Task {
     stateSize: 1,
     initialState: (P) => tf.zeros([P, 1]),
     step(state, theta, t) {
+      const { xTrain, yTrain } = tensors();
       const b = tf.mod(t, tf.scalar(nb, 'int32'));
       const { z } = mlpForward(mlpLayers(theta, shape), tf.gather(xTrain, b) as tf.Tensor3D);
       const y = tf.gather(yTrain, b) as tf.Tensor3D;
@@ -100,6 +110,7 @@ export function createMnist(options: MnistOptions = {}): Task {
       higherIsBetter: true,
       evaluate: (theta) =>
         tf.tidy(() => {
+          const { xTest, labelsTest } = tensors();
           const { z } = mlpForward(mlpLayers(theta, shape), xTest);
           const predicted = tf.argMax(z, 2);
           const correct = tf.cast(tf.equal(predicted, tf.tile(labelsTest, [theta.shape[0], 1])), 'float32');
