@@ -11,8 +11,8 @@
  * with '--' is never taken as a value.
  */
 import type { EstimatorId } from '../core/config';
-import type { PlaygroundConfig } from '../core/playground-config';
-import type { PinnedPoint } from '../permalink/types';
+import { LIMITS, type PlaygroundConfig } from '../core/playground-config';
+import { PERMALINK_LIMITS, type PinnedPoint } from '../permalink/types';
 import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
 import { TASK_IDS } from '../core/tasks/index';
 
@@ -91,28 +91,29 @@ export const OPTIONS = {
     kind: 'horizon',
     metavar: 'n',
     help: 'episode horizon T (train: `inf` only for tasks that never reset)',
-    min: 1,
-    max: 100_000,
+    min: LIMITS.T.min,
+    max: LIMITS.T.max,
   },
-  K: { kind: 'int', metavar: 'k', help: 'truncation length K (inner steps per update), must divide T', min: 1, max: 100_000 },
-  R: { kind: 'int', metavar: 'r', help: 'GPES noise-resampling period, a multiple of K (gpes only)', min: 1, max: 100_000 },
-  pairs: { kind: 'int', metavar: 'N', help: 'antithetic pairs N', min: 1, max: 16_384 },
-  sigma: { kind: 'number', metavar: 's', help: 'perturbation scale σ (σ₀ of a schedule)', above: 0, max: 100 },
+  K: { kind: 'int', metavar: 'k', help: 'truncation length K (inner steps per update), must divide T', min: LIMITS.K.min, max: LIMITS.K.max },
+  R: { kind: 'int', metavar: 'r', help: 'GPES noise-resampling period, a multiple of K (gpes only)', min: PERMALINK_LIMITS.R.min, max: PERMALINK_LIMITS.R.max },
+  pairs: { kind: 'int', metavar: 'N', help: 'antithetic pairs N', min: LIMITS.pairs.min, max: LIMITS.pairs.max },
+  sigma: { kind: 'number', metavar: 's', help: 'perturbation scale σ (σ₀ of a schedule)', above: 0, min: LIMITS.sigma.min, max: LIMITS.sigma.max },
   'sigma-schedule': {
     kind: 'string',
     metavar: 'NAME[:…]',
     help: 'constant | exponential:GAMMA | linear:SIGMA1:STEPS | cosine:SIGMA1:STEPS | step:GAMMA:STEPS',
   },
   optimizer: { kind: 'choice', metavar: 'NAME', help: 'outer optimizer', choices: ['sgd', 'adam'] },
-  lr: { kind: 'number', metavar: 'x', help: 'outer learning rate', above: 0, max: 1e3 },
-  iters: { kind: 'int', metavar: 'n', help: 'outer iterations', min: 0, max: 1_000_000 },
-  seed: { kind: 'int', metavar: 's', help: 'random seed (0 … 2³²−1)', min: 0, max: 2 ** 32 - 1 },
+  lr: { kind: 'number', metavar: 'x', help: 'outer learning rate', above: 0, min: LIMITS.lr.min, max: LIMITS.lr.max },
+  // 0 iterations: evaluate θ₀ only (the playground's stop condition needs at least one).
+  iters: { kind: 'int', metavar: 'n', help: 'outer iterations', min: 0, max: LIMITS.iterations.max },
+  seed: { kind: 'int', metavar: 's', help: 'random seed (0 … 2³²−1)', min: LIMITS.seed.min, max: LIMITS.seed.max },
   workers: { kind: 'choice', metavar: 'MODE', help: 'lockstep or step-unlocked workers', choices: ['lockstep', 'unlocked'], noun: 'worker mode' },
   'burn-in': { kind: 'flag', help: 'unroll one episode (gradients discarded) before the first update' },
   'rank-shaping': { kind: 'flag', help: 'rank-based fitness shaping (full-es only)' },
   cosine: { kind: 'flag', help: 'also report cos∠ of each logged estimate to the autodiff (BPTT) gradient' },
   'log-every': { kind: 'int', metavar: 'm', help: 'record (and report) every m iterations (default: iters/100)', min: 1, max: 1_000_000 },
-  truncations: { kind: 'ints', metavar: 'J1,J2,…', help: 'numbers of truncations J (each must divide T)', min: 1, max: 100_000 },
+  truncations: { kind: 'ints', metavar: 'J1,J2,…', help: 'numbers of truncations J (each must divide T)', min: 1, max: LIMITS.T.max },
   repeats: { kind: 'int', metavar: 'r', help: 'independent estimates per cell (default 50)', min: 2, max: 100_000 },
   protocol: {
     kind: 'choice',
@@ -127,8 +128,9 @@ export const OPTIONS = {
     min: 16,
     max: 65_536,
   },
-  grid: { kind: 'int', metavar: 'n', help: 'grid points per axis (default 33)', min: 2, max: 256 },
-  samples: { kind: 'int', metavar: 'm', help: 'samples per point of the smoothed surface (default 16; 0: raw only)', min: 0, max: 4096 },
+  // Grids below the playground's minimum are allowed (cheap; the engine accepts them too).
+  grid: { kind: 'int', metavar: 'n', help: 'grid points per axis (default 33)', min: 2, max: LIMITS.surfaceGrid.max },
+  samples: { kind: 'int', metavar: 'm', help: 'samples per point of the smoothed surface (default 16; 0: raw only)', min: 0, max: LIMITS.surfaceSamples.max },
   range: { kind: 'string', metavar: 'x0:x1[,y0:y1]', help: 'plot range per axis (default: the task’s bounds)' },
   out: { kind: 'string', metavar: 'DIR', help: 'output folder (default reproduce-out/)' },
   quick: { kind: 'flag', help: 'tiny settings: a smoke run in seconds' },
