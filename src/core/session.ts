@@ -38,6 +38,9 @@ export interface SessionResume {
   estimators: { id: EstimatorId; theta: readonly number[]; optimizer: { values: number[][]; t: number }; innerSteps: number }[];
 }
 
+/** Whether a frame's (finite) θ and evaluation loss may become the estimator's rewind checkpoint. */
+export type CheckpointFilter = (id: EstimatorId, theta: readonly number[], evalLoss: number) => boolean;
+
 /** Divergence counters of one estimator (see Trainer's HealthTensors). */
 export interface EstimatorHealth {
   /** Pairs (trajectories) left out of the latest update for a NaN/±Inf loss, state or gradient. */
@@ -48,7 +51,7 @@ export interface EstimatorHealth {
   skippedTotal: number;
   /** Pairs (trajectories) behind each update, to put `excludedLast` in proportion. */
   workers: number;
-  /** Iteration a rewind would return to (the last frame with finite θ and evaluation loss). */
+  /** Iteration a rewind would return to (the last healthy frame: finite θ and evaluation loss, no runaway). */
   checkpointIteration: number;
 }
 
@@ -151,10 +154,11 @@ export class Session {
 
   /**
    * Everything the views need, read back in one transfer — the divergence counters and
-   * optimizer state included. A frame whose θ and evaluation loss are finite becomes the
+   * optimizer state included. A frame whose θ and evaluation loss are finite, and that
+   * `healthy` accepts (the engine's health check: not a runaway loss), becomes the
    * estimator's rewind checkpoint. The evaluation unrolls run through `pacer`.
    */
-  async frame(pacer: Pacer = eagerPacer): Promise<SessionFrame> {
+  async frame(pacer: Pacer = eagerPacer, healthy?: CheckpointFilter): Promise<SessionFrame> {
     const d = this.task.meta.theta0.length;
     const parts: tf.Tensor[] = [];
     const shapes: number[] = [];
@@ -212,7 +216,8 @@ export class Session {
       const particles = take(shapes[i] ?? 0);
       const candidate = candidates[i];
       if (candidate) {
-        if (Number.isFinite(evalLoss) && theta.every((v) => Number.isFinite(v))) t.setCheckpoint(candidate.theta, candidate.optimizer, this.iterationCount);
+        const finite = Number.isFinite(evalLoss) && theta.every((v) => Number.isFinite(v));
+        if (finite && (healthy?.(t.config.estimator, theta, evalLoss) ?? true)) t.setCheckpoint(candidate.theta, candidate.optimizer, this.iterationCount);
         else disposeCandidate(candidate);
       }
       return {

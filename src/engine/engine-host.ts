@@ -25,7 +25,7 @@ import { metricValues, type Task } from '../core/task';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
-import { adviseOnHealth, type HealthAdvice } from './health';
+import { adviseOnHealth, healthyCheckpoint, type HealthAdvice } from './health';
 import { configLimitIssues, jobLimitIssues } from './limits';
 import type { EstimatorHealth, SessionFrame, SessionResume } from '../core/session';
 import { subsampleParticles } from './particles';
@@ -731,7 +731,8 @@ export class EngineHost {
 
   private async postFrame(s: EngineSession): Promise<void> {
     const started = this.now();
-    const f = await s.frame(this.pacer());
+    // Rewind checkpoints only from healthy frames (health.ts), not from a finite runaway.
+    const f = await s.frame(this.pacer(), (id, theta, loss) => healthyCheckpoint(theta, loss, this.initialLoss.get(id) ?? Number.NaN));
     if (s !== this.session) return;
     this.lastResume = resumeOf(f) ?? this.lastResume;
     this.frameCostMs = this.now() - started;

@@ -3,7 +3,7 @@ import { defaultPlaygroundConfig, type PlaygroundConfig } from '../core/playgrou
 import type { EstimatorHealth } from '../core/session';
 import { useCpuBackend } from '../core/testing/setup';
 import { EngineHost } from './engine-host';
-import { adviseOnHealth, formatSetting, runaway } from './health';
+import { adviseOnHealth, formatSetting, healthyCheckpoint, runaway, RUNAWAY_FACTOR } from './health';
 import type { EngineEvent, FrameMessage } from './protocol';
 
 const healthy: EstimatorHealth = { excludedLast: 0, excludedTotal: 0, skippedTotal: 0, workers: 100, checkpointIteration: 7 };
@@ -41,12 +41,24 @@ describe('health advice', () => {
     expect(runaway({ id: 'tes', theta: [1], evalLoss: 150 }, 1)).toBe(true);
     expect(runaway({ id: 'tes', theta: [1], evalLoss: 50 }, 1)).toBe(false);
   });
+
+  it('takes rewind checkpoints only from healthy frames: finite, and no runaway loss', () => {
+    expect(healthyCheckpoint([1, 2], 1.5, 2)).toBe(true);
+    expect(healthyCheckpoint([1, 2], 150, 2)).toBe(true);
+    // Huge but finite (θ finite too): a runaway, not a point to go back to.
+    expect(healthyCheckpoint([3e16, 2], 1e34, 2)).toBe(false);
+    expect(healthyCheckpoint([1, 2], RUNAWAY_FACTOR * 2 * 1.01, 2)).toBe(false);
+    expect(healthyCheckpoint([1, 2], Number.POSITIVE_INFINITY, 2)).toBe(false);
+    expect(healthyCheckpoint([Number.NaN, 2], 1, 2)).toBe(false);
+    // Before the run's first loss is known only finiteness counts.
+    expect(healthyCheckpoint([1, 2], 1e34, Number.NaN)).toBe(true);
+  });
 });
 
 describe('divergence in the engine', () => {
   beforeAll(useCpuBackend);
 
-  it('warns with a learning-rate suggestion, keeps θ finite and rewinds to the last finite θ', async () => {
+  it('warns with a learning-rate suggestion, keeps θ finite and rewinds to the last healthy θ (before the finite runaway)', async () => {
     const events: EngineEvent[] = [];
     const host = new EngineHost({ post: (e) => events.push(e), selectBackend: async () => (await useCpuBackend(), { name: 'cpu', label: 'CPU' }) });
     const frames = (): FrameMessage[] => events.flatMap((e) => (e.type === 'frame' ? [e.frame] : []));
@@ -71,6 +83,15 @@ describe('divergence in the engine', () => {
     // The guard: θ never becomes NaN/±Inf, whatever the loss does.
     for (const f of frames()) expect(f.estimators[0]!.theta.every((v) => Number.isFinite(v))).toBe(true);
     const checkpoint = frames().at(-1)!.estimators[0]!.health!.checkpointIteration;
+    // The run passed through huge but finite losses before they overflowed; the checkpoint
+    // is from before them (a finite runaway is not a point to rewind to).
+    const initialLoss = frames()[0]!.estimators[0]!.evalLoss;
+    const runawayFrames = frames().filter((f) => {
+      const loss = f.estimators[0]!.evalLoss;
+      return Number.isFinite(loss) && Math.abs(loss) > RUNAWAY_FACTOR * Math.abs(initialLoss);
+    });
+    expect(runawayFrames.length).toBeGreaterThan(0);
+    expect(checkpoint).toBeLessThan(runawayFrames[0]!.iteration);
     host.handle({ type: 'rewind' });
     await waitFor(() => events.some((e) => e.type === 'rewound'));
     await host.settled();
@@ -79,6 +100,7 @@ describe('divergence in the engine', () => {
     // Back at the checkpoint: a finite θ and loss (the last frame that had them).
     const after = frames().at(-1)!.estimators[0]!;
     expect(Number.isFinite(after.evalLoss)).toBe(true);
+    expect(Math.abs(after.evalLoss)).toBeLessThanOrEqual(RUNAWAY_FACTOR * Math.abs(initialLoss));
     expect(after.theta.every((v) => Number.isFinite(v))).toBe(true);
     // With the suggested learning rate the run goes on from there, θ still finite.
     host.handle({ type: 'live', live: { sigma: config.sigma, lr: 1, stop: config.stop, speed: 1 } });

@@ -60,6 +60,15 @@ export function runaway(e: HealthInput, initialLoss: number): boolean {
   return Math.abs(e.evalLoss) > RUNAWAY_FACTOR * Math.max(Math.abs(initialLoss), 1e-6);
 }
 
+/**
+ * Whether a frame may become the estimator's rewind checkpoint: a finite θ and loss that
+ * has not run away (the same test as the warning's). A run that blows up to huge but finite
+ * losses (≈1e34) thus rewinds to before the blow-up, not to its last finite frame.
+ */
+export function healthyCheckpoint(theta: readonly number[], evalLoss: number, initialLoss: number): boolean {
+  return !runaway({ id: 'tes', theta, evalLoss }, initialLoss);
+}
+
 /** A warning for one estimator's frame, or null when it looks healthy. */
 export function adviseOnHealth(e: HealthInput, ctx: HealthContext): HealthAdvice | null {
   const info = estimatorInfo(e.id);
