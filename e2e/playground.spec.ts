@@ -103,7 +103,7 @@ test('every preset loads and runs; ES-Single shows NRES flatter than PES', async
     .getByTestId('preset-select')
     .locator('option')
     .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value).filter((v) => v !== ''));
-  expect(ids).toHaveLength(8);
+  expect(ids).toHaveLength(9);
   for (const id of ids) {
     await page.getByTestId('preset-select').selectOption(id);
     await expect(page.getByTestId('preset-commentary')).toHaveAttribute('data-preset', id);
