@@ -38,6 +38,11 @@ test('MNIST by ES: the preset trains in the browser, with test accuracy and the 
   await openPlayground(page, '?backend=cpu');
   await page.getByTestId('preset-select').selectOption('evostrats-mnist');
   await expect(page.getByTestId('preset-commentary')).toHaveAttribute('data-preset', 'evostrats-mnist');
+  // The objective fits the task card (no clipped formula).
+  const formula = page.getByTestId('controls-task').locator('.task-formula');
+  await expect(formula.locator('.katex').first()).toBeVisible();
+  expect(await formula.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(1);
+  await page.getByTestId('controls-task').screenshot({ path: `${ARTIFACTS}/task-card-mnist.png` });
   // The first frame already carries θ₀'s test accuracy, near chance (10 %).
   const latest = page.getByTestId('metric-latest');
   await expect(latest).toContainText('%');

@@ -86,7 +86,7 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     grid: 16,
     colorScale: 'linear',
     refineStages: [2, 4],
-    tex: String.raw`\begin{gathered} z = \big[\tanh([x\ 1]\,W_1)\ \ 1\big]\,W_2 \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \operatorname{mean}_{(x,y)\in b_t} \big(\log\sum_k e^{z_k} - z_y\big),\quad \theta = (W_1, W_2) \end{gathered}`,
+    tex: String.raw`\begin{gathered} z = \big[\tanh([x\ 1]\,W_1)\ \ 1\big]\,W_2 \\ \ell_b = \operatorname{mean}_{(x,y)\in b} \big(\log \textstyle\sum_k e^{z_k} - z_y\big) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{b_t},\quad \theta = (W_1, W_2) \end{gathered}`,
     landscapeNote: 'Training-set cross-entropy of the MNIST classifier on a 2-D slice through its 3,322 weights at θ₀ (chosen below).',
   },
 };
