@@ -918,6 +918,22 @@ export class EngineHost {
     const fused = !sliceByRow && fusedSurfaceFor(this.backend, { task, ...plan.whole() });
     const chunks = sampleChunks(spec.samples, fused ? Math.max(1, spec.samples) : surfaceChunkSamples(pointsPerCall, task.meta.evalSteps, budget));
     const fusedExtras = fused ? { skipRaw: spec.smoothedOnly === true, onProgress: () => !job.cancelled } : {};
+    // On this thread (the tfjs path) a call's episodes run as slices, so a long row (Lorenz:
+    // 128 episodes × 2000 steps, seconds on the CPU) never holds back a pause; between
+    // slices the job gives way to training as it does between calls (yieldToLoop), and a
+    // cancel abandons the call part-way.
+    let sliceStart = this.now();
+    const pacer = fused
+      ? null
+      : new TimeSlicedPacer({
+          now: this.now,
+          sliceMs: PACE_SLICE_MS,
+          yieldNow: async () => {
+            await this.yieldToLoop(this.now() - sliceStart);
+            sliceStart = this.now();
+          },
+          abandoned: () => job.cancelled,
+        });
     const size = x.length * (y?.length ?? 1);
     const raw: number[] = [];
     const smoothedSum: number[] = new Array<number>(size).fill(0);
@@ -932,7 +948,13 @@ export class EngineHost {
       for (let c = 0; c < Math.max(1, chunks.length) && !job.cancelled; c++) {
         const m = chunks[c] ?? 0;
         const started = this.now();
-        const r = await surfaceOn(this.backend)({ ...call, samples: m, seed: chunkSeed(spec.seed, c), ...fusedExtras });
+        let r: Awaited<ReturnType<ReturnType<typeof surfaceOn>>>;
+        try {
+          r = await surfaceOn(this.backend)({ ...call, samples: m, seed: chunkSeed(spec.seed, c), ...fusedExtras, ...(pacer ? { pacer } : {}) });
+        } catch (e) {
+          if (e instanceof AbandonedError && job.cancelled) break;
+          throw e;
+        }
         if (c === 0) raw.push(...r.raw);
         if (m > 0) {
           const sm = r.smoothed ?? [];

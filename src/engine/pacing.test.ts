@@ -237,6 +237,42 @@ describe('engine pacing of the autodiff baselines at the maximum settings', () =
   }
 });
 
+describe('engine pacing of a landscape job on the CPU backend', () => {
+  beforeAll(useCpuBackend);
+
+  it('a Lorenz landscape at the largest grid (128 points × 2000 steps a row) never keeps the thread 200 ms; a pause meanwhile takes effect within 200 ms', async () => {
+    const { host, events, frames, waitFor, deliver } = harness();
+    let probe: { stop: () => number } | null = null;
+    try {
+      const config: PlaygroundConfig = { ...defaultPlaygroundConfig('lorenz'), estimators: ['tes'], pairs: 4 };
+      host.handle({ type: 'init', config, generation: 1 });
+      await waitFor(() => frames().length > 0, 120_000);
+      host.handle({ type: 'play' });
+      await waitFor(() => events.some((e) => e.event.type === 'status' && e.event.status === 'running'));
+      probe = lagProbe();
+      host.handle({ type: 'job', jobId: 1, spec: { kind: 'surface', task: 'lorenz', grid: LIMITS.surfaceGrid.max, sigma: 0.1, samples: 0, seed: 1 } });
+      // Well inside the first grid rows (each is 128 episodes of 2000 steps).
+      await new Promise((r) => setTimeout(r, 1500));
+      const sent = await deliver({ type: 'pause' });
+      await waitFor(() => events.some((e) => e.event.type === 'status' && e.event.status === 'paused'), 10_000);
+      const paused = events.find((e) => e.event.type === 'status' && e.event.status === 'paused')!;
+      await new Promise((r) => setTimeout(r, 1500));
+      host.handle({ type: 'cancel', jobId: 1 });
+      await waitFor(() => events.some((e) => e.event.type === 'job-result'), 60_000);
+      const worstMs = probe.stop();
+      const progress = events.filter((e) => e.event.type === 'job-progress').length;
+      console.log(`lorenz landscape job (CPU backend): pause latency ${(paused.at - sent).toFixed(1)} ms; longest slice ${worstMs.toFixed(1)} ms; ${progress} progress events`);
+      expect(paused.at - sent).toBeLessThan(200);
+      expect(worstMs).toBeLessThan(200);
+      expect(events.some((e) => e.event.type === 'error' || e.event.type === 'job-error')).toBe(false);
+    } finally {
+      probe?.stop();
+      host.dispose();
+      await host.settled();
+    }
+  }, 240_000);
+});
+
 describe('engine pacing at ordinary settings', () => {
   beforeAll(useCpuBackend);
 

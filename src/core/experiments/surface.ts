@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianRows, range, Stream } from '../noise';
-import type { Task } from '../task';
+import type { Pacer } from '../slices';
+import { episodeLossSlices, type Task } from '../task';
 
 /**
  * The meta-loss surface on a 1-D or 2-D grid, raw and σ-smoothed:
@@ -37,6 +38,12 @@ export interface SurfaceOptions {
   batchRows?: number;
   /** Between batches; return false to cancel. */
   onProgress?: (done: number, total: number) => boolean | void;
+  /**
+   * Runs each batch's episodes as slices (yields between inner steps), so a long unroll
+   * (a Lorenz row: 128 episodes × 2000 steps, seconds on the CPU backend) does not hold the
+   * caller's thread. Without it a batch is one call.
+   */
+  pacer?: Pacer;
 }
 
 export interface SurfaceResult {
@@ -95,7 +102,7 @@ export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceR
     if (options.onProgress?.(done, total) === false) cancelled = true;
   };
 
-  const raw = await evaluateRows(task, thetas, dTheta, batchRows, progress, () => cancelled);
+  const raw = await evaluateRows(task, thetas, dTheta, batchRows, progress, () => cancelled, options.pacer);
   let smoothed: number[] | null = null;
   if (M > 0 && !cancelled) {
     const z = gaussianRows(options.seed, Stream.surface, range(M), new Int32Array(M), new Int32Array(M), dTheta);
@@ -108,7 +115,7 @@ export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceR
         }
       }
     }
-    const values = await evaluateRows(task, rows, dTheta, batchRows, progress, () => cancelled);
+    const values = await evaluateRows(task, rows, dTheta, batchRows, progress, () => cancelled, options.pacer);
     if (!cancelled) {
       smoothed = new Array<number>(points).fill(0);
       for (let m = 0; m < M; m++) for (let p = 0; p < points; p++) smoothed[p] = (smoothed[p] ?? 0) + (values[m * points + p] ?? 0) / M;
@@ -125,12 +132,23 @@ async function evaluateRows(
   batchRows: number,
   progress: (n: number) => void,
   isCancelled: () => boolean,
+  pacer?: Pacer,
 ): Promise<number[]> {
   const n = rows.length / d;
   const out: number[] = [];
   for (let start = 0; start < n && !isCancelled(); start += batchRows) {
     const count = Math.min(batchRows, n - start);
-    const loss = tf.tidy(() => task.episodeLoss(tf.tensor2d(rows.subarray(start * d, (start + count) * d), [count, d])));
+    let loss: tf.Tensor1D;
+    if (pacer) {
+      const batch = tf.tensor2d(rows.subarray(start * d, (start + count) * d), [count, d]);
+      try {
+        loss = await pacer.run(episodeLossSlices(task, batch));
+      } finally {
+        batch.dispose();
+      }
+    } else {
+      loss = tf.tidy(() => task.episodeLoss(tf.tensor2d(rows.subarray(start * d, (start + count) * d), [count, d])));
+    }
     const values = await loss.data();
     loss.dispose();
     for (const v of values) out.push(v);
