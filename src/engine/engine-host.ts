@@ -18,7 +18,7 @@ import { surfaceSlicePlan } from '../core/experiments/slice';
 import { referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
 import { computePathOf, createEngineSession, type EngineSession, fusedSurfaceFor, surfaceOn, varianceOn } from './fused-engine';
-import { AbandonedError, TimeSlicedPacer } from '../core/slices';
+import { AbandonedError, type Pacer, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
 import { metricValues, type Task } from '../core/task';
@@ -919,21 +919,8 @@ export class EngineHost {
     const chunks = sampleChunks(spec.samples, fused ? Math.max(1, spec.samples) : surfaceChunkSamples(pointsPerCall, task.meta.evalSteps, budget));
     const fusedExtras = fused ? { skipRaw: spec.smoothedOnly === true, onProgress: () => !job.cancelled } : {};
     // On this thread (the tfjs path) a call's episodes run as slices, so a long row (Lorenz:
-    // 128 episodes × 2000 steps, seconds on the CPU) never holds back a pause; between
-    // slices the job gives way to training as it does between calls (yieldToLoop), and a
-    // cancel abandons the call part-way.
-    let sliceStart = this.now();
-    const pacer = fused
-      ? null
-      : new TimeSlicedPacer({
-          now: this.now,
-          sliceMs: PACE_SLICE_MS,
-          yieldNow: async () => {
-            await this.yieldToLoop(this.now() - sliceStart);
-            sliceStart = this.now();
-          },
-          abandoned: () => job.cancelled,
-        });
+    // 128 episodes × 2000 steps, seconds on the CPU) never holds back a pause.
+    const pacer = fused ? null : this.jobPacer(job);
     const size = x.length * (y?.length ?? 1);
     const raw: number[] = [];
     const smoothedSum: number[] = new Array<number>(size).fill(0);
@@ -998,27 +985,65 @@ export class EngineHost {
     return new Promise((resolve) => this.schedule(resolve, pause));
   }
 
+  /**
+   * A pacer for a job's tensor work on this thread: slices of PACE_SLICE_MS, between which
+   * the job gives way to training as it does between calls (yieldToLoop); a cancel
+   * abandons the work part-way (AbandonedError).
+   */
+  private jobPacer(job: RunningJob): TimeSlicedPacer {
+    let sliceStart = this.now();
+    return new TimeSlicedPacer({
+      now: this.now,
+      sliceMs: PACE_SLICE_MS,
+      yieldNow: async () => {
+        await this.yieldToLoop(this.now() - sliceStart);
+        sliceStart = this.now();
+      },
+      abandoned: () => job.cancelled,
+    });
+  }
+
   private async varianceJob(jobId: number, spec: VarianceJobSpec, onProgress: (d: number, t: number) => boolean, job: RunningJob): Promise<void> {
     const task = createTask(spec.task);
-    const { reference, referenceKind, referencePairs } = await varianceReference(task, spec);
+    // The fused sweep (WebGPU) runs off this thread; the tfjs path is sliced, the reference
+    // included (a Lorenz estimate unrolls 2000 steps: seconds on the CPU backend).
+    const pacer = this.jobPacer(job);
+    let reference: number[];
+    let referenceKind: 'exact' | 'full-es';
+    let referencePairs: number;
+    try {
+      ({ reference, referenceKind, referencePairs } = await varianceReference(task, spec, pacer));
+    } catch (e) {
+      if (!(e instanceof AbandonedError && job.cancelled)) throw e;
+      this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, [], 'full-es', 0, task) });
+      return;
+    }
     if (job.cancelled) {
       this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, reference, referenceKind, referencePairs, task) });
       return;
     }
-    const r = await varianceOn(this.backend)({
-      task,
-      theta: spec.theta,
-      estimators: spec.estimators,
-      truncations: spec.truncations,
-      pairs: spec.pairs,
-      sigma: spec.sigma,
-      repeats: spec.repeats,
-      protocol: spec.protocol,
-      seed: spec.seed,
-      gpesPeriodInTruncations: spec.gpesPeriodInTruncations,
-      reference,
-      onProgress,
-    });
+    let r: Awaited<ReturnType<ReturnType<typeof varianceOn>>>;
+    try {
+      r = await varianceOn(this.backend)({
+        task,
+        theta: spec.theta,
+        estimators: spec.estimators,
+        truncations: spec.truncations,
+        pairs: spec.pairs,
+        sigma: spec.sigma,
+        repeats: spec.repeats,
+        protocol: spec.protocol,
+        seed: spec.seed,
+        gpesPeriodInTruncations: spec.gpesPeriodInTruncations,
+        reference,
+        onProgress,
+        pacer,
+      });
+    } catch (e) {
+      if (!(e instanceof AbandonedError && job.cancelled)) throw e;
+      this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, reference, referenceKind, referencePairs, task) });
+      return;
+    }
     this.post({
       type: 'job-result',
       jobId,
@@ -1042,12 +1067,13 @@ export function resumeOf(f: SessionFrame): SessionResume | null {
 async function varianceReference(
   task: Task,
   spec: VarianceJobSpec,
+  pacer: Pacer,
 ): Promise<{ reference: number[]; referenceKind: 'exact' | 'full-es'; referencePairs: number }> {
   if (spec.task === 'linear-quadratic') {
     return { reference: linearQuadraticExact().gradient(spec.theta), referenceKind: 'exact', referencePairs: 0 };
   }
   const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 512, 4096);
-  const reference = await referenceGradient(task, spec.theta, spec.sigma, task.meta.defaults.T, spec.seed, pairs);
+  const reference = await referenceGradient(task, spec.theta, spec.sigma, task.meta.defaults.T, spec.seed, pairs, pacer);
   return { reference, referenceKind: 'full-es', referencePairs: pairs };
 }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ESTIMATOR_IDS } from '../core/estimators/index';
 import { defaultPlaygroundConfig, LIMITS, type PlaygroundConfig } from '../core/playground-config';
+import { createTask } from '../core/tasks/index';
 import { useCpuBackend } from '../core/testing/setup';
 import type { BackendInfo } from '../platform/backend-info';
 import { EngineHost, PACE_SLICE_MS } from './engine-host';
@@ -265,6 +266,38 @@ describe('engine pacing of a landscape job on the CPU backend', () => {
       expect(paused.at - sent).toBeLessThan(200);
       expect(worstMs).toBeLessThan(200);
       expect(events.some((e) => e.event.type === 'error' || e.event.type === 'job-error')).toBe(false);
+    } finally {
+      probe?.stop();
+      host.dispose();
+      await host.settled();
+    }
+  }, 240_000);
+});
+
+describe('engine pacing of a variance job on the CPU backend', () => {
+  beforeAll(useCpuBackend);
+
+  it('a Lorenz variance sweep (its full-ES reference and each estimate unroll 2000 steps) never keeps the thread 200 ms', async () => {
+    const { host, events, frames, waitFor } = harness();
+    let probe: { stop: () => number } | null = null;
+    try {
+      const config: PlaygroundConfig = { ...defaultPlaygroundConfig('lorenz'), estimators: ['tes'], pairs: 4 };
+      host.handle({ type: 'init', config, generation: 1 });
+      await waitFor(() => frames().length > 0, 120_000);
+      host.handle({ type: 'play' });
+      await waitFor(() => events.some((e) => e.event.type === 'status' && e.event.status === 'running'));
+      probe = lagProbe();
+      const theta = [...createTask('lorenz').meta.theta0];
+      host.handle({
+        type: 'job',
+        jobId: 1,
+        spec: { kind: 'variance', task: 'lorenz', theta, estimators: ['pes'], truncations: [1, 20], pairs: 10, sigma: 0.04, repeats: 4, protocol: 'update', seed: 1, gpesPeriodInTruncations: 1 },
+      });
+      await waitFor(() => events.some((e) => e.event.type === 'job-result' || e.event.type === 'job-error'), 180_000);
+      const worstMs = probe.stop();
+      console.log(`lorenz variance job (CPU backend): longest slice ${worstMs.toFixed(1)} ms`);
+      expect(events.some((e) => e.event.type === 'job-error' || e.event.type === 'error')).toBe(false);
+      expect(worstMs).toBeLessThan(200);
     } finally {
       probe?.stop();
       host.dispose();

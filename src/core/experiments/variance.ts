@@ -42,6 +42,8 @@ export interface VarianceOptions {
   bootstrapSamples?: number;
   /** Called after each (estimator, J) cell; return false to cancel. */
   onProgress?: (done: number, total: number) => boolean | void;
+  /** Runs the reference and every estimate as slices (the engine's, so a pause is seen mid-cell); default: at once. */
+  pacer?: Pacer;
 }
 
 export interface VarianceRow {
@@ -67,7 +69,9 @@ export async function measureVariance(options: VarianceOptions): Promise<Varianc
   // The episode objective (and full-unroll ES) is defined by the task's own horizon.
   const T = task.meta.defaults.T;
   if (!Number.isFinite(T)) throw new Error(`Task ${task.meta.id} never resets: variance against J needs a finite T`);
-  const reference = options.reference ? [...options.reference] : await referenceGradient(task, options.theta, options.sigma, T, options.seed);
+  const reference = options.reference
+    ? [...options.reference]
+    : await referenceGradient(task, options.theta, options.sigma, T, options.seed, undefined, options.pacer);
   const rows: VarianceRow[] = [];
   const total = options.estimators.length * options.truncations.length;
   let done = 0;
@@ -88,6 +92,7 @@ export async function measureVariance(options: VarianceOptions): Promise<Varianc
 /** `repeats` estimates of ∇L (row-major [repeats, d]) for one estimator and K. */
 export async function repeatEstimates(options: VarianceOptions, estimatorId: EstimatorId, T: number, K: number): Promise<Float64Array> {
   const { task, repeats, pairs, sigma, protocol } = options;
+  const pacer = options.pacer ?? eagerPacer;
   const d = task.meta.theta0.length;
   const J = T / K;
   const info = estimatorInfo(estimatorId);
@@ -108,22 +113,28 @@ export async function repeatEstimates(options: VarianceOptions, estimatorId: Est
   try {
     if (protocol === 'episode' && info.online) {
       let acc: tf.Tensor2D | null = null;
-      for (let j = 0; j < J; j++) {
-        const est = estimator.estimate(theta, sigma, { perWorker: true });
-        est.grad.dispose();
-        est.excluded?.dispose();
-        const each = est.perWorker as tf.Tensor2D;
-        const next: tf.Tensor2D = acc === null ? each : (tf.add(acc, each) as tf.Tensor2D);
-        if (acc !== null) {
-          acc.dispose();
-          each.dispose();
+      try {
+        for (let j = 0; j < J; j++) {
+          const est = await pacer.run(estimator.estimateSlices(theta, sigma, { perWorker: true }));
+          est.grad.dispose();
+          est.excluded?.dispose();
+          const each = est.perWorker as tf.Tensor2D;
+          const next: tf.Tensor2D = acc === null ? each : (tf.add(acc, each) as tf.Tensor2D);
+          if (acc !== null) {
+            acc.dispose();
+            each.dispose();
+          }
+          acc = next;
         }
-        acc = next;
+      } catch (e) {
+        // Abandoned part-way (the engine's pacer on a cancel): free the running sum.
+        acc?.dispose();
+        throw e;
       }
       perWorker = tf.mul(acc as tf.Tensor2D, reduction === 'mean' ? 1 / J : 1) as tf.Tensor2D;
       acc?.dispose();
     } else {
-      const est = estimator.estimate(theta, sigma, { perWorker: true });
+      const est = await pacer.run(estimator.estimateSlices(theta, sigma, { perWorker: true }));
       est.grad.dispose();
       est.excluded?.dispose();
       const each = est.perWorker as tf.Tensor2D;
