@@ -16,6 +16,8 @@ import {
   FINAL_WORDS,
   HEALTH_WORDS,
   finalizeKernel,
+  PAIR_SUM_CHUNK,
+  pairSumKernel,
   MODE,
   NO_HORIZON,
   P,
@@ -94,7 +96,13 @@ export class FusedEstimator {
   readonly health: GPUBuffer;
   private readonly states: GPUBuffer;
   private readonly records: GPUBuffer;
+  /** Per pair: its contribution to ĝ and its usable flag, [N, d + 1]. */
   private readonly partials: GPUBuffer;
+  /** The same summed over chunks of PAIR_SUM_CHUNK pairs, [groups, d + 1]. */
+  private readonly sums: GPUBuffer;
+  private readonly sumParams: GPUBuffer;
+  private readonly sumPipeline: GPUComputePipeline;
+  private readonly sumGroup: GPUBindGroup;
   /** Adam's m then v, [2d] (zeros for SGD). */
   readonly moments: GPUBuffer;
   private readonly data: GPUBuffer | null;
@@ -133,7 +141,7 @@ export class FusedEstimator {
     this.d = task.dim;
     const { N, d } = this;
     const S = task.stateSize;
-    this.groups = Math.ceil(N / WORKGROUP);
+    this.groups = Math.ceil(N / PAIR_SUM_CHUNK);
     this.period = kind === 'family' ? familyPeriod(id, settings) : 0;
     if (this.period > 0 && (this.period < settings.K || this.period % settings.K !== 0)) {
       throw new Error(`GPES resampling period R = ${this.period} must be a multiple of K = ${settings.K}`);
@@ -164,7 +172,10 @@ export class FusedEstimator {
     this.perWorker = ctx.storage(N * d * 4, `${id} per-worker`);
     this.states = ctx.storage(N * statesPerPair(kind) * S * 4, `${id} states`);
     this.records = ctx.storage(N * recordWords(kind, d) * 4, `${id} records`);
-    this.partials = ctx.storage(this.groups * (d + 1) * 4, `${id} partials`);
+    this.partials = ctx.storage(N * (d + 1) * 4, `${id} partials`);
+    this.sums = ctx.storage(this.groups * (d + 1) * 4, `${id} sums`);
+    this.sumParams = ctx.uniform(4, `${id} sum params`);
+    ctx.writeWords(this.sumParams, Uint32Array.of(N, PAIR_SUM_CHUNK, 0, 0));
     this.health = ctx.storage(HEALTH_WORDS * 4, `${id} health`);
     this.moments = ctx.storage(2 * d * 4, `${id} moments`);
     const [m, v] = options.start?.moments ?? [];
@@ -174,14 +185,18 @@ export class FusedEstimator {
     this.data = task.data ? ctx.storageFrom(task.data, `${task.id} data`) : null;
     this.params = ctx.uniform(PARAM_WORDS, `${id} params`);
     this.final = ctx.uniform(FINAL_WORDS, `${id} final`);
-    this.pipeline = ctx.pipeline(truncationKernel(task, kind), `${task.id} ${kind} truncation`);
+    // Truncations start at multiples of K (offsets and burn-in are whole truncations).
+    const aligned4 = settings.K % 4 === 0;
+    this.pipeline = ctx.pipeline(truncationKernel(task, kind, aligned4), `${task.id} ${kind} truncation${aligned4 ? ' (aligned)' : ''}`);
     this.finalPipeline = ctx.pipeline(finalizeKernel(d), `finalize d=${d}`);
     this.group = ctx.bindGroup(
       this.pipeline,
       [this.params, this.theta, this.states, this.records, this.partials, this.eps, this.perWorker, this.data],
       `${id} truncation`,
     );
-    this.finalGroup = ctx.bindGroup(this.finalPipeline, [this.final, this.partials, this.theta, this.grad, this.moments, this.health], `${id} finalize`);
+    this.sumPipeline = ctx.pipeline(pairSumKernel(d), `pair sums d=${d}`);
+    this.sumGroup = ctx.bindGroup(this.sumPipeline, [this.sumParams, this.partials, this.sums], `${id} pair sums`);
+    this.finalGroup = ctx.bindGroup(this.finalPipeline, [this.final, this.sums, this.theta, this.grad, this.moments, this.health], `${id} finalize`);
   }
 
   private pendingPreSteps: number;
@@ -266,6 +281,7 @@ export class FusedEstimator {
     ctx.dispatch(encoder, this.pipeline, this.group, this.N, WORKGROUP);
     if (finish) {
       ctx.writeWords(this.final, this.finalWords(finish));
+      ctx.dispatch(encoder, this.sumPipeline, this.sumGroup, this.groups, WORKGROUP);
       ctx.dispatch(encoder, this.finalPipeline, this.finalGroup, 1, 1);
     }
     ctx.device.queue.submit([encoder.finish()]);
@@ -301,7 +317,7 @@ export class FusedEstimator {
   }
 
   dispose(): void {
-    for (const b of [this.theta, this.grad, this.health, this.eps, this.perWorker, this.states, this.records, this.partials, this.moments, this.data, this.params, this.final]) {
+    for (const b of [this.theta, this.grad, this.health, this.eps, this.perWorker, this.states, this.records, this.partials, this.sums, this.sumParams, this.moments, this.data, this.params, this.final]) {
       b?.destroy();
     }
   }

@@ -1,9 +1,9 @@
 /**
  * WGSL source of the fused kernels. One invocation owns one antithetic pair (or one
  * surface row) and keeps its inner states in registers for a whole truncation; the
- * per-pair gradient contributions are reduced in workgroup memory, then across
- * workgroups by `finalizeKernel`, which also applies the optimizer so θ never leaves the
- * GPU between frames.
+ * per-pair gradient contributions are summed in chunks by `pairSumKernel`, then by
+ * `finalizeKernel`, which also applies the optimizer so θ never leaves the GPU between
+ * frames (three dispatches, one submit per update).
  *
  * Kinds of truncation kernel (the estimators in src/core/estimators):
  * - 'family' — PES / NRES / GPES_R (noise-reuse-family.ts): per pair the ± states, the
@@ -97,10 +97,41 @@ function header(task: WgslTask, dataBinding: number): string {
     `const D: u32 = ${task.dim}u;`,
     `const WG: u32 = ${WORKGROUP}u;`,
     streamConstantsWgsl(Stream),
-    task.data ? `@group(0) @binding(${dataBinding}) var<storage, read> task_data: array<f32>;` : '',
+    task.data ? `@group(0) @binding(${dataBinding}) var<storage, read> task_data: array<${task.dataElement ?? 'f32'}>;` : '',
     NOISE_WGSL,
     task.code,
+    task.stepInput
+      ? ''
+      : [
+          'fn task_x1(t: u32) -> f32 { return 0.0; }',
+          'fn task_x4(t: u32) -> vec4<f32> { return vec4<f32>(0.0); }',
+          'fn task_step_x(s: ptr<function, array<f32, S>>, p: Prep, t: u32, x: f32) -> f32 { return task_step(s, p, t); }',
+        ].join('\n'),
   ].join('\n');
+}
+
+/**
+ * The ± unrolls of a pair for `k` steps from step `t` (WGSL statements on sp / sm, pp / pm,
+ * acc_p / acc_m): the table input read once for both, and with `aligned4` (t and k
+ * multiples of 4) four steps per read.
+ */
+function pairLoop(t: string, k: string, aligned4: boolean): string {
+  const one = (ts: string, x: string) =>
+    `acc_p = reduce_loss(acc_p, task_step_x(&sp, pp, ${ts}, ${x}));\n        acc_m = reduce_loss(acc_m, task_step_x(&sm, pm, ${ts}, ${x}));`;
+  if (!aligned4) {
+    return `for (var s = 0u; s < ${k}; s++) {
+        let x = task_x1(${t} + s);
+        ${one(`${t} + s`, 'x')}
+      }`;
+  }
+  return `for (var s = 0u; s < ${k}; s = s + 4u) {
+        let ts = ${t} + s;
+        let x = task_x4(ts);
+        ${one('ts', 'x.x')}
+        ${one('ts + 1u', 'x.y')}
+        ${one('ts + 2u', 'x.z')}
+        ${one('ts + 3u', 'x.w')}
+      }`;
 }
 
 /** Loss reduction of a truncation / episode of `steps` steps, as src/core/estimators/unroll.ts. */
@@ -118,7 +149,6 @@ function reduceWgsl(task: WgslTask): string {
 const REDUCE_WGSL = /* wgsl */ `
 /** Per pair: D gradient components, then 1 if the pair counted as usable (divergence guard). */
 const DP: u32 = D + 1u;
-var<workgroup> red: array<f32, WG * DP>;
 
 /** Finite (not NaN, not ±Inf), decided on the bits so no fast-math assumption can fold it. */
 fn finite(x: f32) -> bool {
@@ -132,22 +162,15 @@ fn finite_state(s: array<f32, S>) -> bool {
 }
 
 /**
- * Sums contrib (and the usable flags) over the workgroup into partials[workgroup];
- * every invocation must call it.
+ * Writes pair i's contribution (and usable flag) to partials[i]; PAIR_SUM_KERNEL then
+ * sums them in chunks and the finalize kernel sums the chunks. No workgroup reduction
+ * here: on software WebGPU (SwiftShader) a barrier turns the whole kernel into a
+ * coroutine, which cost ~40 % of a 16384-pair Lorenz truncation.
  */
-fn reduce_workgroup(lid: u32, wid: u32, contrib: array<f32, D>, usable: f32) {
-  for (var k = 0u; k < D; k++) { red[lid * DP + k] = contrib[k]; }
-  red[lid * DP + D] = usable;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) {
-      for (var k = 0u; k < DP; k++) { red[lid * DP + k] = red[lid * DP + k] + red[(lid + stride) * DP + k]; }
-    }
-    workgroupBarrier();
-  }
-  if (lid == 0u) {
-    for (var k = 0u; k < DP; k++) { partials[wid * DP + k] = red[k]; }
-  }
+fn write_pair(i: u32, contrib: array<f32, D>, usable: f32) {
+  if (i >= params.n) { return; }
+  for (var k = 0u; k < D; k++) { partials[i * DP + k] = contrib[k]; }
+  partials[i * DP + D] = usable;
 }
 
 fn write_per_worker(i: u32, contrib: array<f32, D>) {
@@ -177,7 +200,7 @@ const BINDINGS_WGSL = /* wgsl */ `
 /** Binding of the task's constant table in the truncation kernels. */
 export const TRUNCATION_DATA_BINDING = 7;
 
-function familyBody(): string {
+function familyBody(aligned4: boolean): string {
   return /* wgsl */ `
 const RW: u32 = 5u + 2u * D;
 
@@ -192,8 +215,7 @@ fn store_state(row: u32, s: array<f32, S>) {
 }
 
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>,
-        @builtin(workgroup_id) wid3: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   var contrib: array<f32, D>;
   var usable = 0.0;
@@ -278,10 +300,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
       let pm = task_prep(thm);
       var acc_p = 0.0;
       var acc_m = 0.0;
-      for (var s = 0u; s < params.k; s++) {
-        acc_p = reduce_loss(acc_p, task_step(&sp, pp, t + s));
-        acc_m = reduce_loss(acc_m, task_step(&sm, pm, t + s));
-      }
+      ${pairLoop('t', 'params.k', aligned4)}
       t = t + params.k;
       if (tr + 1u == total && real) {
         let lp = finish_loss(acc_p, params.k);
@@ -309,7 +328,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
       records[base + 5u + D + k] = bitcast<u32>(z[k]);
     }
   }
-  reduce_workgroup(lid3.x, wid3.x, contrib, usable);
+  write_pair(i, contrib, usable);
 }
 `;
 }
@@ -317,8 +336,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
 function tesBody(): string {
   return /* wgsl */ `
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>,
-        @builtin(workgroup_id) wid3: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   var contrib: array<f32, D>;
   var usable = 0.0;
@@ -395,7 +413,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
     records[base + 1u] = episode;
     records[base + 2u] = pre - run_pre;
   }
-  reduce_workgroup(lid3.x, wid3.x, contrib, usable);
+  write_pair(i, contrib, usable);
 }
 `;
 }
@@ -403,8 +421,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
 function fullBody(): string {
   return /* wgsl */ `
 @compute @workgroup_size(WG)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>,
-        @builtin(workgroup_id) wid3: vec3<u32>) {
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x;
   var contrib: array<f32, D>;
   var usable = 0.0;
@@ -460,15 +477,49 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation
       records[2u * i + 1u] = bitcast<u32>(acc_m);
     }
   }
-  reduce_workgroup(lid3.x, wid3.x, contrib, usable);
+  write_pair(i, contrib, usable);
 }
 `;
 }
 
-/** The fused truncation kernel of one estimator kind on one task. */
-export function truncationKernel(task: WgslTask, kind: TruncationKind): string {
-  const body = kind === 'family' ? familyBody() : kind === 'tes' ? tesBody() : fullBody();
+/**
+ * The fused truncation kernel of one estimator kind on one task. `aligned4`: every
+ * truncation starts at a multiple of 4 and K is one (K % 4 == 0: truncations start at
+ * multiples of K), so the family kernel reads the task's table four steps at a time.
+ */
+export function truncationKernel(task: WgslTask, kind: TruncationKind, aligned4 = false): string {
+  const body = kind === 'family' ? familyBody(aligned4) : kind === 'tes' ? tesBody() : fullBody();
   return [PARAMS_WGSL, BINDINGS_WGSL, header(task, TRUNCATION_DATA_BINDING), reduceWgsl(task), REDUCE_WGSL, body].join('\n');
+}
+
+/** Pairs one invocation of PAIR_SUM_KERNEL sums. */
+export const PAIR_SUM_CHUNK = 64;
+
+/**
+ * Sums the truncation kernel's per-pair rows (d + 1 floats each) in chunks of `chunk`
+ * pairs: sums[g] = Σ pairs[g·chunk …]. No barriers (see write_pair).
+ */
+export function pairSumKernel(dim: number): string {
+  return /* wgsl */ `
+const DP: u32 = ${dim + 1}u;
+struct Sum { n: u32, chunk: u32, pad0: u32, pad1: u32 }
+@group(0) @binding(0) var<uniform> sp: Sum;
+@group(0) @binding(1) var<storage, read> pairs: array<f32>;
+@group(0) @binding(2) var<storage, read_write> sums: array<f32>;
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let g = gid.x;
+  let start = g * sp.chunk;
+  if (start >= sp.n) { return; }
+  let end = min(start + sp.chunk, sp.n);
+  for (var k = 0u; k < DP; k++) {
+    var s = 0.0;
+    for (var i = start; i < end; i++) { s = s + pairs[i * DP + k]; }
+    sums[g * DP + k] = s;
+  }
+}
+`;
 }
 
 /** Words of the finalize kernel's uniform block. */
