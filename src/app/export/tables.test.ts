@@ -47,6 +47,21 @@ describe('export tables', () => {
     expect(byId.has('landscape-1d')).toBe(false);
   });
 
+
+  it('adds the task metric (MNIST test accuracy) as a column of the loss table', () => {
+    const base = sim();
+    const withMetric: ExportSim = {
+      ...base,
+      metric: { name: 'test accuracy', unit: '%', higherIsBetter: true },
+      curves: { 'full-es': [{ iteration: 1, innerSteps: 10, wallMs: 5, loss: 2.1, metric: 41.5 }, { iteration: 2, innerSteps: 20, wallMs: 9, loss: 1.9 }] },
+    };
+    const loss = parseCsv(plotExports({ ...defaultPlaygroundConfig('mnist'), estimators: ['full-es'] }, withMetric).find((p) => p.id === 'loss')?.csv ?? '');
+    expect(loss).toEqual([
+      ['estimator', 'iteration', 'inner_steps', 'wall_ms', 'eval_loss', 'test_accuracy_pct'],
+      ['full-es', '1', '10', '5', '2.1', '41.5'],
+      ['full-es', '2', '20', '9', '1.9', ''],
+    ]);
+  });
   it('a 1-D task has one landscape table with the raw and smoothed loss', () => {
     const s = sim();
     const plots = plotExports(config, { ...s, surface: { ...s.surface, y: null, raw: [1, 2], smoothed: null } });

@@ -22,7 +22,13 @@ export interface PlotExport {
   csv: string | null;
 }
 
-export type ExportSim = Pick<SimState, 'iteration' | 'estimators' | 'curves' | 'schedule' | 'diagnostics' | 'surface' | 'variance' | 'engine'>;
+export type ExportSim = Pick<SimState, 'iteration' | 'estimators' | 'curves' | 'schedule' | 'diagnostics' | 'surface' | 'variance' | 'engine'> & Partial<Pick<SimState, 'metric'>>;
+
+/** CSV column name of a task's metric, e.g. 'test_accuracy_pct'. */
+export function metricColumn(metric: { name: string; unit?: string }): string {
+  const unit = metric.unit === '%' ? 'pct' : (metric.unit ?? '');
+  return [metric.name, unit].filter((part) => part !== '').join('_').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+}
 
 /** File name stem: es-playground-<task>-it<k>. */
 export function fileStem(config: PlaygroundConfig, iteration: number): string {
@@ -50,8 +56,12 @@ function surfaceCsv(x: readonly number[], y: readonly number[] | null, values: r
 /** One entry per plot the page can show for this state, with its CSV. */
 export function plotExports(config: PlaygroundConfig, sim: ExportSim): PlotExport[] {
   const order = config.estimators;
+  // A task with a metric (MNIST's test accuracy) gets it as one more column of the loss table.
+  const metric = sim.metric ?? null;
   const loss: CsvCell[][] = [];
-  for (const [id, points] of byEstimator(sim.curves, order)) for (const p of points) loss.push([id, p.iteration, p.innerSteps, p.wallMs, p.loss]);
+  for (const [id, points] of byEstimator(sim.curves, order)) {
+    for (const p of points) loss.push(metric ? [id, p.iteration, p.innerSteps, p.wallMs, p.loss, p.metric ?? null] : [id, p.iteration, p.innerSteps, p.wallMs, p.loss]);
+  }
   const diagnostics: CsvCell[][] = [];
   for (const [id, points] of byEstimator(sim.diagnostics.series, order)) for (const p of points) diagnostics.push([id, p.iteration, p.cosine, p.normRatio]);
   const s = sim.surface;
@@ -63,7 +73,7 @@ export function plotExports(config: PlaygroundConfig, sim: ExportSim): PlotExpor
       id: 'loss',
       testId: 'plot-loss',
       title: 'Evaluation loss',
-      csv: table(['estimator', 'iteration', 'inner_steps', 'wall_ms', 'eval_loss'], loss),
+      csv: table(['estimator', 'iteration', 'inner_steps', 'wall_ms', 'eval_loss', ...(metric ? [metricColumn(metric)] : [])], loss),
     },
     {
       id: 'schedule',
