@@ -44,7 +44,7 @@ import type { Task } from '../task';
 /** Particle-steps recorded on one segment's tape (a few ms of CPU work per slice). */
 export const SEGMENT_PARTICLE_STEPS = 1024;
 /** Longest segment, in steps, whatever N (op dispatch dominates small batches). */
-export const MAX_SEGMENT_STEPS = 4;
+export const MAX_SEGMENT_STEPS = 10;
 /**
  * Rows × steps × (stateSize + dim) under one tape: past it, a segment is differentiated in
  * blocks of rows (trajectories are independent), a yield between blocks — so a large
@@ -123,6 +123,14 @@ export function* checkpointedGradSlices(
   const rows = Math.max(1, Math.min(P, Math.floor(options.rows ?? TAPE_ELEMENTS / (segment * perRow))));
   const u: Unroll = { task, theta, tStart: tf.tensor1d(t0, 'int32'), K, segment, maxCheckpoints, rows };
   try {
+    // A short unroll (one segment, one block of rows) is one slice anyway: differentiate it
+    // in a single taped pass that also keeps the exit state and loss, with no separate
+    // forward (half the work at the usual K = 10).
+    if (K <= segment && rows >= P) {
+      const r = tapedBlock(u, theta, u.tStart, state, 0, K, null, false, true);
+      if (!r.exit) throw new Error('checkpointedGrad: the single pass keeps the exit state');
+      return { grad: r.grad, state: r.exit.state, loss: r.exit.loss };
+    }
     const { grad, exit } = yield* chunked(u, state, 0, K, null, false, true);
     if (!exit) throw new Error('checkpointedGrad: the top level returns the exit state');
     return { grad, state: exit.state, loss: exit.loss };
@@ -298,17 +306,27 @@ function tapedBlock(
   n: number,
   gOut: tf.Tensor2D | null,
   needIn: boolean,
+  keepExit = false,
 ): ChunkResult {
   const { task, K } = u;
   const reduction = task.meta.reduction;
   const endsUnroll = a + n === K;
+  let exit: ChunkResult['exit'] = null;
   const f = (th: tf.Tensor, s0: tf.Tensor): tf.Scalar => {
     let s = s0 as tf.Tensor2D;
     const losses: tf.Tensor[] = [];
+    // With keepExit (the whole unroll in this pass): the per-row loss summed in the forward
+    // pass's order, so state and loss equal unrollTruncation's.
+    let rowLoss: tf.Tensor1D | null = keepExit ? tf.zeros([s0.shape[0] ?? 0]) : null;
     for (let k = 0; k < n; k++) {
       const out = task.step(s, th as tf.Tensor2D, tf.add(tStart, tf.scalar(a + k, 'int32')) as tf.Tensor1D);
       s = out.state;
+      if (rowLoss !== null) rowLoss = reduction === 'last' ? out.loss : (tf.add(rowLoss, out.loss) as tf.Tensor1D);
       if (reduction !== 'last' || (endsUnroll && k === n - 1)) losses.push(tf.sum(out.loss));
+    }
+    if (rowLoss !== null) {
+      const loss = reduction === 'mean' ? (tf.div(rowLoss, K) as tf.Tensor1D) : rowLoss;
+      exit = { state: tf.keep(s === s0 ? tf.clone(s) : s), loss: tf.keep(loss) };
     }
     // Zero-weighted terms keep both inputs on the tape whatever the task does with them
     // (tf.grads refuses an input the output does not depend on); they add exact zeros.
@@ -323,8 +341,8 @@ function tapedBlock(
   };
   if (!needIn) {
     const grad = tf.grad((th: tf.Tensor) => f(th, sIn))(theta) as tf.Tensor2D;
-    return { grad, gIn: null, exit: null };
+    return { grad, gIn: null, exit };
   }
   const [grad, gIn] = tf.grads((th: tf.Tensor, s0: tf.Tensor) => f(th, s0))([theta, sIn]) as [tf.Tensor2D, tf.Tensor2D];
-  return { grad, gIn, exit: null };
+  return { grad, gIn, exit };
 }
