@@ -77,6 +77,10 @@ const CASES = [
   // a learning rate of 1e38 would overflow θ (updates skipped). Counters must agree exactly.
   { name: 'rastrigin σ = 1e19 (pairs excluded)', task: 'rastrigin', estimators: ['full-es', 'tes', 'pes', 'nres'], pairs: 16, sigma: 1e19, lr: 0.05, updates: 3, guard: 'excluded' },
   { name: 'rastrigin lr = 1e38 (updates skipped)', task: 'rastrigin', estimators: ['full-es', 'tes', 'pes'], pairs: 16, optimizer: 'sgd', lr: 1e38, updates: 4, guard: 'skipped' },
+  // "Rewind to last finite θ" (fresh populations from the last frame's θ and Adam state) and
+  // a resume from a frame (what the engine does after a backend switch), then more updates.
+  { name: 'linear-quadratic rewind', task: 'linear-quadratic', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 64, T: 40, K: 5, R: 10, updates: 6, rewindAt: 3 },
+  { name: 'linear-quadratic resume', task: 'linear-quadratic', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 64, T: 40, K: 5, R: 10, updates: 6, resumeAt: 3 },
 ] as const;
 
 test.describe('fused kernels against tfjs', () => {

@@ -44,6 +44,10 @@ export interface ParityCase {
   /** σ (task default when omitted): a huge σ makes some pairs overflow (divergence guard). */
   sigma?: number;
   optimizer?: 'sgd' | 'adam';
+  /** Before this update (0-based), rewind every estimator to its last finite θ (fresh populations). */
+  rewindAt?: number;
+  /** Before this update (0-based), rebuild the session from the last frame (SessionConfig.resume), as the engine does after a backend switch. */
+  resumeAt?: number;
 }
 
 export interface ParityResult {
@@ -113,25 +117,40 @@ function configOf(c: ParityCase): SessionConfig {
   };
 }
 
-async function runFrames(session: Session | FusedSession, c: ParityCase): Promise<{ frames: SessionFrame[]; ms: number }> {
+/** What a session resumes from: a frame's θ, optimizer state and inner-step counts. */
+function resumeOf(frame: SessionFrame): SessionConfig['resume'] {
+  return {
+    iteration: frame.iteration,
+    estimators: frame.estimators.map((e) => ({ id: e.id, theta: e.theta, optimizer: e.optimizer ?? { values: [], t: 0 }, innerSteps: e.innerSteps })),
+  };
+}
+
+async function runFrames(make: (config: SessionConfig) => Session | FusedSession, c: ParityCase): Promise<{ frames: SessionFrame[]; ms: number }> {
   const started = performance.now();
   const frames: SessionFrame[] = [];
-  for (let u = 0; u < c.updates; u++) {
-    if (u === 2 && c.sigmaAfter !== undefined) session.setSigmaSchedule({ kind: 'constant', sigma0: c.sigmaAfter });
-    session.step();
-    frames.push(await session.frame());
+  let session = make(configOf(c));
+  try {
+    for (let u = 0; u < c.updates; u++) {
+      if (u === 2 && c.sigmaAfter !== undefined) session.setSigmaSchedule({ kind: 'constant', sigma0: c.sigmaAfter });
+      if (u === c.rewindAt) session.rewind();
+      const last = frames.at(-1);
+      if (u === c.resumeAt && last) {
+        session.dispose();
+        session = make({ ...configOf(c), resume: resumeOf(last) });
+      }
+      session.step();
+      frames.push(await session.frame());
+    }
+  } finally {
+    session.dispose();
   }
   return { frames, ms: performance.now() - started };
 }
 
 /** Runs one case on tfjs (the currently active backend) and fused; returns the largest differences. */
 export async function estimatorParity(c: ParityCase): Promise<ParityResult> {
-  const tfjsSession = new Session(configOf(c));
-  const ref = await runFrames(tfjsSession, c);
-  tfjsSession.dispose();
-  const fusedSession = new FusedSession(configOf(c));
-  const got = await runFrames(fusedSession, c);
-  fusedSession.dispose();
+  const ref = await runFrames((config) => new Session(config), c);
+  const got = await runFrames((config) => new FusedSession(config), c);
   const res: ParityResult = {
     name: c.name,
     tfjsBackend: tf.getBackend(),
