@@ -186,6 +186,8 @@ async function appFrameTimes(): Promise<void> {
     const smoothed = page.getByTestId('plot-surface-smoothed');
     await smoothed.waitFor({ state: 'attached', timeout: 120_000 });
     await page.waitForFunction(() => document.querySelector('[data-testid="surface-status"]')?.getAttribute('data-state') === 'ready' && document.querySelector('[data-testid="plot-surface-smoothed"]')?.getAttribute('data-drawn-source') === 'monte-carlo', undefined, { timeout: 120_000 });
+    // From an idle page: the full redraw that follows the last grid (hover values, 400 ms later) is done.
+    await page.waitForTimeout(1500);
     const drag = await page.evaluate<SigmaDrag>(SIGMA_DRAG_PROBE);
     console.log(
       `σ input → smoothed surface on screen (default preset, σ = ${drag.sigma}): blur ${drag.blurMs.toFixed(0)} ms, first Monte-Carlo stage (${drag.firstSamples} samples/point) ${drag.firstMs.toFixed(0)} ms, final stage (${drag.finalSamples} samples/point) ${drag.finalMs.toFixed(0)} ms`,
