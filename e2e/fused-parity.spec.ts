@@ -80,6 +80,9 @@ const CASES = [
   // "Rewind to last finite θ" (fresh populations from the last frame's θ and Adam state) and
   // a resume from a frame (what the engine does after a backend switch), then more updates.
   { name: 'linear-quadratic rewind', task: 'linear-quadratic', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 64, T: 40, K: 5, R: 10, updates: 6, rewindAt: 3 },
+  // The engine's health filter (no checkpoint from a runaway frame) applies on both paths: only
+  // frames 1–2 may be checkpoints, so the rewind before update 5 goes back to frame 2.
+  { name: 'linear-quadratic rewind to a healthy frame', task: 'linear-quadratic', estimators: ['full-es', 'pes', 'nres'], pairs: 64, T: 40, K: 5, R: 10, updates: 6, rewindAt: 4, checkpointFrames: 2 },
   { name: 'linear-quadratic resume', task: 'linear-quadratic', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 64, T: 40, K: 5, R: 10, updates: 6, resumeAt: 3 },
 ] as const;
 

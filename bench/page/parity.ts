@@ -46,6 +46,11 @@ export interface ParityCase {
   optimizer?: 'sgd' | 'adam';
   /** Before this update (0-based), rewind every estimator to its last finite θ (fresh populations). */
   rewindAt?: number;
+  /**
+   * Only the first this many frames may become rewind checkpoints (the engine's health
+   * filter, as a runaway would reject the later ones): a rewind then goes back further.
+   */
+  checkpointFrames?: number;
   /** Before this update (0-based), rebuild the session from the last frame (SessionConfig.resume), as the engine does after a backend switch. */
   resumeAt?: number;
 }
@@ -139,7 +144,9 @@ async function runFrames(make: (config: SessionConfig) => Session | FusedSession
         session = make({ ...configOf(c), resume: resumeOf(last) });
       }
       session.step();
-      frames.push(await session.frame());
+      const seen = frames.length + 1;
+      const healthy = c.checkpointFrames === undefined ? undefined : () => seen <= (c.checkpointFrames ?? 0);
+      frames.push(await session.frame(undefined, healthy));
     }
   } finally {
     session.dispose();

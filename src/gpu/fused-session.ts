@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
 import { mixKey } from '../core/noise';
-import type { EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame } from '../core/session';
+import type { CheckpointFilter, EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import { drain, type Pacer, type Slices } from '../core/slices';
 import { sigmaAt } from '../core/sigma-schedule';
@@ -146,7 +146,7 @@ export class FusedSession implements SessionLike {
    * Everything the views need, in one readback (the pacer is not needed: the evaluation
    * unroll is one dispatch that runs off this thread).
    */
-  async frame(_pacer?: Pacer): Promise<SessionFrame> {
+  async frame(_pacer?: Pacer, healthy?: CheckpointFilter): Promise<SessionFrame> {
     const d = this.wtask.dim;
     const encoder = this.ctx.device.createCommandEncoder();
     this.estimators.forEach((_, i) => this.ctx.dispatch(encoder, this.evalPipeline, this.evalGroups[i] as GPUBindGroup, 1, WORKGROUP));
@@ -183,11 +183,12 @@ export class FusedSession implements SessionLike {
         }
       }
       const thetaArr = Array.from(theta);
-      // The last frame with finite θ and evaluation loss (what a rewind would go back to; the
-      // fused path reports it but, like a resume, a rewind rebuilds the session on tfjs).
+      // The last healthy frame — finite θ and evaluation loss that `healthy` accepts (the
+      // engine's runaway check), as on the tfjs path — is what a rewind would go back to.
       const adam = this.config.optimizer === 'adam' && e.optimizerSteps > 0;
       const momentValues = adam ? [Array.from(moments.subarray(0, d)), Array.from(moments.subarray(d))] : [];
-      if (Number.isFinite(evalLoss) && thetaArr.every((v) => Number.isFinite(v))) {
+      const finite = Number.isFinite(evalLoss) && thetaArr.every((v) => Number.isFinite(v));
+      if (finite && (healthy?.(e.id, thetaArr, evalLoss) ?? true)) {
         this.checkpoints.set(e.id, { theta: thetaArr, moments: momentValues, adamStep: e.optimizerSteps, iteration: this.iterationCount });
       }
       return {
