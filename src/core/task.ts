@@ -91,6 +91,20 @@ export interface TaskMeta {
   defaults: TaskDefaults;
   /** Number of inner steps `episodeLoss` unrolls (T, or the evaluation horizon). */
   evalSteps: number;
+  /**
+   * Cost of one particle's inner step relative to a toy task's (default 1): roughly the
+   * step's multiply-adds / 128. The engine's work budgets (landscape grid and Monte-Carlo
+   * samples, reference-gradient pairs) count rows × steps × stepCost, so a heavy task
+   * (MNIST: a 50-digit minibatch through an MLP per step, ~1,300) gets smaller jobs
+   * instead of stalling the engine; toy tasks leave it unset.
+   */
+  stepCost?: number;
+}
+
+/** A task's relative per-step cost (`TaskMeta.stepCost`), at least 1. */
+export function stepCostOf(meta: Pick<TaskMeta, 'stepCost'>): number {
+  const c = meta.stepCost ?? 1;
+  return Number.isFinite(c) && c > 1 ? c : 1;
 }
 
 /** Number of meta-parameters of a task. */

@@ -21,7 +21,7 @@ import { computePathOf, createEngineSession, type EngineSession, fusedSurfaceFor
 import { AbandonedError, type Pacer, TimeSlicedPacer } from '../core/slices';
 import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
-import { metricValues, type Task } from '../core/task';
+import { metricValues, stepCostOf, type Task } from '../core/task';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
@@ -96,10 +96,20 @@ export function diagnosticsDue(iteration: number, lastIteration: number, msSince
   return (updates >= DIAGNOSTICS_EVERY || (updates >= 2 && steppingMsSinceLast >= DIAGNOSTICS_MAX_GAP_MS)) && msSinceLast >= 3 * lastCostMs;
 }
 
-/** Pairs of the full-ES reference, scaled so one reference costs about the same on every task. */
-export function referencePairsFor(evalSteps: number, budgetRowsTimesSteps: number, min: number, max: number): number {
-  const raw = Math.floor(budgetRowsTimesSteps / Math.max(1, evalSteps));
-  return Math.max(min, Math.min(max, 2 ** Math.floor(Math.log2(Math.max(1, raw)))));
+/** The fewest pairs a full-ES reference takes, however heavy the task's steps. */
+export const MIN_REFERENCE_PAIRS = 32;
+
+/**
+ * Pairs of the full-ES reference, scaled so one reference costs about the same on every
+ * task: the budget counts rows × steps × `stepCost` (TaskMeta.stepCost). For a heavy task
+ * the floor `min` shrinks by the step cost too (down to MIN_REFERENCE_PAIRS), so MNIST's
+ * reference does not take ~1,000× a toy's; with stepCost 1 nothing changes.
+ */
+export function referencePairsFor(evalSteps: number, budgetRowsTimesSteps: number, min: number, max: number, stepCost = 1): number {
+  const cost = Math.max(1, stepCost);
+  const raw = Math.floor(budgetRowsTimesSteps / (Math.max(1, evalSteps) * cost));
+  const floor = cost > 1 ? Math.max(Math.min(min, MIN_REFERENCE_PAIRS), 2 ** Math.floor(Math.log2(Math.max(1, min / cost)))) : min;
+  return Math.max(floor, Math.min(max, 2 ** Math.floor(Math.log2(Math.max(1, raw)))));
 }
 
 /** Inner-step budget of one metaLossSurface call (rows × unroll length), ~0.1–0.3 s on the CPU backend. */
@@ -845,7 +855,7 @@ export class EngineHost {
     const token = this.abandonToken;
     const task = this.config?.task ?? (s.task.meta.id as TaskId);
     const reference = diagnosticsReferenceFor(task);
-    const pairs = referencePairsFor(s.task.meta.evalSteps, 2 ** 18, 64, 512);
+    const pairs = referencePairsFor(s.task.meta.evalSteps, 2 ** 18, 64, 512, stepCostOf(s.task.meta));
     try {
       // A pause abandons the diagnostics (they are redone while running).
       const rows = await s.diagnostics(reference, pairs, this.pacer(() => this.status !== 'running'));
@@ -916,7 +926,7 @@ export class EngineHost {
     const budget = sliceByRow ? SURFACE_CALL_BUDGET : GPU_SURFACE_CALL_BUDGET;
     // The fused kernel takes all the samples in one call (no raw grid recomputed per chunk).
     const fused = !sliceByRow && fusedSurfaceFor(this.backend, { task, ...plan.whole() });
-    const chunks = sampleChunks(spec.samples, fused ? Math.max(1, spec.samples) : surfaceChunkSamples(pointsPerCall, task.meta.evalSteps, budget));
+    const chunks = sampleChunks(spec.samples, fused ? Math.max(1, spec.samples) : surfaceChunkSamples(pointsPerCall, task.meta.evalSteps * stepCostOf(task.meta), budget));
     const fusedExtras = fused ? { skipRaw: spec.smoothedOnly === true, onProgress: () => !job.cancelled } : {};
     // On this thread (the tfjs path) a call's episodes run as slices, so a long row (Lorenz:
     // 128 episodes × 2000 steps, seconds on the CPU) never holds back a pause.
@@ -1072,7 +1082,7 @@ async function varianceReference(
   if (spec.task === 'linear-quadratic') {
     return { reference: linearQuadraticExact().gradient(spec.theta), referenceKind: 'exact', referencePairs: 0 };
   }
-  const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 512, 4096);
+  const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 512, 4096, stepCostOf(task.meta));
   const reference = await referenceGradient(task, spec.theta, spec.sigma, task.meta.defaults.T, spec.seed, pairs, pacer);
   return { reference, referenceKind: 'full-es', referencePairs: pairs };
 }

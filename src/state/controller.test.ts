@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { EngineConnection, EngineListener } from '../engine/client';
 import type { EngineEvent, EngineRequest, FrameMessage } from '../engine/protocol';
 import { createConfigStore, pendingReset } from './config-store';
-import { FIRST_STAGE_BUDGET, PlaygroundController, REFINE_BUDGET, refinePlan, refineStagesWithin } from './controller';
+import { FIRST_STAGE_BUDGET, MIN_SURFACE_GRID, PlaygroundController, REFINE_BUDGET, refinePlan, refineStagesWithin, surfaceGridFor } from './controller';
+import { TASK_VIEWS } from '../content/task-views';
+import type { TaskId } from '../core/config';
+import { stepCostOf } from '../core/task';
+import { taskMeta } from './task-meta';
 import { createSimStore } from './sim-store';
 
 class FakeEngine implements EngineConnection {
@@ -97,6 +101,29 @@ describe('playground controller', () => {
     expect(refineStagesWithin([4, 12, 48], 160_000, 2 ** 27)).toEqual([4, 12, 48]);
     // The first stage always runs, however expensive.
     expect(refineStagesWithin([4, 12], 1_152_000, 2 ** 22)).toEqual([4]);
+  });
+
+  it('shrinks the landscape grid and Monte-Carlo samples of a heavy task only', () => {
+    for (const id of Object.keys(TASK_VIEWS) as TaskId[]) {
+      const meta = taskMeta(id);
+      const grid = surfaceGridFor(TASK_VIEWS[id].grid, meta.theta0.length, meta.evalSteps, stepCostOf(meta));
+      if (id === 'mnist') {
+        // 16² points × 10 steps × ~1,300 per step would be 3.3e6 toy steps; the budget allows 12².
+        expect(grid).toBe(12);
+      } else {
+        expect(grid, id).toBe(TASK_VIEWS[id].grid);
+      }
+    }
+    // Never below the minimum grid (nor above the view's).
+    expect(surfaceGridFor(40, 2, 1000, 1e6)).toBe(MIN_SURFACE_GRID);
+    expect(surfaceGridFor(6, 2, 1000, 1e6)).toBe(6);
+    expect(surfaceGridFor(40, 1, 500, 1)).toBe(40);
+    expect(surfaceGridFor(40, 1, 500, 1e3)).toBe(MIN_SURFACE_GRID);
+    // MNIST's refinement on software WebGPU (CPU-class budget): one sample, not all six.
+    const mnist = taskMeta('mnist');
+    const perSample = 12 * 12 * mnist.evalSteps;
+    expect(refinePlan(TASK_VIEWS.mnist.refineStages, perSample, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.cpu)).toEqual([2, 4]);
+    expect(refinePlan(TASK_VIEWS.mnist.refineStages, perSample * stepCostOf(mnist), FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.cpu)).toEqual([1, 1]);
   });
 
   it('cuts the first refinement stage to what lands within ~100 ms, keeping the total', () => {

@@ -23,6 +23,7 @@ import { estimatorInfo } from '../core/estimators/index';
 import { defaultSlice, sliceIssue, sliceKey, type SurfaceSlice } from '../core/experiments/slice';
 import type { PlaygroundConfig } from '../core/playground-config';
 import { sigmaAt } from '../core/sigma-schedule';
+import { stepCostOf } from '../core/task';
 import { TASK_VIEWS } from '../content/task-views';
 import type { EngineConnection } from '../engine/client';
 import type { HealthAdvice } from '../engine/health';
@@ -106,6 +107,22 @@ export function refinePlan(stages: readonly number[], pointsTimesSteps: number, 
   return total(merged) >= total(split) ? merged : split;
 }
 
+/**
+ * Inner steps × step cost (TaskMeta.stepCost) the raw landscape grid may take. Every toy
+ * grid fits (the largest, Lorenz's 24² points of 2000 steps, is 1.15e6), so only a heavy
+ * task's grid shrinks: MNIST's 16² points of 10 steps at ~1,300× a toy step become 12².
+ */
+export const RAW_GRID_BUDGET = 2 ** 21;
+/** The coarsest grid a landscape is drawn on. */
+export const MIN_SURFACE_GRID = 8;
+
+/** The grid side for a task's landscape: its view's grid, cut so the raw grid fits RAW_GRID_BUDGET. */
+export function surfaceGridFor(grid: number, dims: number, evalSteps: number, stepCost = 1, budget = RAW_GRID_BUDGET): number {
+  const perPoint = Math.max(1, evalSteps) * Math.max(1, stepCost);
+  const fit = dims >= 2 ? Math.floor(Math.sqrt(budget / perPoint)) : Math.floor(budget / perPoint);
+  return Math.min(grid, Math.max(Math.min(grid, MIN_SURFACE_GRID), fit));
+}
+
 /** The task's refinement stages that fit the budget (the first stage always runs). */
 export function refineStagesWithin(stages: readonly number[], pointsTimesSteps: number, budget: number): number[] {
   const out: number[] = [];
@@ -116,6 +133,12 @@ export function refineStagesWithin(stages: readonly number[], pointsTimesSteps: 
     total += m;
   }
   return out;
+}
+
+/** The landscape grid side of a task (see `surfaceGridFor`). */
+function surfaceGridOf(task: TaskId): number {
+  const meta = taskMeta(task);
+  return surfaceGridFor(TASK_VIEWS[task].grid, meta.theta0.length, meta.evalSteps, stepCostOf(meta));
 }
 
 /** A pinned link's replay plan for the engine (see src/engine/replay.ts). */
@@ -421,7 +444,7 @@ export class PlaygroundController {
     const jobId = this.engine.nextJobId();
     this.rawJob = { jobId, task, key };
     this.setSurface({ task, slice, x: [], y: null, raw: null, rawStatus: 'computing', rawProgress: 0, smoothed: null, refining: false, refineProgress: 0, error: null });
-    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task, grid: TASK_VIEWS[task].grid, sigma: 0, samples: 0, seed: 1, slice } });
+    this.engine.send({ type: 'job', jobId, spec: { kind: 'surface', task, grid: surfaceGridOf(task), sigma: 0, samples: 0, seed: 1, slice } });
   }
 
   private setSurface(patch: Partial<SurfaceState>): void {
@@ -480,11 +503,11 @@ export class PlaygroundController {
     if (sigma !== this.smoothingSigma()) return;
     const meta = taskMeta(task);
     const view = TASK_VIEWS[task];
-    const points = view.grid ** Math.min(2, meta.theta0.length);
+    const points = surfaceGridOf(task) ** Math.min(2, meta.theta0.length);
     const backend = this.simStore.getState().engine.backend;
     const cpu = !backend || backend.name === 'cpu';
     const cpuClass = cpu || backend.label === 'WebGPU (software)';
-    const stages = refinePlan(view.refineStages, points * meta.evalSteps, cpu ? FIRST_STAGE_BUDGET.cpu : FIRST_STAGE_BUDGET.gpu, cpuClass ? REFINE_BUDGET.cpu : REFINE_BUDGET.gpu);
+    const stages = refinePlan(view.refineStages, points * meta.evalSteps * stepCostOf(meta), cpu ? FIRST_STAGE_BUDGET.cpu : FIRST_STAGE_BUDGET.gpu, cpuClass ? REFINE_BUDGET.cpu : REFINE_BUDGET.gpu);
     this.refinement = { jobId: -1, task, stages, sigma, stage: -1, sum: null, samples: 0 };
     this.setSurface({ refining: true, refineProgress: 0 });
     if (this.supersededJob === null) {
@@ -519,7 +542,7 @@ export class PlaygroundController {
     this.engine.send({
       type: 'job',
       jobId,
-      spec: { kind: 'surface', task: r.task, grid: TASK_VIEWS[r.task].grid, sigma: r.sigma, samples, seed, slice: this.sliceOf(r.task), smoothedOnly: true },
+      spec: { kind: 'surface', task: r.task, grid: surfaceGridOf(r.task), sigma: r.sigma, samples, seed, slice: this.sliceOf(r.task), smoothedOnly: true },
     });
   }
 

@@ -86,6 +86,8 @@ export function createMnist(options: MnistOptions = {}): Task {
     reduction: 'mean',
     defaults: { T, K: T % 2 === 0 ? T / 2 : T, sigma: 0.05, pairs: 50, optimizer: 'adam', lr: 0.01, iterations: 300 },
     evalSteps: T,
+    // B digits × d weights multiply-adds per particle step, over a toy step's ~128.
+    stepCost: Math.max(1, Math.round((B * d) / 128)),
   };
 
   const task: Task = {
