@@ -1,5 +1,5 @@
 import type { PlotConfig, PlotData, PlotLayout, PlotlyStatic } from 'plotly.js-cartesian-dist-min';
-import { type RefObject, useEffect, useRef } from 'react';
+import { type RefObject, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
 export interface Figure {
   data: PlotData[];
@@ -84,4 +84,54 @@ export function usePlotly(ref: RefObject<HTMLDivElement | null>, figure: Figure,
       void loadPlotly().then((P) => P.purge(el));
     };
   }, [ref]);
+}
+
+/**
+ * Background plots (the training curves) hold still while σ is being dragged, so the
+ * landscape's Monte-Carlo surface gets the main thread: a Plotly.react of the schedule
+ * plot costs 60–200 ms, and landing between the engine's answer and the landscape draw
+ * it delayed the first smoothed surface by as much. Each σ input extends the hold by
+ * DRAG_HOLD_MS; a caller may also keep holding while something it names is busy (the
+ * landscape refining), up to DRAG_HOLD_MAX_MS after the last input.
+ */
+export const DRAG_HOLD_MS = 300;
+export const DRAG_HOLD_MAX_MS = 2000;
+
+/** 0: free; 1: held; 2: past the hold, still within the cap (held only where the caller is busy). */
+type HoldPhase = 0 | 1 | 2;
+let holdPhase: HoldPhase = 0;
+let holdTimers: ReturnType<typeof setTimeout>[] = [];
+const holdListeners = new Set<() => void>();
+
+function setHoldPhase(phase: HoldPhase): void {
+  if (phase === holdPhase) return;
+  holdPhase = phase;
+  for (const l of holdListeners) l();
+}
+
+/** A σ input: background plots keep their last drawn figure for a while. */
+export function holdBackgroundPlots(): void {
+  for (const t of holdTimers) clearTimeout(t);
+  holdTimers = [setTimeout(() => setHoldPhase(2), DRAG_HOLD_MS), setTimeout(() => setHoldPhase(0), DRAG_HOLD_MAX_MS)];
+  setHoldPhase(1);
+}
+
+function subscribeHold(listener: () => void): () => void {
+  holdListeners.add(listener);
+  return () => holdListeners.delete(listener);
+}
+
+const holdSnapshot = (): HoldPhase => holdPhase;
+
+/**
+ * `value` as a background plot should see it: the value from before the drag while σ is
+ * being dragged (and while `busy`, within the cap), the current one otherwise. Memoised
+ * figures built from it are then not rebuilt, so their plots are not redrawn.
+ */
+export function useHeldValue<T>(value: T, busy = false): T {
+  const phase = useSyncExternalStore(subscribeHold, holdSnapshot);
+  const held = phase === 1 || (phase === 2 && busy);
+  const [kept, setKept] = useState(value);
+  if (!held && kept !== value) setKept(value);
+  return held ? kept : value;
 }

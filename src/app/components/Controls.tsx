@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { SigmaChangePolicy, TaskId, WorkerMode } from '../../core/config';
 import { ESTIMATORS } from '../../core/estimators/index';
 import type { PlaygroundConfig, StopCondition } from '../../core/playground-config';
@@ -11,6 +12,7 @@ import { taskMeta } from '../../state/task-meta';
 import { configIssues, RULES, truncationsOf } from '../../state/validation';
 import { useConfig, useController, useSim } from '../context';
 import { fmt } from '../figures/common';
+import { holdBackgroundPlots } from '../usePlotly';
 import { LogSlider } from './LogSlider';
 import { NumberField } from './NumberField';
 import { Tex } from './Tex';
@@ -117,9 +119,14 @@ function EstimatorSection() {
   );
 }
 
+function pickUnroll(c: PlaygroundConfig) {
+  return { pairs: c.pairs, T: c.T, K: c.K, R: c.R, estimators: c.estimators, workers: c.workers, burnIn: c.burnIn, rankShaping: c.rankShaping, sigmaChange: c.sigmaChange };
+}
+
 function UnrollSection() {
   const patch = usePatch();
-  const config = useConfig((s) => s.config);
+  // Only the fields this section shows: a σ or learning-rate change must not re-render it.
+  const config = useConfig(useShallow((s) => pickUnroll(s.config)));
   const pendingPairs = usePending('pairs');
   const pendingTK = useConfig((s) => s.config.T !== s.applied.T || s.config.K !== s.applied.K);
   const pendingR = usePending('R');
@@ -246,7 +253,17 @@ function SigmaSection() {
             now {hasFrame ? fmt(sigmaNow) : '—'}
           </span>
         </div>
-        <LogSlider label="σ" value={sigma.sigma0} min={SIGMA_SLIDER.min} max={SIGMA_SLIDER.max} onChange={(v) => set({ ...sigma, sigma0: v })} testId="sigma-slider" />
+        <LogSlider
+          label="σ"
+          value={sigma.sigma0}
+          min={SIGMA_SLIDER.min}
+          max={SIGMA_SLIDER.max}
+          onChange={(v) => {
+            holdBackgroundPlots();
+            set({ ...sigma, sigma0: v });
+          }}
+          testId="sigma-slider"
+        />
         <NumberField label="σ₀ value" value={sigma.sigma0} rule={RULES.sigma} onCommit={(v) => set({ ...sigma, sigma0: v })} testId="sigma0" format={(v) => fmt(v)} />
       </div>
       <label className="field">
@@ -340,8 +357,8 @@ function RunSection() {
 }
 
 function IssueList() {
-  const config = useConfig((s) => s.config);
-  const issues = useMemo(() => configIssues(config), [config]);
+  // The list, compared item by item: a valid σ input does not re-render it.
+  const issues = useConfig(useShallow((s) => configIssues(s.config)));
   if (issues.length === 0) return null;
   return (
     <div className="issues" role="alert" data-testid="config-issues">

@@ -6,6 +6,7 @@ import { diagnosticsReferenceFor } from '../../engine/diagnostics-reference';
 import { useConfig, useController, useSim } from '../context';
 import { diagnosticsFigure, lossFigure, metricFigure, scheduleFigure, type SeriesStyle, X_TITLES } from '../figures/curves';
 import { fmt } from '../figures/common';
+import { useHeldValue } from '../usePlotly';
 import { HealthPanel } from './HealthPanel';
 import { Plot } from './Plot';
 
@@ -15,13 +16,16 @@ export function CurvesPanel() {
   const controller = useController();
   const curvesX = useConfig((s) => s.config.view.curvesX);
   const logY = useConfig((s) => s.config.view.logY);
-  const plan = useConfig((s) => s.config.sigma);
   const stop = useConfig((s) => s.config.stop);
   const applied = useConfig((s) => s.applied);
   const live = useSim((s) => s.estimators);
-  const curves = useSim((s) => s.curves);
-  const schedule = useSim((s) => s.schedule);
-  const diagnostics = useSim((s) => s.diagnostics);
+  // While σ is dragged (and the landscape refines its surface, within a cap) these plots
+  // keep their figures: the landscape's Monte-Carlo update gets the main thread first.
+  const landscapeBusy = useSim((s) => s.surface.refining || s.surface.smoothed?.source === 'blur');
+  const plan = useHeldValue(useConfig((s) => s.config.sigma), landscapeBusy);
+  const curves = useHeldValue(useSim((s) => s.curves), landscapeBusy);
+  const schedule = useHeldValue(useSim((s) => s.schedule), landscapeBusy);
+  const diagnostics = useHeldValue(useSim((s) => s.diagnostics), landscapeBusy);
   const iteration = useSim((s) => s.iteration);
   const metricInfo = useSim((s) => s.metric ?? null);
 
