@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineConnection, EngineListener } from '../engine/client';
 import type { EngineEvent, EngineRequest, FrameMessage } from '../engine/protocol';
 import { createConfigStore, pendingReset } from './config-store';
-import { FIRST_STAGE_BUDGET, MIN_SURFACE_GRID, PlaygroundController, REFINE_BUDGET, refinePlan, refineStagesWithin, surfaceGridFor } from './controller';
+import { FIRST_STAGE_BUDGET, MIN_SURFACE_GRID, PlaygroundController, REFINE_BUDGET, refinePlan, refinesOn, refineStagesWithin, surfaceGridFor } from './controller';
 import { TASK_VIEWS } from '../content/task-views';
 import type { TaskId } from '../core/config';
 import { stepCostOf } from '../core/task';
@@ -124,6 +124,11 @@ describe('playground controller', () => {
     const perSample = 12 * 12 * mnist.evalSteps;
     expect(refinePlan(TASK_VIEWS.mnist.refineStages, perSample, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.cpu)).toEqual([2, 4]);
     expect(refinePlan(TASK_VIEWS.mnist.refineStages, perSample * stepCostOf(mnist), FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.cpu)).toEqual([1, 1]);
+    // …and on a CPU-class backend (CPU, software WebGPU) none at all: the blur stays; on a GPU it refines.
+    expect(refinesOn(perSample * stepCostOf(mnist), stepCostOf(mnist), true)).toBe(false);
+    expect(refinesOn(perSample * stepCostOf(mnist), stepCostOf(mnist), false)).toBe(true);
+    // Toy tasks refine everywhere, however large a sample (Lorenz: 24² × 2000 steps).
+    expect(refinesOn(24 * 24 * 2000, 1, true)).toBe(true);
   });
 
   it('cuts the first refinement stage to what lands within ~100 ms, keeping the total', () => {

@@ -135,6 +135,16 @@ export function refineStagesWithin(stages: readonly number[], pointsTimesSteps: 
   return out;
 }
 
+/**
+ * Whether the Monte-Carlo refinement runs at all: always for toy tasks (stepCost 1), and on
+ * a real GPU; on a CPU-class backend a heavy task refines only when one sample fits the
+ * first-stage budget. Measured: MNIST's one sample (12² points × 10 steps) held software
+ * WebGPU for over 100 s with no session update in between; the blur approximation stays.
+ */
+export function refinesOn(perSample: number, stepCost: number, cpuClass: boolean): boolean {
+  return !cpuClass || stepCost <= 1 || perSample <= FIRST_STAGE_BUDGET.gpu;
+}
+
 /** The landscape grid side of a task (see `surfaceGridFor`). */
 function surfaceGridOf(task: TaskId): number {
   const meta = taskMeta(task);
@@ -507,7 +517,13 @@ export class PlaygroundController {
     const backend = this.simStore.getState().engine.backend;
     const cpu = !backend || backend.name === 'cpu';
     const cpuClass = cpu || backend.label === 'WebGPU (software)';
-    const stages = refinePlan(view.refineStages, points * meta.evalSteps * stepCostOf(meta), cpu ? FIRST_STAGE_BUDGET.cpu : FIRST_STAGE_BUDGET.gpu, cpuClass ? REFINE_BUDGET.cpu : REFINE_BUDGET.gpu);
+    const perSample = points * meta.evalSteps * stepCostOf(meta);
+    if (!refinesOn(perSample, stepCostOf(meta), cpuClass)) {
+      // The blur approximation stays on screen (it says so); the session's updates keep the engine.
+      this.setSurface({ refining: false, refineProgress: 0 });
+      return;
+    }
+    const stages = refinePlan(view.refineStages, perSample, cpu ? FIRST_STAGE_BUDGET.cpu : FIRST_STAGE_BUDGET.gpu, cpuClass ? REFINE_BUDGET.cpu : REFINE_BUDGET.gpu);
     this.refinement = { jobId: -1, task, stages, sigma, stage: -1, sum: null, samples: 0 };
     this.setSurface({ refining: true, refineProgress: 0 });
     if (this.supersededJob === null) {
