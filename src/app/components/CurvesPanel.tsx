@@ -29,10 +29,13 @@ export function CurvesPanel() {
   const iteration = useSim((s) => s.iteration);
   const metricInfo = useSim((s) => s.metric ?? null);
 
+  // Keyed on which estimators diverged, not on every frame's estimator array (a σ change
+  // brings a frame): the figures, and their plots, are rebuilt only when the curves change.
+  const divergedKey = useSim((s) => s.estimators.filter((e) => e.diverged).map((e) => e.id).join(','));
   const series: SeriesStyle[] = useMemo(() => {
-    const diverged = new Set(live.filter((e) => e.diverged).map((e) => e.id));
+    const diverged = new Set(divergedKey.split(','));
     return applied.estimators.map((id) => ({ id, title: estimatorInfo(id).title, color: ESTIMATOR_COLORS[id], diverged: diverged.has(id) }));
-  }, [applied.estimators, live]);
+  }, [applied.estimators, divergedKey]);
 
   const horizon = stop.kind === 'iterations' ? stop.value : Math.max(100, Math.ceil(iteration * 1.5));
   const loss = useMemo(() => lossFigure(series, curves, curvesX, logY), [series, curves, curvesX, logY]);
