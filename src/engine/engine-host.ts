@@ -928,9 +928,13 @@ export class EngineHost {
     const fused = !sliceByRow && fusedSurfaceFor(this.backend, { task, ...plan.whole() });
     const chunks = sampleChunks(spec.samples, fused ? Math.max(1, spec.samples) : surfaceChunkSamples(pointsPerCall, task.meta.evalSteps * stepCostOf(task.meta), budget));
     const fusedExtras = fused ? { skipRaw: spec.smoothedOnly === true, onProgress: () => !job.cancelled } : {};
-    // On this thread (the tfjs path) a call's episodes run as slices, so a long row (Lorenz:
-    // 128 episodes × 2000 steps, seconds on the CPU) never holds back a pause.
-    const pacer = fused ? null : this.jobPacer(job);
+    // On this thread (the tfjs path) a call over the budget — a row too long to split, e.g.
+    // Lorenz: 128 episodes × 2000 steps, seconds on the CPU — runs its episodes as slices so
+    // it never holds back a pause. Calls within the budget run whole, as before: sliced
+    // beside a running session they progressed so slowly that a Monte-Carlo stage of the
+    // linear-quadratic landscape never finished while the run went on (e2e tensor-count test).
+    const longestCallRowSteps = pointsPerCall * (1 + Math.max(0, ...chunks)) * task.meta.evalSteps * stepCostOf(task.meta);
+    const pacer = fused || longestCallRowSteps <= budget ? null : this.jobPacer(job);
     const size = x.length * (y?.length ?? 1);
     const raw: number[] = [];
     const smoothedSum: number[] = new Array<number>(size).fill(0);
