@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings, TaskId } from './config';
+import { gradientOnce } from './estimators/estimator';
 import { estimatorInfo } from './estimators/index';
 import type { OptimizerName, Task } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
@@ -270,19 +271,8 @@ export class Session {
   }
 
   /** BPTT's gradient at θ, sliced through `pacer` (a whole episode's backward pass is long). */
-  private async autodiffGradient(theta: number[], pacer: Pacer): Promise<number[]> {
-    const est = estimatorInfo('bptt').create({ task: this.task, settings: this.config.settings });
-    const th = tf.tensor1d(theta);
-    try {
-      const { grad, excluded } = await pacer.run(est.estimateSlices(th, 0));
-      excluded?.dispose();
-      const g = Array.from(await grad.data());
-      grad.dispose();
-      return g;
-    } finally {
-      th.dispose();
-      est.dispose();
-    }
+  private autodiffGradient(theta: number[], pacer: Pacer): Promise<number[]> {
+    return gradientOnce(estimatorInfo('bptt').create({ task: this.task, settings: this.config.settings }), theta, 0, pacer);
   }
 
   dispose(): void {

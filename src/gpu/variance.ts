@@ -3,13 +3,13 @@
  * same populations (repeats × N pairs, the same noise keys and worker offsets), each
  * (estimator, J) cell one fused update — or J accumulating ones under the episode
  * protocol — writing every worker's own estimate on the GPU, one readback per cell. The
- * summary (total variance, normalised error, bootstrap interval) is the core's, restated
- * here because it is not exported; e2e/fused-parity.spec.ts checks the rows against
+ * sweep over cells and its summary (total variance, normalised error, bootstrap interval)
+ * are the core's (sweepVariance); e2e/fused-parity.spec.ts checks the rows against
  * `measureVariance` on tfjs.
  */
 import type { EstimatorId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
-import { summarize, type VarianceOptions, type VarianceResult, type VarianceRow } from '../core/experiments/variance';
+import { sweepVariance, type VarianceOptions, type VarianceResult, varianceHorizon } from '../core/experiments/variance';
 import { defaultSettings } from '../core/trainer';
 import { type GpuContext, gpuContext, webgpuDevice } from './device';
 import { FusedEstimator, truncationKindOf } from './fused-estimator';
@@ -25,25 +25,9 @@ export async function fusedMeasureVariance(options: VarianceOptions, ctx?: GpuCo
   const device = ctx?.device ?? webgpuDevice();
   if (!device || !fusedVarianceSupported(options)) throw new Error('the fused variance measurement is not available here');
   const gpu = ctx ?? gpuContext(device);
-  const T = task.meta.defaults.T;
-  if (!Number.isFinite(T)) throw new Error(`Task ${task.meta.id} never resets: variance against J needs a finite T`);
+  const T = varianceHorizon(task);
   if (!options.reference) throw new Error('the fused variance measurement needs the reference gradient');
-  const reference = [...options.reference];
-  const rows: VarianceRow[] = [];
-  const total = options.estimators.length * options.truncations.length;
-  let done = 0;
-  for (const estimator of options.estimators) {
-    for (const J of options.truncations) {
-      if (T % J !== 0) throw new Error(`J = ${J} does not divide T = ${T}`);
-      const K = T / J;
-      const samples = await fusedRepeatEstimates(gpu, options, estimator, T, K);
-      rows.push(summarize(estimator, J, K, samples, reference, options));
-      done++;
-      if (options.onProgress?.(done, total) === false) return { rows, reference, cancelled: true };
-      await new Promise((r) => setTimeout(r, 0));
-    }
-  }
-  return { rows, reference, cancelled: false };
+  return sweepVariance(options, T, [...options.reference], (estimator, K) => fusedRepeatEstimates(gpu, options, estimator, T, K));
 }
 
 /** As `repeatEstimates`: `repeats` estimates of ∇L, row-major [repeats, d]. */

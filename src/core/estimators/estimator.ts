@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings } from '../config';
-import type { Slices } from '../slices';
+import type { Pacer, Slices } from '../slices';
 import type { Task } from '../task';
 
 /**
@@ -73,4 +73,22 @@ export function truncationsPerEpisode(settings: EstimatorSettings): number {
 /** Broadcasts θ [d] to [P, d]. */
 export function tileTheta(theta: tf.Tensor1D, P: number): tf.Tensor2D {
   return tf.tidy(() => tf.tile(tf.expandDims(theta, 0), [P, 1]) as tf.Tensor2D);
+}
+
+/**
+ * One estimate of ∇L at θ, sliced through `pacer` and read back as numbers, for callers
+ * that want a single gradient (a reference, a diagnostic), not a run. Disposes `est`.
+ */
+export async function gradientOnce(est: Estimator, theta: readonly number[], sigma: number, pacer: Pacer): Promise<number[]> {
+  const th = tf.tensor1d([...theta]);
+  try {
+    const { grad, excluded } = await pacer.run(est.estimateSlices(th, sigma));
+    excluded?.dispose();
+    const g = Array.from(await grad.data());
+    grad.dispose();
+    return g;
+  } finally {
+    th.dispose();
+    est.dispose();
+  }
 }

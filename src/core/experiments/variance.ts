@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings } from '../config';
+import { gradientOnce } from '../estimators/estimator';
 import { estimatorInfo } from '../estimators/index';
 import { mixKey, noiseKey, Stream } from '../noise';
 import { eagerPacer, type Pacer } from '../slices';
@@ -66,12 +67,31 @@ export interface VarianceResult {
 
 export async function measureVariance(options: VarianceOptions): Promise<VarianceResult> {
   const { task } = options;
-  // The episode objective (and full-unroll ES) is defined by the task's own horizon.
-  const T = task.meta.defaults.T;
-  if (!Number.isFinite(T)) throw new Error(`Task ${task.meta.id} never resets: variance against J needs a finite T`);
+  const T = varianceHorizon(task);
   const reference = options.reference
     ? [...options.reference]
     : await referenceGradient(task, options.theta, options.sigma, T, options.seed, undefined, options.pacer);
+  return sweepVariance(options, T, reference, (estimator, K) => repeatEstimates(options, estimator, T, K));
+}
+
+/** The horizon variance against J divides: the task's own T (it defines the episode objective and full-unroll ES). */
+export function varianceHorizon(task: Task): number {
+  const T = task.meta.defaults.T;
+  if (!Number.isFinite(T)) throw new Error(`Task ${task.meta.id} never resets: variance against J needs a finite T`);
+  return T;
+}
+
+/**
+ * The (estimator, J) cells of a variance measurement, in order, each summarised against
+ * `reference`, with progress (and cancellation) after every cell. `repeat` gives a cell's
+ * `repeats` estimates: on tfjs (repeatEstimates) or through the fused kernels (src/gpu).
+ */
+export async function sweepVariance(
+  options: VarianceOptions,
+  T: number,
+  reference: number[],
+  repeat: (estimator: EstimatorId, K: number) => Promise<Float64Array>,
+): Promise<VarianceResult> {
   const rows: VarianceRow[] = [];
   const total = options.estimators.length * options.truncations.length;
   let done = 0;
@@ -79,8 +99,7 @@ export async function measureVariance(options: VarianceOptions): Promise<Varianc
     for (const J of options.truncations) {
       if (T % J !== 0) throw new Error(`J = ${J} does not divide T = ${T}`);
       const K = T / J;
-      const samples = await repeatEstimates(options, estimator, T, K);
-      rows.push(summarize(estimator, J, K, samples, reference, options));
+      rows.push(summarize(estimator, J, K, await repeat(estimator, K), reference, options));
       done++;
       if (options.onProgress?.(done, total) === false) return { rows, reference, cancelled: true };
       await new Promise((r) => setTimeout(r, 0));
@@ -226,16 +245,5 @@ export async function referenceGradient(
   pacer: Pacer = eagerPacer,
 ): Promise<number[]> {
   const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
-  const est = estimatorInfo('full-es').create({ task, settings });
-  const th = tf.tensor1d([...theta]);
-  try {
-    const { grad, excluded } = await pacer.run(est.estimateSlices(th, sigma));
-    excluded?.dispose();
-    const g = Array.from(await grad.data());
-    grad.dispose();
-    return g;
-  } finally {
-    th.dispose();
-    est.dispose();
-  }
+  return gradientOnce(estimatorInfo('full-es').create({ task, settings }), theta, sigma, pacer);
 }
