@@ -52,6 +52,44 @@ describe('device loss', () => {
     await host.settled();
   });
 
+  it('a readback on the lost device that fails after the switch is no error', async () => {
+    // On a real GPU, mapAsync of a frame in flight rejects ("device was lost before mapping
+    // was resolved") whenever the browser gets to it, possibly after the run moved on.
+    const events: EngineEvent[] = [];
+    let loseDevice: (reason: string) => void = () => undefined;
+    const host = new EngineHost({
+      post: (e) => events.push(e),
+      selectBackend: async () => (await useCpuBackend(), { name: 'webgpu', label: 'WebGPU' } as BackendInfo),
+      watchDeviceLoss: () => new Promise<string>((resolve) => (loseDevice = resolve)),
+      fallbackBackend: async (lost, reason) => (await useCpuBackend(), { name: 'cpu', label: 'CPU', fallbackReason: `${lost}: ${reason}` }),
+      loseDevice: () => (loseDevice('the GPU device was lost (destroyed)'), true),
+    });
+    const waitFor = async (pred: () => boolean, ms = 30_000): Promise<void> => {
+      const end = Date.now() + ms;
+      while (!pred()) {
+        if (Date.now() > end) throw new Error(`timed out; last events: ${JSON.stringify(events.slice(-4).map((e) => e.type))}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    host.handle({ type: 'init', config: { ...defaultPlaygroundConfig('rastrigin'), estimators: ['tes'], pairs: 4, stop: { kind: 'none' } }, generation: 1, debug: true });
+    await waitFor(() => events.some((e) => e.type === 'frame'));
+    // The next frame's readback: the device is lost while it waits, and it rejects once the
+    // switch to the CPU is done.
+    const session = (host as unknown as { session: { frame: () => Promise<unknown> } }).session;
+    session.frame = () =>
+      new Promise((_, reject) => {
+        host.handle({ type: 'debug-lose-device' });
+        void waitFor(() => events.some((e) => e.type === 'backend-changed')).then(() => reject(new Error("Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved.")));
+      });
+    host.handle({ type: 'step', count: 1 });
+    await waitFor(() => events.some((e) => e.type === 'backend-changed'));
+    await waitFor(() => events.filter((e) => e.type === 'frame').length >= 2);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(events.filter((e) => e.type === 'error' || e.type === 'fatal')).toEqual([]);
+    host.dispose();
+    await host.settled();
+  });
+
   it('refuses fault injection unless the init asked for it', async () => {
     const events: EngineEvent[] = [];
     let lost = false;

@@ -69,8 +69,12 @@ export const PACE_SLICE_MS = 10;
  * iteration until the next step). Still well inside the 200 ms a pause may take.
  */
 const HOLD_AFTER_MS = 100;
-/** How long an error on a GPU backend waits to see whether the device was lost (then it is no error). */
-const LOSS_GRACE_MS = 250;
+/**
+ * How long an error on a GPU backend waits to see whether the device was lost (then it is
+ * no error). Generous: on a loaded machine the browser may deliver a failed readback well
+ * before the device's `lost` promise; a real error is only reported this much later.
+ */
+const LOSS_GRACE_MS = 1000;
 /** Progress events per job at most every this many ms. */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -361,11 +365,14 @@ export class EngineHost {
       this.finishStep = true;
       this.wakeHeld();
     }
+    const epoch = this.backendEpoch;
     const run = this.chain.then(fn).catch(async (e: unknown) => {
       // Work of a session that a reset discarded: nothing to report.
       if (e instanceof AbandonedError) return;
-      // The device went away under it: the device-loss recovery takes over.
-      if (await this.lostWithin(LOSS_GRACE_MS)) return;
+      // The device went away under it: the device-loss recovery takes over. A readback on
+      // the lost device can fail only after the recovery finished (the loss is no longer
+      // pending then), so work queued on an earlier backend is its symptom too.
+      if ((await this.lostWithin(LOSS_GRACE_MS)) || epoch !== this.backendEpoch) return;
       this.status = this.status === 'running' ? 'paused' : this.status;
       this.post({ type: 'error', generation: this.generation, message: messageOf(e) });
     });
@@ -650,6 +657,7 @@ export class EngineHost {
       await this.fence();
     } catch (e) {
       if (e instanceof AbandonedError) return;
+      if (s !== this.session || (await this.lostWithin(LOSS_GRACE_MS))) return;
       this.post({ type: 'error', generation: this.generation, message: `replaying to iteration ${r.target} failed at update ${s.iteration + 1}: ${messageOf(e)}` });
       r.cancelled = true;
     }
