@@ -9,7 +9,8 @@ import type { EstimatorLive, SmoothedSurface, SurfaceState } from '../../state/s
 import { taskMeta } from '../../state/task-meta';
 import { useConfig, useController, useSim } from '../context';
 import { fmt } from '../figures/common';
-import { colorRange, DIVERGED_COLOR, gridImageSource, gridOf, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
+import { pngDataUrl } from '../canvas-png';
+import { colorRange, contourImageSource, DIVERGED_COLOR, EMPTY_IMAGE, type GridImage, gridOf, gridPixels, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
 import { BASE_CONFIG, type Figure, loadPlotly, MIN_REDRAW_MS } from '../usePlotly';
 import { Plot } from './Plot';
 
@@ -19,8 +20,8 @@ const HOVER_SYNC_MS = 400;
 
 interface SurfaceDraw {
   figure: Figure;
-  /** The grid image (layout.images[0].source, gridImageSource); null when there is no grid yet. */
-  image: string | null;
+  /** The grid images (layout.images[0] and [1]: cells and contours); null when there is no grid yet. */
+  image: GridImage | null;
   /** Changes whenever anything but the grid changes (then the whole figure is redrawn). */
   overlayKey: unknown;
   /** What the figure shows, written to data-drawn-* once it is on screen. */
@@ -39,7 +40,7 @@ interface SurfaceDraw {
 function useSurfacePlotly(ref: RefObject<HTMLDivElement | null>, next: SurfaceDraw): void {
   const latest = useRef(next);
   /** What is on screen: its overlay, its grid image, and whether the rest of the figure (hover values) is as current. */
-  const shown = useRef<{ overlayKey: unknown; image: string | null; figure: Figure } | null>(null);
+  const shown = useRef<{ overlayKey: unknown; image: GridImage | null; figure: Figure } | null>(null);
   const scheduled = useRef<{ frame: number | null; timer: ReturnType<typeof setTimeout> | null; sync: ReturnType<typeof setTimeout> | null }>({ frame: null, timer: null, sync: null });
   const drawing = useRef(false);
   const again = useRef(false);
@@ -65,9 +66,13 @@ function useSurfacePlotly(ref: RefObject<HTMLDivElement | null>, next: SurfaceDr
         if (!el.isConnected) return;
         const cur = latest.current;
         if (!full && gridOnly(cur)) {
-          if (shown.current?.image !== cur.image) {
-            // An 'arraydraw' edit: Plotly redraws the image, nothing else.
-            await P.relayout(el, { 'images[0].source': cur.image });
+          const was = shown.current?.image;
+          if (was !== cur.image && cur.image) {
+            // 'arraydraw' edits: Plotly redraws the images, nothing else.
+            const edits: Record<string, string> = {};
+            if (was?.cells !== cur.image.cells) edits['images[0].source'] = cur.image.cells;
+            if (was?.contours !== cur.image.contours) edits['images[1].source'] = cur.image.contours ?? EMPTY_IMAGE;
+            await P.relayout(el, edits);
             if (s.sync !== null) clearTimeout(s.sync);
             s.sync = setTimeout(() => {
               s.sync = null;
@@ -127,6 +132,14 @@ function useSurfacePlotly(ref: RefObject<HTMLDivElement | null>, next: SurfaceDr
     latest.current = next;
     schedule.current();
   }, [next]);
+}
+
+/** The grid's images: its cells as a PNG, its contour lines (when drawn) as an SVG; null without a grid. */
+function gridImageOf(z: readonly (readonly number[])[], zRange: readonly [number, number], contours: boolean): GridImage | null {
+  const ny = z.length;
+  const nx = z[0]?.length ?? 0;
+  if (nx === 0 || ny === 0) return null;
+  return { cells: pngDataUrl(gridPixels(z, zRange), nx, ny), contours: contours ? contourImageSource(z, zRange) : null };
 }
 
 function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
@@ -343,8 +356,8 @@ export function LandscapePanel() {
   // Everything on the 2-D figures but the grid: when only the grid changes, the plots restyle it.
   const rawOverlay = useMemo(() => ({ axes, x: surface.x, y: surface.y, zRange, view, show, estimators, task }), [axes, surface.x, surface.y, zRange, view, show, estimators, task]);
   const smoothedOverlay = useMemo(() => ({ axes, x: surface.x, y: surface.y, zRange, view, estimators, task }), [axes, surface.x, surface.y, zRange, view, estimators, task]);
-  const rawImage = useMemo(() => (rawGrid.z.length > 0 ? gridImageSource(rawGrid.z, zRange, contours) : null), [rawGrid, zRange, contours]);
-  const smoothedImage = useMemo(() => (smoothedGrid.z.length > 0 ? gridImageSource(smoothedGrid.z, zRange, contours) : null), [smoothedGrid, zRange, contours]);
+  const rawImage = useMemo(() => gridImageOf(rawGrid.z, zRange, contours), [rawGrid, zRange, contours]);
+  const smoothedImage = useMemo(() => gridImageOf(smoothedGrid.z, zRange, contours), [smoothedGrid, zRange, contours]);
   const rawFigure = useMemo(
     () =>
       landscape2dFigure({
@@ -383,8 +396,10 @@ export function LandscapePanel() {
       }),
     [axes, surface.x, surface.y, smoothedGrid, smoothedImage, zRange, view, contours, estimators, task],
   );
+  // Built only for a 1-D task: on a 2-D one it would redo a figure nobody sees at every σ.
   const oneDFigure = useMemo(
     () =>
+      oneD &&
       landscape1dFigure({
         axes,
         x: surface.x,
@@ -395,7 +410,7 @@ export function LandscapePanel() {
         estimators,
         uirevision: `${task}-1d`,
       }),
-    [axes, surface.x, surfaceReady, surface.raw, surface.smoothed, show, view.colorScale, estimators, task],
+    [oneD, axes, surface.x, surfaceReady, surface.raw, surface.smoothed, show, view.colorScale, estimators, task],
   );
 
   const smoothedData = useMemo(
@@ -454,7 +469,7 @@ export function LandscapePanel() {
         </>
       ) : null}
       <SurfaceStatus surface={surface} />
-      {oneD ? (
+      {oneDFigure ? (
         <Plot figure={oneDFigure} testId="plot-landscape-1d" className="plot-landscape" label="Loss against θ, raw and σ-smoothed, with each estimator's θ and particles" data={{ ...smoothedData, rawChecksum: checksum(surface.raw) }} />
       ) : (
         <div className={`landscape-grid mode-${show}`}>

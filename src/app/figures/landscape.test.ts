@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contourLevels, contourSegments, DIVERGED_COLOR, gridImage, gridImageSource, gridOf, landscape2dFigure, lossColor } from './landscape';
+import { contourImageSource, contourLevels, contourPolylines, contourSegments, EMPTY_IMAGE, gridImages, gridOf, gridPixels, landscape2dFigure, lossColor } from './landscape';
 
 describe('landscape grid image', () => {
   it('colours like the heatmap: the scale over zRange, clamped, NaN left out', () => {
@@ -21,26 +21,55 @@ describe('landscape grid image', () => {
     expect(contourLevels(1, 1)).toEqual([]);
   });
 
-  it('draws one rect per run of a colour, NaN in the diverged colour, and the contours', () => {
+  it('paints one pixel per cell, the first grid row at the bottom, NaN in the diverged colour', () => {
     const { z } = gridOf([1, 1, 2, Number.NaN, 5, 5], 3, 2, 'linear');
-    const svg = decodeURIComponent(gridImageSource(z, [1, 5], true).replace('data:image/svg+xml;charset=utf-8,', ''));
+    const px = Array.from(gridPixels(z, [1, 5]));
+    const pixel = (ix: number, row: number): number[] => px.slice((row * 3 + ix) * 4, (row * 3 + ix) * 4 + 4);
+    // Image row 0 is the top: the second grid row (largest y).
+    expect(pixel(0, 0)).toEqual([0x7a, 0x2e, 0x3b, 255]);
+    expect(pixel(1, 0)).toEqual([0x2e, 0x3c, 0x4c, 255]);
+    expect(pixel(0, 1)).toEqual([0xfb, 0xfc, 0xfd, 255]);
+    expect(pixel(1, 1)).toEqual([0xfb, 0xfc, 0xfd, 255]);
+    expect(pixel(2, 1)).toEqual([...(lossColor(2, 1, 5) ?? []), 255]);
+  });
+
+  it('joins contour segments into polylines, each segment drawn once', () => {
+    // A bowl: every level is a closed ring of segments.
+    const n = 12;
+    const z = Array.from({ length: n }, (_, iy) => Array.from({ length: n }, (_, ix) => (ix - 5.5) ** 2 + (iy - 5.5) ** 2));
+    const seg = contourSegments(z, [4, 9, 16]);
+    const lines = contourPolylines(seg);
+    // Three rings: three polylines, closed (last point = first), with every segment in one of them.
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line.slice(-2).map((v) => v.toFixed(6))).toEqual(line.slice(0, 2).map((v) => v.toFixed(6)));
+    expect(lines.reduce((sum, line) => sum + line.length / 2 - 1, 0)).toBe(seg.length / 4);
+    // Open lines (the 0.5 level of a ramp) stay whole too.
+    const ramp = [[0, 1, 2], [0, 1, 2], [0, 1, 2]];
+    const open = contourPolylines(contourSegments(ramp, [0.5]));
+    expect(open).toHaveLength(1);
+    const ys = (open[0] ?? []).filter((_, i) => i % 2 === 1);
+    expect([ys[0], ys[2]].sort()).toEqual([0, 2]);
+    expect((open[0] ?? []).filter((_, i) => i % 2 === 0)).toEqual([0.5, 0.5, 0.5]);
+  });
+
+  it('draws the contour lines as one SVG path in the cells\' frame, and nothing when no level crosses', () => {
+    const { z } = gridOf([1, 2, 3, 4, 5, 6], 3, 2, 'linear');
+    const svg = decodeURIComponent((contourImageSource(z, [1, 6]) ?? '').replace('data:image/svg+xml;charset=utf-8,', ''));
     expect(svg).toMatch(/^<svg [^>]*viewBox="0 0 3 2"/);
-    const rects = [...svg.matchAll(/<rect x="(\d+)" y="(\d+)" width="(\d+)"[^>]*fill="([^"]+)"/g)].map((m) => m.slice(1));
-    // The first grid row (smallest y) is the image's bottom row.
-    expect(rects).toEqual([
-      ['0', '1', '2', '#fbfcfd'],
-      ['2', '1', '1', expect.stringMatching(/^#[0-9a-f]{6}$/)],
-      ['0', '0', '1', DIVERGED_COLOR],
-      ['1', '0', '2', '#2e3c4c'],
-    ]);
-    expect(svg).toContain('<path d="M');
-    expect(decodeURIComponent(gridImageSource(z, [1, 5], false))).not.toContain('<path');
+    expect(svg.match(/<path d="M[^"]+"/g)).toHaveLength(1);
+    expect(contourImageSource([[1, 1], [1, 1]], [0, 2])).toBeNull();
   });
 
   it('puts the image over the cells and keeps the heatmap trace for hover and the colour bar', () => {
     const x = [0, 1, 2];
     const y = [10, 20];
-    expect(gridImage(x, y, 'data:')).toMatchObject({ x: -0.5, y: 25, sizex: 3, sizey: 20, xanchor: 'left', yanchor: 'top', layer: 'below' });
+    const placed = gridImages(x, y, { cells: 'data:image/png;base64,x', contours: null });
+    expect(placed[0]).toMatchObject({ source: 'data:image/png;base64,x', x: -0.5, y: 25, sizex: 3, sizey: 20, xanchor: 'left', yanchor: 'top', layer: 'below' });
+    // No contour lines: an empty image in the second slot, so a relayout has fixed paths.
+    expect(placed[1]).toMatchObject({ source: EMPTY_IMAGE, x: -0.5, sizey: 20 });
+    // Not exactly the same placement: Plotly would draw the two as one image.
+    expect(placed[1]?.sizex).not.toBe(placed[0]?.sizex);
+    expect(placed[1]?.sizex).toBeCloseTo(3, 6);
     const grid = gridOf([1, 2, 3, 4, 5, 6], 3, 2, 'linear');
     const figure = landscape2dFigure({
       axes: { paramNames: ['a', 'b'], bounds: [[0, 2], [10, 20]], optimum: null },
@@ -48,7 +77,7 @@ describe('landscape grid image', () => {
       x,
       y,
       grid,
-      image: 'data:image/svg+xml,x',
+      image: { cells: 'data:image/png;base64,c', contours: 'data:image/svg+xml,k' },
       zRange: [1, 6],
       scale: 'linear',
       contours: true,
@@ -59,6 +88,6 @@ describe('landscape grid image', () => {
     });
     expect(figure.data.map((t) => t.type)).toEqual(['heatmap']);
     expect(figure.data[0]).toMatchObject({ opacity: 0, showscale: true });
-    expect((figure.layout.images as unknown[])[0]).toMatchObject({ source: 'data:image/svg+xml,x' });
+    expect((figure.layout.images as unknown[]).map((i) => (i as { source: string }).source)).toEqual(['data:image/png;base64,c', 'data:image/svg+xml,k']);
   });
 });

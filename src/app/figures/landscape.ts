@@ -115,8 +115,8 @@ export interface Landscape2dInput {
   y: readonly number[];
   /** The grid in colour coordinates, from `gridOf` (memoised by the caller). */
   grid: { z: number[][]; text: string[][] };
-  /** The grid drawn as an image (gridImageSource); the heatmap trace then only carries the hover values and the colour bar. */
-  image: string | null;
+  /** The grid drawn as images (gridPixels, contourImageSource); the heatmap trace then only carries the hover values and the colour bar. */
+  image: GridImage | null;
   zRange: [number, number];
   scale: ColorScale;
   contours: boolean;
@@ -194,75 +194,141 @@ export function contourSegments(z: readonly (readonly number[])[], levels: reado
   return out;
 }
 
-function hex2(v: number): string {
-  return v.toString(16).padStart(2, '0');
+/** The grid drawn under the traces: its cells and, when drawn, its contour lines (data URLs). */
+export interface GridImage {
+  /** A PNG with one pixel per grid point (gridPixels, encoded by the page). */
+  cells: string;
+  /** An SVG of the contour lines over the same cells (contourImageSource); null when not drawn. */
+  contours: string | null;
 }
 
 /**
- * The grid z (from gridOf, colour coordinates) as an SVG image data URL: one flat cell per
- * grid point (LOSS_COLORSCALE over zRange; NaN cells in the diverged colour) and, when
- * asked, the contour lines. Building it is a few milliseconds of string work; the page
- * puts it into the figure as layout.images[0] (gridImage), and swapping the image for a
- * new σ's grid is a cheap relayout where restyling a heatmap and contour trace makes
- * Plotly replot the whole figure with the particles on top (~100–200 ms measured on
- * software rendering).
+ * The grid z (from gridOf, colour coordinates) as RGBA pixels, one per grid point, the top
+ * row the largest y: LOSS_COLORSCALE over zRange, NaN cells in the diverged colour. The
+ * page encodes them as a PNG drawn pixelated. Why not an SVG of the cells (as before):
+ * Chromium parses and rasterises an SVG image on the main thread (measured 25–55 ms for a
+ * 40×40 grid on software rendering, paid at every σ), a 40×40 PNG decodes in well under
+ * a millisecond.
  */
-export function gridImageSource(z: readonly (readonly number[])[], zRange: readonly [number, number], contours: boolean): string {
+export function gridPixels(z: readonly (readonly number[])[], zRange: readonly [number, number]): Uint8ClampedArray {
   const ny = z.length;
   const nx = z[0]?.length ?? 0;
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${nx} ${ny}" preserveAspectRatio="none" shape-rendering="crispEdges">`];
+  const out = new Uint8ClampedArray(nx * ny * 4);
+  const nan = hexRgb(DIVERGED_COLOR);
   for (let iy = 0; iy < ny; iy++) {
     const row = z[iy] ?? [];
-    // SVG rows run top (largest y) to bottom; runs of one colour are one rect.
     const top = ny - 1 - iy;
-    const fills = Array.from({ length: nx }, (_, ix) => {
-      const rgb = lossColor(row[ix] ?? Number.NaN, zRange[0], zRange[1]);
-      return rgb ? `#${hex2(rgb[0])}${hex2(rgb[1])}${hex2(rgb[2])}` : DIVERGED_COLOR;
-    });
-    for (let ix = 0; ix < nx; ) {
-      let end = ix + 1;
-      while (end < nx && fills[end] === fills[ix]) end++;
-      parts.push(`<rect x="${ix}" y="${top}" width="${end - ix}" height="1" fill="${fills[ix] ?? DIVERGED_COLOR}"/>`);
-      ix = end;
+    for (let ix = 0; ix < nx; ix++) {
+      const rgb = lossColor(row[ix] ?? Number.NaN, zRange[0], zRange[1]) ?? nan;
+      const o = (top * nx + ix) * 4;
+      out[o] = rgb[0];
+      out[o + 1] = rgb[1];
+      out[o + 2] = rgb[2];
+      out[o + 3] = 255;
     }
   }
-  if (contours) {
-    const seg = contourSegments(z, contourLevels(zRange[0], zRange[1]));
-    const q = (v: number): number => Math.round(v * 1000) / 1000;
-    const d: string[] = [];
-    for (let k = 0; k + 3 < seg.length; k += 4) {
-      d.push(`M${q((seg[k] ?? 0) + 0.5)} ${q(ny - 0.5 - (seg[k + 1] ?? 0))}L${q((seg[k + 2] ?? 0) + 0.5)} ${q(ny - 0.5 - (seg[k + 3] ?? 0))}`);
-    }
-    if (d.length > 0) {
-      parts.push(`<path d="${d.join('')}" fill="none" stroke="${CONTOURS.color}" stroke-width="${CONTOURS.width}" vector-effect="non-scaling-stroke" shape-rendering="geometricPrecision"/>`);
-    }
-  }
-  parts.push('</svg>');
-  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(parts.join(''))}`;
+  return out;
 }
 
 /**
- * Where the grid image goes (layout.images[0]): covering the cells, whose centres are x and
- * y, below the traces. Its source is the grid drawn by the page (LandscapePanel): redrawing
- * the grid for a new σ is then a relayout of this image instead of a replot of the figure.
+ * Contour segments (contourSegments' flat list) joined into polylines: each segment's ends
+ * are shared with its neighbours' (same cell edge), so a path is one move and a run of line
+ * commands instead of a move per segment: less path for the browser to parse.
  */
-export function gridImage(x: readonly number[], y: readonly number[], source: string): Record<string, unknown> {
+export function contourPolylines(seg: readonly number[]): number[][] {
+  const key = (x: number, y: number): string => `${Math.round(x * 1000)},${Math.round(y * 1000)}`;
+  const count = Math.floor(seg.length / 4);
+  const used = new Uint8Array(count);
+  const at = new Map<string, number[]>();
+  for (let k = 0; k < count; k++) {
+    for (const end of [0, 2]) {
+      const id = key(seg[4 * k + end] ?? 0, seg[4 * k + end + 1] ?? 0);
+      const list = at.get(id);
+      if (list) list.push(k);
+      else at.set(id, [k]);
+    }
+  }
+  /** Extends `line` from its last point along unused segments. */
+  const extend = (line: number[]): void => {
+    for (;;) {
+      const x = line[line.length - 2] ?? 0;
+      const y = line[line.length - 1] ?? 0;
+      const next = (at.get(key(x, y)) ?? []).find((k) => used[k] === 0);
+      if (next === undefined) return;
+      used[next] = 1;
+      const [x0 = 0, y0 = 0, x1 = 0, y1 = 0] = seg.slice(4 * next, 4 * next + 4);
+      if (key(x0, y0) === key(x, y)) line.push(x1, y1);
+      else line.push(x0, y0);
+    }
+  };
+  const lines: number[][] = [];
+  for (let k = 0; k < count; k++) {
+    if (used[k]) continue;
+    used[k] = 1;
+    const forward = seg.slice(4 * k, 4 * k + 4);
+    extend(forward);
+    // Then backwards from the first point: reverse, extend, and the line is whole.
+    const back: number[] = [];
+    for (let i = forward.length - 2; i >= 0; i -= 2) back.push(forward[i] ?? 0, forward[i + 1] ?? 0);
+    extend(back);
+    lines.push(back);
+  }
+  return lines;
+}
+
+/**
+ * The contour lines of z as an SVG image data URL over the grid's cells (viewBox 0 0 nx ny,
+ * the top row the largest y, like gridPixels): vector lines that stay thin at any plot
+ * size. Null when no level crosses the grid.
+ */
+export function contourImageSource(z: readonly (readonly number[])[], zRange: readonly [number, number]): string | null {
+  const ny = z.length;
+  const nx = z[0]?.length ?? 0;
+  const lines = contourPolylines(contourSegments(z, contourLevels(zRange[0], zRange[1])));
+  if (lines.length === 0) return null;
+  const q = (v: number): number => Math.round(v * 100) / 100;
+  const d = lines.map((line) => {
+    const pts: string[] = [];
+    for (let i = 0; i + 1 < line.length; i += 2) pts.push(`${q((line[i] ?? 0) + 0.5)} ${q(ny - 0.5 - (line[i + 1] ?? 0))}`);
+    return `M${pts.join('L')}`;
+  });
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${nx} ${ny}" preserveAspectRatio="none">` +
+    `<path d="${d.join('')}" fill="none" stroke="${CONTOURS.color}" stroke-width="${CONTOURS.width}" vector-effect="non-scaling-stroke"/></svg>`;
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+}
+
+/**
+ * Where the grid images go (layout.images): covering the cells, whose centres are x and y,
+ * below the traces: the cells (drawn pixelated, see app.css) and the contour lines over
+ * them. Redrawing the grid for a new σ is then a relayout of these images' sources
+ * instead of a replot of the figure.
+ */
+export function gridImages(x: readonly number[], y: readonly number[], image: GridImage): Record<string, unknown>[] {
   const dx = x.length > 1 ? ((x[x.length - 1] ?? 0) - (x[0] ?? 0)) / (x.length - 1) : 1;
   const dy = y.length > 1 ? ((y[y.length - 1] ?? 0) - (y[0] ?? 0)) / (y.length - 1) : 1;
-  return {
+  // Plotly keys the images of a subplot by their placement, so two images in exactly the
+  // same place would be drawn as one: the contour image is wider by a part in 10^9.
+  const place = (source: string, name: string, widen = 1): Record<string, unknown> => ({
     source,
+    name,
     xref: 'x',
     yref: 'y',
     x: (x[0] ?? 0) - dx / 2,
     y: (y[y.length - 1] ?? 0) + dy / 2,
-    sizex: dx * x.length,
+    sizex: dx * x.length * widen,
     sizey: dy * y.length,
     xanchor: 'left',
     yanchor: 'top',
     sizing: 'stretch',
     layer: 'below',
-  };
+  });
+  // Always both entries (an empty contour image when none): a relayout then has fixed paths.
+  return [place(image.cells, 'grid-cells'), place(image.contours ?? EMPTY_IMAGE, 'grid-contours', 1 + 1e-9)];
 }
+
+/** A transparent 1×1 GIF: the contour image when there are no contour lines. */
+export const EMPTY_IMAGE = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
 export function landscape2dFigure(input: Landscape2dInput): Figure {
   const { axes, x, y, grid, zRange, scale, estimators } = input;
@@ -371,7 +437,7 @@ export function landscape2dFigure(input: Landscape2dInput): Figure {
     xaxis: axis(n0, { range: [xlo - dx / 2, xhi + dx / 2], showgrid: false, zeroline: false, fixedrange: false }),
     yaxis: axis(n1, { range: [ylo - dy / 2, yhi + dy / 2], showgrid: false, zeroline: false }),
     annotations,
-    images: hasGrid && input.image ? [gridImage(x, y, input.image)] : [],
+    images: hasGrid && input.image ? gridImages(x, y, input.image) : [],
     uirevision: input.uirevision,
     hovermode: 'closest',
     plot_bgcolor: hasGrid ? DIVERGED_COLOR : '#ffffff',
