@@ -21,8 +21,9 @@ const WHAT_TEXT: Record<What, string> = { link: 'Link', markdown: 'Markdown link
  */
 export function ShareMenu() {
   const controller = useController();
-  const config = useConfig((s) => s.config);
   const [open, setOpen] = useState(false);
+  // The config only while the panel is open: closed, a σ drag does not re-encode the link at every input.
+  const config = useConfig((s) => (open ? s.config : null));
   const closeMenu = useCallback(() => setOpen(false), []);
   const [target, setTarget] = useState<Target>('config');
   /** The run as a pinned link, taken when the panel opens (a running run moves on). */
@@ -31,8 +32,8 @@ export function ShareMenu() {
   const box = useRef<HTMLDivElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
-  const shared = target === 'iteration' && pinned?.ok ? { config: pinned.config, pin: pinned.pin } : { config, pin: undefined };
-  const url = shareUrl(shared.config, undefined, undefined, shared.pin);
+  const shared = target === 'iteration' && pinned?.ok ? { config: pinned.config, pin: pinned.pin } : config ? { config, pin: undefined } : null;
+  const url = shared ? shareUrl(shared.config, undefined, undefined, shared.pin) : '';
 
   const doCopy = async (what: What, text: string): Promise<void> => {
     if (timer.current) clearTimeout(timer.current);
@@ -118,7 +119,7 @@ export function ShareMenu() {
             <button type="button" className="button small" data-testid="share-copy" onClick={() => void doCopy('link', url)}>
               Copy link
             </button>
-            <button type="button" className="button small" data-testid="share-copy-markdown" onClick={() => void doCopy('markdown', markdownLink(url, shared.config, shared.pin))} title="[one-line description](link), for papers and slides">
+            <button type="button" className="button small" data-testid="share-copy-markdown" onClick={() => shared && void doCopy('markdown', markdownLink(url, shared.config, shared.pin))} title="[one-line description](link), for papers and slides">
               Copy as Markdown
             </button>
             <button type="button" className="button small" onClick={() => setOpen(false)}>
