@@ -65,3 +65,21 @@ test('MNIST by ES: the preset trains in the browser, with test accuracy and the 
   await page.getByTestId('curves-panel').screenshot({ path: `${ARTIFACTS}/curves-mnist.png` });
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+test('MNIST on software WebGPU: a notice offers the CPU backend and reopens the experiment there', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openPlayground(page);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
+  const software = (await page.getByTestId('backend-badge').innerText()).includes('software');
+  test.skip(!software, 'a real GPU: MNIST stays on WebGPU');
+  await page.getByTestId('preset-select').selectOption('evostrats-mnist');
+  const notice = page.getByTestId('notice-warning').filter({ hasText: /slow on software WebGPU/ });
+  await expect(notice).toBeVisible();
+  await notice.getByTestId('notice-action').click();
+  await page.waitForURL(/[?&]backend=cpu/);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
+  // The same experiment, now on the CPU backend: MNIST with its test accuracy.
+  await expect(page.getByTestId('task-select')).toHaveValue('mnist');
+  await expect(page.getByTestId('metric-latest')).toContainText('%', { timeout: 120_000 });
+  expect(errors, errors.join('\n')).toEqual([]);
+});

@@ -503,6 +503,9 @@ export class EngineHost {
     this.session = createEngineSession(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }), this.backend);
     this.setStatus(keepRunning && wasRunning && !plan ? 'running' : 'idle');
     await this.postFrame(this.session);
+    // A new session's first frame compiles its programs (MNIST on software WebGPU: 13–17 s,
+    // then ~7 s): spacing the frames by it would hold the curves for a minute.
+    this.frameCostMs = 0;
     if (plan) {
       this.post({ type: 'replay', generation, done: 0, total: plan.iteration, state: 'running' });
       this.ensureTick(0);

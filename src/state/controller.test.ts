@@ -35,12 +35,13 @@ class FakeEngine implements EngineConnection {
   }
 }
 
-function setup() {
+function setup(options: { requestedBackend?: 'cpu' | 'webgl' | 'webgpu' } = {}) {
   const engine = new FakeEngine();
   const configStore = createConfigStore();
   const simStore = createSimStore();
   const timers: (() => void)[] = [];
   const controller = new PlaygroundController(engine, configStore, simStore, {
+    ...options,
     setTimer: (fn) => {
       timers.push(fn);
       return timers.length as unknown as ReturnType<typeof setTimeout>;
@@ -205,6 +206,30 @@ describe('playground controller', () => {
     // A late answer of an old job never overwrites the newer surface.
     answerStage(engine, first.jobId, 0.3, 6, 99);
     expect(simStore.getState().surface.smoothed?.values[0]).toBe(3);
+  });
+
+  it('on software WebGPU, a heavy task (MNIST) gets a notice offering the CPU backend; a light task or a chosen backend does not', () => {
+    const offers = (simStore: ReturnType<typeof createSimStore>) => simStore.getState().notices.filter((n) => n.action?.kind === 'reopen-on-backend');
+    const soft = setup();
+    soft.engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU (software)' } });
+    expect(offers(soft.simStore)).toEqual([]);
+    soft.configStore.getState().setTask('mnist');
+    expect(soft.controller.reset()).toBe(true);
+    expect(offers(soft.simStore)).toHaveLength(1);
+    expect(offers(soft.simStore)[0]).toMatchObject({ kind: 'warning', action: { backend: 'cpu' } });
+    expect(offers(soft.simStore)[0]?.text).toMatch(/software WebGPU/);
+    // A real GPU: no notice.
+    const gpu = setup();
+    gpu.engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU' } });
+    gpu.configStore.getState().setTask('mnist');
+    gpu.controller.reset();
+    expect(offers(gpu.simStore)).toEqual([]);
+    // The user asked for WebGPU (?backend=webgpu): no second-guessing.
+    const asked = setup({ requestedBackend: 'webgpu' });
+    asked.engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU (software)' } });
+    asked.configStore.getState().setTask('mnist');
+    asked.controller.reset();
+    expect(offers(asked.simStore)).toEqual([]);
   });
 
   it('sends the latest σ when the superseded job answers with a cancel or an error', () => {

@@ -37,6 +37,7 @@ import { approximateSmoothedSurface } from './blur';
 import type { ConfigState } from './config-store';
 import {
   addNotice,
+  type Notice,
   applyDiagnostics,
   applyFrame,
   beginGeneration,
@@ -326,6 +327,7 @@ export class PlaygroundController {
     this.engine.send({ type: 'reset', config, generation: this.generation, keepRunning: options.keepRunning ?? true, ...(replay ? { replay } : {}) });
     if (config.task !== applied.task || this.simStore.getState().surface.raw === null) this.ensureSurface(config.task);
     else this.updateSmoothed();
+    if (config.task !== applied.task) this.adviseBackendFor(config.task);
     return true;
   }
 
@@ -356,8 +358,29 @@ export class PlaygroundController {
     return pinOfRun(config, applied, this.simStore.getState());
   }
 
-  notify(kind: 'error' | 'warning' | 'info', text: string): void {
-    this.simStore.setState((s) => addNotice(s, kind, text));
+  notify(kind: 'error' | 'warning' | 'info', text: string, action?: Notice['action']): void {
+    this.simStore.setState((s) => addNotice(s, kind, text, action));
+  }
+
+  /**
+   * A heavy task (TaskMeta.stepCost > 1: MNIST) on software WebGPU, the backend not chosen
+   * by the user: say that the CPU backend is the faster one here and offer to reopen the
+   * experiment there. Measured with the MNIST preset on SwiftShader: updates ~0.2 s each,
+   * but a frame 7–17 s and the first gradient diagnostics (the backprop reference through
+   * tfjs's WebGPU kernels) 132 s, so the curves sat at iteration 0 for over two minutes;
+   * on the CPU backend the same preset shows its first updates and the cosine to backprop
+   * within a minute (e2e/large-tasks.spec.ts).
+   */
+  private adviseBackendFor(task: TaskId): void {
+    const backend = this.simStore.getState().engine.backend;
+    if (this.options.requestedBackend || backend?.label !== 'WebGPU (software)') return;
+    const meta = taskMeta(task);
+    if (stepCostOf(meta) <= 1) return;
+    this.notify(
+      'warning',
+      `${meta.title} is slow on software WebGPU (this browser found no GPU, so WebGPU runs on the CPU through SwiftShader): its frames take seconds and the first gradient diagnostics minutes. The CPU backend is faster here.`,
+      { kind: 'reopen-on-backend', backend: 'cpu', label: 'Reopen on the CPU backend' },
+    );
   }
 
   dismissNotice(id: number): void {
@@ -585,6 +608,7 @@ export class PlaygroundController {
         } else if (!this.options.requestedBackend && e.backend.name !== 'webgpu' && e.backend.fallbackReason) {
           this.notify('warning', `WebGPU is not available here, so the playground runs on ${e.backend.label} (slower): ${e.backend.fallbackReason}`);
         }
+        this.adviseBackendFor(this.configStore.getState().applied.task);
         return;
       }
       case 'fatal':

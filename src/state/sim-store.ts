@@ -9,7 +9,7 @@ import type { EstimatorId, TaskId } from '../core/config';
 import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { HealthAdvice } from '../engine/health';
 import type { FrameMessage, MetricInfo, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
-import type { BackendInfo } from '../platform/backend-info';
+import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { appendBounded } from './history';
 import type { SurfaceSlice } from '../core/experiments/slice';
 
@@ -90,6 +90,8 @@ export interface Notice {
   id: number;
   kind: 'error' | 'warning' | 'info';
   text: string;
+  /** Something the notice offers to do: reopen this experiment on another backend (a page load). */
+  action?: { kind: 'reopen-on-backend'; backend: BackendName; label: string };
 }
 
 /** A replay to a pinned iteration (a pinned permalink), as the engine reports it. */
@@ -285,11 +287,11 @@ export function markRewound(state: SimState, generation: number, ids: readonly E
 
 let noticeCounter = 0;
 
-export function addNotice(state: SimState, kind: Notice['kind'], text: string): Partial<SimState> {
+export function addNotice(state: SimState, kind: Notice['kind'], text: string, action?: Notice['action']): Partial<SimState> {
   // The same message twice in a row is shown once.
   if (state.notices.some((n) => n.text === text)) return {};
   noticeCounter += 1;
-  return { notices: [...state.notices, { id: noticeCounter, kind, text }].slice(-5) };
+  return { notices: [...state.notices, { id: noticeCounter, kind, text, ...(action ? { action } : {}) }].slice(-5) };
 }
 
 export function createSimStore(): StoreApi<SimState> {

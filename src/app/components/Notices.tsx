@@ -1,4 +1,14 @@
+import type { PlaygroundConfig } from '../../core/playground-config';
+import type { BackendName } from '../../platform/backend-info';
 import { useController, useSim } from '../context';
+import { shareUrl } from '../permalink';
+
+/** This experiment's link with ?backend= set: the page reopens it there (at iteration 0). */
+function reopenHref(backend: BackendName, config: PlaygroundConfig): string {
+  const url = new URL(shareUrl(config));
+  url.searchParams.set('backend', backend);
+  return url.toString();
+}
 
 /** Errors and warnings, dismissible; the engine's fatal error is not (nothing can run without it). */
 export function Notices() {
@@ -18,6 +28,17 @@ export function Notices() {
       {notices.map((n) => (
         <div key={n.id} className={`notice ${n.kind}`} role={n.kind === 'error' ? 'alert' : 'status'} data-testid={`notice-${n.kind}`}>
           <span>{n.text}</span>
+          {n.action ? (
+            <button
+              type="button"
+              className="button small"
+              data-testid="notice-action"
+              // The link is taken at the click: the experiment as the controls show it then.
+              onClick={() => n.action && window.location.assign(reopenHref(n.action.backend, controller.configStore.getState().config))}
+            >
+              {n.action.label}
+            </button>
+          ) : null}
           <button type="button" className="dismiss" aria-label="Dismiss" onClick={() => controller.dismissNotice(n.id)}>
             ×
           </button>
