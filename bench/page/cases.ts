@@ -85,6 +85,29 @@ export async function lorenzUpdate(path: 'tfjs' | 'fused', pairs: number, update
 }
 
 /**
+ * Fused updates back to back, the way the engine trains (several updates per tick, one
+ * fence per tick): `updates` steps submitted, then one wait for the queue; the time per
+ * update is the total over `updates`. `lorenzUpdate('fused', …)` fences every update
+ * instead, so it also counts the submit-to-done round trip (~3 ms on SwiftShader).
+ */
+export async function lorenzFusedPipelined(pairs: number, updates: number, warmup: number): Promise<Timing> {
+  const session = new FusedSession(lorenzConfig(pairs, 100));
+  try {
+    const warmStart = performance.now();
+    for (let i = 0; i < warmup; i++) session.step();
+    await fence('fused');
+    const warmupMs = performance.now() - warmStart;
+    const started = performance.now();
+    for (let i = 0; i < updates; i++) session.step();
+    await fence('fused');
+    const ms = (performance.now() - started) / updates;
+    return { updates, warmup, msPerUpdate: ms, samples: [ms], warmupMs };
+  } finally {
+    session.dispose();
+  }
+}
+
+/**
  * The same update as a plain TypeScript loop over typed arrays (float64 scalars, no
  * framework): per pair, the episode's noise from the counter-based generator, both
  * perturbed trajectories unrolled K steps, ĝ = Σ_i ξ_i (ℓ⁺ − ℓ⁻)/(2σN), an SGD step.
