@@ -5,28 +5,36 @@ import type { BackendInfo } from '../platform/backend-info';
 import { EngineHost } from './engine-host';
 import type { EngineEvent, FrameMessage } from './protocol';
 
+/**
+ * An engine reported as WebGPU (the CPU backend underneath) whose device a
+ * 'debug-lose-device' request loses; it falls back to the CPU. `waitFor` polls its events.
+ */
+function hostWithLosableDevice() {
+  const events: EngineEvent[] = [];
+  let loseDevice: (reason: string) => void = () => undefined;
+  const host = new EngineHost({
+    post: (e) => events.push(e),
+    selectBackend: async () => (await useCpuBackend(), { name: 'webgpu', label: 'WebGPU' } as BackendInfo),
+    watchDeviceLoss: () => new Promise<string>((resolve) => (loseDevice = resolve)),
+    fallbackBackend: async (lost, reason) => (await useCpuBackend(), { name: 'cpu', label: 'CPU', fallbackReason: `${lost}: ${reason}` }),
+    loseDevice: () => (loseDevice('the GPU device was lost (destroyed)'), true),
+  });
+  const waitFor = async (pred: () => boolean, ms = 30_000): Promise<void> => {
+    const end = Date.now() + ms;
+    while (!pred()) {
+      if (Date.now() > end) throw new Error(`timed out; last events: ${JSON.stringify(events.slice(-4).map((e) => e.type))}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { events, host, waitFor };
+}
+
 describe('device loss', () => {
   beforeAll(useCpuBackend);
 
   it('switches backend and continues the run from the last frame’s θ and optimizer state', async () => {
-    const events: EngineEvent[] = [];
-    let loseDevice: (reason: string) => void = () => undefined;
-    const host = new EngineHost({
-      post: (e) => events.push(e),
-      // Reported as WebGPU (the CPU backend underneath), with a device that can be lost.
-      selectBackend: async () => (await useCpuBackend(), { name: 'webgpu', label: 'WebGPU' } as BackendInfo),
-      watchDeviceLoss: () => new Promise<string>((resolve) => (loseDevice = resolve)),
-      fallbackBackend: async (lost, reason) => (await useCpuBackend(), { name: 'cpu', label: 'CPU', fallbackReason: `${lost}: ${reason}` }),
-      loseDevice: () => (loseDevice('the GPU device was lost (destroyed)'), true),
-    });
+    const { events, host, waitFor } = hostWithLosableDevice();
     const frames = (): FrameMessage[] => events.flatMap((e) => (e.type === 'frame' ? [e.frame] : []));
-    const waitFor = async (pred: () => boolean, ms = 30_000): Promise<void> => {
-      const end = Date.now() + ms;
-      while (!pred()) {
-        if (Date.now() > end) throw new Error(`timed out; last events: ${JSON.stringify(events.slice(-4).map((e) => e.type))}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
     const config = { ...defaultPlaygroundConfig('rastrigin'), estimators: ['tes' as const, 'pes' as const], pairs: 8, stop: { kind: 'none' as const } };
     host.handle({ type: 'init', config, generation: 1, debug: true });
     await waitFor(() => frames().length > 0);
@@ -55,22 +63,7 @@ describe('device loss', () => {
   it('a readback on the lost device that fails after the switch is no error', async () => {
     // On a real GPU, mapAsync of a frame in flight rejects ("device was lost before mapping
     // was resolved") whenever the browser gets to it, possibly after the run moved on.
-    const events: EngineEvent[] = [];
-    let loseDevice: (reason: string) => void = () => undefined;
-    const host = new EngineHost({
-      post: (e) => events.push(e),
-      selectBackend: async () => (await useCpuBackend(), { name: 'webgpu', label: 'WebGPU' } as BackendInfo),
-      watchDeviceLoss: () => new Promise<string>((resolve) => (loseDevice = resolve)),
-      fallbackBackend: async (lost, reason) => (await useCpuBackend(), { name: 'cpu', label: 'CPU', fallbackReason: `${lost}: ${reason}` }),
-      loseDevice: () => (loseDevice('the GPU device was lost (destroyed)'), true),
-    });
-    const waitFor = async (pred: () => boolean, ms = 30_000): Promise<void> => {
-      const end = Date.now() + ms;
-      while (!pred()) {
-        if (Date.now() > end) throw new Error(`timed out; last events: ${JSON.stringify(events.slice(-4).map((e) => e.type))}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
+    const { events, host, waitFor } = hostWithLosableDevice();
     host.handle({ type: 'init', config: { ...defaultPlaygroundConfig('rastrigin'), estimators: ['tes'], pairs: 4, stop: { kind: 'none' } }, generation: 1, debug: true });
     await waitFor(() => events.some((e) => e.type === 'frame'));
     // The next frame's readback: the device is lost while it waits, and it rejects once the
