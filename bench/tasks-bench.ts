@@ -75,7 +75,7 @@ function runSteps(task: Task, theta: TF.Tensor2D, steps: number, start: number):
   for (let i = 0; i < steps; i++) {
     const t = (start + i) % horizon;
     const [s, a] = tf.tidy(() => {
-      const out = task.step(state, theta, tf.fill([P], t, 'int32') as TF.Tensor1D);
+      const out = task.step(state, theta, tf.fill([P], t, 'int32') as TF.Tensor1D, new Int32Array(P).fill(t));
       return [out.state, tf.add(acc, out.loss) as TF.Tensor1D] as const;
     });
     state.dispose();

@@ -4,7 +4,7 @@ import type { EstimatorId } from './config';
 import { estimatorInfo } from './estimators/index';
 import { Session, type SessionConfig } from './session';
 import { AbandonedError, TimeSlicedPacer } from './slices';
-import type { Task, TaskMeta } from './task';
+import { stepAt, type Task, type TaskMeta } from './task';
 import { useCpuBackend } from './testing/setup';
 import { createTask } from './tasks/index';
 import { defaultSettings } from './trainer';
@@ -54,7 +54,7 @@ function sqrtTask(mode: 'state' | 'loss', c = 0): Task {
         let s = task.initialState(theta.shape[0]);
         let acc: tf.Tensor1D = tf.zeros([theta.shape[0]]);
         for (let t = 0; t < meta.evalSteps; t++) {
-          const out = task.step(s, theta, tf.fill([theta.shape[0]], t, 'int32') as tf.Tensor1D);
+          const out = stepAt(task, s, theta, new Array<number>(theta.shape[0]).fill(t));
           s = out.state;
           acc = tf.add(acc, out.loss) as tf.Tensor1D;
         }

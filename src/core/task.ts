@@ -24,8 +24,13 @@ export interface Task {
   readonly stateSize: number;
   /** Initial state for P particles, [P, stateSize]. */
   initialState(P: number): tf.Tensor2D;
-  /** One inner step for every particle. */
-  step(state: tf.Tensor2D, theta: tf.Tensor2D, t: tf.Tensor1D): StepResult;
+  /**
+   * One inner step for every particle. `t` holds each particle's time index and `times`
+   * the same indices on the host: tasks with minibatches group the particles that share
+   * one and run each group's layers as large matmuls (batched-mlp.ts) rather than
+   * gathering a minibatch per particle. Callers build both with `stepTimes`.
+   */
+  step(state: tf.Tensor2D, theta: tf.Tensor2D, t: tf.Tensor1D, times: Int32Array): StepResult;
   /** Meta-objective of one unperturbed episode per row of θ [P, dim] → [P]. */
   episodeLoss(theta: tf.Tensor2D): tf.Tensor1D;
   /**
@@ -107,6 +112,22 @@ export function stepCostOf(meta: Pick<TaskMeta, 'stepCost'>): number {
   return Number.isFinite(c) && c > 1 ? c : 1;
 }
 
+/** Time indices t0[p] + k of every particle, on the host (what `Task.step` takes as `times`). */
+export function hostTimes(t0: ArrayLike<number>, k: number): Int32Array {
+  return Int32Array.from(t0, (t) => t + k);
+}
+
+/** `task.step` at the host time indices `times` (the tensor made from them). */
+export function stepAt(task: Task, state: tf.Tensor2D, theta: tf.Tensor2D, times: ArrayLike<number>): StepResult {
+  const host = Int32Array.from(times);
+  const t = tf.tensor1d(host, 'int32');
+  try {
+    return task.step(state, theta, t, host);
+  } finally {
+    t.dispose();
+  }
+}
+
 /** Number of meta-parameters of a task. */
 export function taskDim(task: Task): number {
   return task.meta.theta0.length;
@@ -132,7 +153,7 @@ export function* unrollEpisodeLossSlices(task: Task, theta: tf.Tensor2D, steps: 
   try {
     for (let t = 0; t < steps; t++) {
       const [nextState, nextAcc] = tf.tidy(() => {
-        const out = task.step(state, theta, tf.fill([P], t, 'int32') as tf.Tensor1D);
+        const out = task.step(state, theta, tf.fill([P], t, 'int32') as tf.Tensor1D, new Int32Array(P).fill(t));
         const a = task.meta.reduction === 'last' ? out.loss : tf.add(acc, out.loss);
         return [out.state, a] as const;
       });

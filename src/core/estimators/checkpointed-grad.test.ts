@@ -89,7 +89,7 @@ describe('checkpointed reverse pass', () => {
   it('yields between every forward step and every taped segment, never running more than a segment of steps under one tape', () => {
     const base = createTask('lr-schedule');
     let steps = 0;
-    const task: Task = { ...base, step: (s, th, t) => ((steps += 1), base.step(s, th, t)) };
+    const task: Task = { ...base, step: (s, th, t, times) => ((steps += 1), base.step(s, th, t, times)) };
     const { theta, t0, state } = setup(base, 2);
     const K = 7;
     const work: Slices<{ grad: tf.Tensor2D; state: tf.Tensor2D; loss: tf.Tensor1D }> = checkpointedGradSlices(task, state, theta, t0, K, { segment: 3 });
@@ -113,7 +113,7 @@ describe('checkpointed reverse pass', () => {
     const perRow = base.stateSize + base.meta.theta0.length;
     const P = 96;
     let work = 0;
-    const task: Task = { ...base, step: (s, th, t) => ((work += s.shape[0] * perRow), base.step(s, th, t)) };
+    const task: Task = { ...base, step: (s, th, t, times) => ((work += s.shape[0] * perRow), base.step(s, th, t, times)) };
     const { theta, t0, state } = setup(base, P);
     const perSlice: number[] = [];
     const gen = checkpointedGradSlices(task, state, theta, t0, 3);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // Autodiff needs the gradient kernels, which tfjs-core registers only on request.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { drain, type Slices } from '../slices';
-import type { Task } from '../task';
+import { hostTimes, type Task } from '../task';
 
 /**
  * The gradient of an unroll's loss with respect to θ, by reverse-mode autodiff over
@@ -81,6 +81,8 @@ interface Unroll {
   task: Task;
   theta: tf.Tensor2D;
   tStart: tf.Tensor1D;
+  /** `tStart` on the host. */
+  t0: Int32Array;
   K: number;
   segment: number;
   maxCheckpoints: number;
@@ -121,13 +123,13 @@ export function* checkpointedGradSlices(
   const maxCheckpoints = Math.max(2, Math.floor(options.maxCheckpoints ?? CHECKPOINT_ELEMENTS / perState));
   const perRow = (state.shape[1] ?? 1) + (theta.shape[1] ?? 1);
   const rows = Math.max(1, Math.min(P, Math.floor(options.rows ?? TAPE_ELEMENTS / (segment * perRow))));
-  const u: Unroll = { task, theta, tStart: tf.tensor1d(t0, 'int32'), K, segment, maxCheckpoints, rows };
+  const u: Unroll = { task, theta, tStart: tf.tensor1d(t0, 'int32'), t0, K, segment, maxCheckpoints, rows };
   try {
     // A short unroll (one segment, one block of rows) is one slice anyway: differentiate it
     // in a single taped pass that also keeps the exit state and loss, with no separate
     // forward (half the work at the usual K = 10).
     if (K <= segment && rows >= P) {
-      const r = tapedBlock(u, theta, u.tStart, state, 0, K, null, false, true);
+      const r = tapedBlock(u, theta, u.tStart, u.t0, state, 0, K, null, false, true);
       if (!r.exit) throw new Error('checkpointedGrad: the single pass keeps the exit state');
       return { grad: r.grad, state: r.exit.state, loss: r.exit.loss };
     }
@@ -219,7 +221,7 @@ function* forward(
   every: number,
   withExit: boolean,
 ): Slices<{ checkpoints: tf.Tensor2D[]; exit: { state: tf.Tensor2D; loss: tf.Tensor1D } | null }> {
-  const { task, theta, tStart } = u;
+  const { task, theta, tStart, t0 } = u;
   const reduction = task.meta.reduction;
   const P = sIn.shape[0];
   const checkpoints: tf.Tensor2D[] = [sIn];
@@ -229,7 +231,7 @@ function* forward(
   try {
     for (let k = 0; k < n; k++) {
       const [next, nextAcc] = tf.tidy(() => {
-        const out = task.step(s, theta, tf.add(tStart, tf.scalar(a + k, 'int32')) as tf.Tensor1D);
+        const out = task.step(s, theta, tf.add(tStart, tf.scalar(a + k, 'int32')) as tf.Tensor1D, hostTimes(t0, a + k));
         if (acc === null) return [out.state];
         return [out.state, reduction === 'last' ? out.loss : (tf.add(acc, out.loss) as tf.Tensor1D)];
       }) as [tf.Tensor2D, tf.Tensor1D?];
@@ -268,7 +270,7 @@ function* forward(
  */
 function* taped(u: Unroll, sIn: tf.Tensor2D, a: number, n: number, gOut: tf.Tensor2D | null, needIn: boolean): Slices<ChunkResult> {
   const P = sIn.shape[0];
-  if (u.rows >= P) return tapedBlock(u, u.theta, u.tStart, sIn, a, n, gOut, needIn);
+  if (u.rows >= P) return tapedBlock(u, u.theta, u.tStart, u.t0, sIn, a, n, gOut, needIn);
   const grads: tf.Tensor2D[] = [];
   const gIns: tf.Tensor2D[] = [];
   try {
@@ -277,7 +279,7 @@ function* taped(u: Unroll, sIn: tf.Tensor2D, a: number, n: number, gOut: tf.Tens
       const block = tf.tidy(() => {
         const rows = <T extends tf.Tensor>(x: T): T => tf.slice(x, [r, 0], [size, -1]) as T;
         const tStart = tf.slice(u.tStart, [r], [size]) as tf.Tensor1D;
-        const out = tapedBlock(u, rows(u.theta), tStart, rows(sIn), a, n, gOut === null ? null : rows(gOut), needIn);
+        const out = tapedBlock(u, rows(u.theta), tStart, u.t0.subarray(r, r + size), rows(sIn), a, n, gOut === null ? null : rows(gOut), needIn);
         return out.gIn === null ? [out.grad] : [out.grad, out.gIn];
       });
       grads.push(block[0] as tf.Tensor2D);
@@ -301,6 +303,7 @@ function tapedBlock(
   u: Unroll,
   theta: tf.Tensor2D,
   tStart: tf.Tensor1D,
+  t0: Int32Array,
   sIn: tf.Tensor2D,
   a: number,
   n: number,
@@ -319,7 +322,7 @@ function tapedBlock(
     // pass's order, so state and loss equal unrollTruncation's.
     let rowLoss: tf.Tensor1D | null = keepExit ? tf.zeros([s0.shape[0] ?? 0]) : null;
     for (let k = 0; k < n; k++) {
-      const out = task.step(s, th as tf.Tensor2D, tf.add(tStart, tf.scalar(a + k, 'int32')) as tf.Tensor1D);
+      const out = task.step(s, th as tf.Tensor2D, tf.add(tStart, tf.scalar(a + k, 'int32')) as tf.Tensor1D, hostTimes(t0, a + k));
       s = out.state;
       if (rowLoss !== null) rowLoss = reduction === 'last' ? out.loss : (tf.add(rowLoss, out.loss) as tf.Tensor1D);
       if (reduction !== 'last' || (endsUnroll && k === n - 1)) losses.push(tf.sum(out.loss));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { repeatRows } from '../backend-ops';
 import type { EstimatorId, EstimatorSettings } from '../config';
 import type { Pacer, Slices } from '../slices';
 import type { Task } from '../task';
@@ -72,7 +73,7 @@ export function truncationsPerEpisode(settings: EstimatorSettings): number {
 
 /** Broadcasts θ [d] to [P, d]. */
 export function tileTheta(theta: tf.Tensor1D, P: number): tf.Tensor2D {
-  return tf.tidy(() => tf.tile(tf.expandDims(theta, 0), [P, 1]) as tf.Tensor2D);
+  return tf.tidy(() => repeatRows(tf.expandDims(theta, 0), P));
 }
 
 /**

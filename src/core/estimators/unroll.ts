@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { drain, type Slices } from '../slices';
-import type { Task } from '../task';
+import { hostTimes, type Task } from '../task';
 
 export interface TruncationResult {
   state: tf.Tensor2D;
@@ -43,7 +43,7 @@ export function* unrollTruncationSlices(
     for (let k = 0; k < K; k++) {
       const [nextState, nextAcc] = tf.tidy(() => {
         const t = k === 0 ? tStart : (tf.add(tStart, tf.scalar(k, 'int32')) as tf.Tensor1D);
-        const out = task.step(s, theta, t);
+        const out = task.step(s, theta, t, hostTimes(t0, k));
         return [out.state, reduction === 'last' ? out.loss : tf.add(acc, out.loss)] as const;
       });
       if (s !== state) s.dispose();

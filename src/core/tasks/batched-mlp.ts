@@ -21,6 +21,7 @@
  * ops, so tfjs autodiff can still differentiate a whole inner training run (BPTT/TBPTT).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { tanh } from '../backend-ops';
 import { normalArray } from './datasets';
 
 export interface MlpShape {
@@ -139,4 +140,81 @@ export function logisticLossAndGrad(l: MlpLayers, X: tf.Tensor3D, y: tf.Tensor3D
   const da = tf.mul(tf.matMul(dz, W2, false, true), tf.sub(1, tf.square(h))) as tf.Tensor3D;
   const dW1 = tf.matMul(X, da, true, false) as tf.Tensor3D;
   return { loss, grad: packLayers({ W1: dW1, W2: dW2 }) };
+}
+
+/**
+ * The layers of P networks arranged for a minibatch that all of them share (the usual
+ * case: lockstep particles and evaluations see the same minibatch at a time index, see
+ * time-groups.ts): the first layer of every particle side by side as one matrix, so
+ * [X 1]·W1 is a single GEMM [B, n+1] × [n+1, P·H] instead of P small matmuls — the
+ * formulation BLAS-like kernels (XNNPACK on the wasm backend, a GPU's tiled matmul) run
+ * at full speed; the second layer stays a batched matmul.
+ */
+export type SharedInputLayers = {
+  /** [W₁; b₁] of every particle, [n+1, P·H]: column block p is particle p's. */
+  W1: tf.Tensor2D;
+  /** [W₂; b₂] per particle, [P, H+1, outputs]. */
+  W2: tf.Tensor3D;
+  /** W₂ without its bias row, [P, H, outputs] (for the backward pass). */
+  W2NoBias: tf.Tensor3D;
+};
+
+/**
+ * `SharedInputLayers` from the columns [offset, offset + size) of `flat` [P, ·]: the
+ * first layer's block transposed from particle-major to input-major ([P, n+1, H] →
+ * [n+1, P, H], the H-wide rows move whole), the second layer's block as it is.
+ */
+export function sharedInputLayers(flat: tf.Tensor2D, shape: MlpShape, offset = 0): SharedInputLayers {
+  const { inputs, hidden, outputs } = shape;
+  const P = flat.shape[0];
+  const n1 = (inputs + 1) * hidden;
+  const n2 = (hidden + 1) * outputs;
+  const w1 = tf.reshape(tf.slice(flat, [0, offset], [P, n1]), [P, inputs + 1, hidden]);
+  const W1 = tf.reshape(tf.transpose(w1, [1, 0, 2]), [inputs + 1, P * hidden]) as tf.Tensor2D;
+  const W2 = tf.reshape(tf.slice(flat, [0, offset + n1], [P, n2]), [P, hidden + 1, outputs]) as tf.Tensor3D;
+  const W2NoBias = tf.slice(W2, [0, 0, 0], [P, hidden, outputs]);
+  return { W1, W2, W2NoBias };
+}
+
+/**
+ * Forward pass of P networks on one minibatch X = [inputs 1] [B, n+1] they all share:
+ * hidden activations [P, B, H] (and with their 1-column) and outputs [P, B, outputs].
+ */
+export function sharedForward(l: SharedInputLayers, X: tf.Tensor2D): { h: tf.Tensor3D; hOnes: tf.Tensor3D; z: tf.Tensor3D } {
+  const B = X.shape[0];
+  const [P, hidden1] = l.W2.shape;
+  const hidden = hidden1 - 1;
+  const a = tf.reshape(tf.matMul(X, l.W1), [B, P, hidden]);
+  const h = tf.transpose(tanh(a), [1, 0, 2]) as tf.Tensor3D;
+  const hOnes = withOnes(h);
+  return { h, hOnes, z: tf.matMul(hOnes, l.W2) as tf.Tensor3D };
+}
+
+/** `logisticLoss` for a minibatch shared by all P networks: X [B, n+1], y ±1 [B, 1] → [P]. */
+export function sharedLogisticLoss(l: SharedInputLayers, X: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor1D {
+  const { z } = sharedForward(l, X);
+  return tf.mean(tf.softplus(tf.neg(tf.mul(tf.reshape(z, [z.shape[0], -1]), tf.reshape(y, [1, -1])))), 1) as tf.Tensor1D;
+}
+
+/**
+ * `logisticLossAndGrad` for a minibatch shared by all P networks (X [B, n+1], y ±1
+ * [B, 1], one output): the same loss [P] and flat gradient [P, size], with the first
+ * layer's forward and backward passes as single GEMMs:
+ *
+ *   ∂[W₁; b₁] (all particles) = [X 1]ᵀ ∂A,   ∂A = [B, P·H]
+ */
+export function sharedLogisticLossAndGrad(l: SharedInputLayers, X: tf.Tensor2D, y: tf.Tensor2D, shape: MlpShape): { loss: tf.Tensor1D; grad: tf.Tensor2D } {
+  const { inputs, hidden } = shape;
+  const B = X.shape[0];
+  const P = l.W2.shape[0];
+  const { h, hOnes, z } = sharedForward(l, X);
+  const yz = tf.mul(tf.reshape(z, [P, B]), tf.reshape(y, [1, B]));
+  const loss = tf.mean(tf.softplus(tf.neg(yz)), 1) as tf.Tensor1D;
+  const dz = tf.reshape(tf.mul(tf.mul(tf.sigmoid(tf.neg(yz)), tf.reshape(y, [1, B])), -1 / B), [P, B, 1]) as tf.Tensor3D;
+  const dW2 = tf.matMul(hOnes, dz, true, false) as tf.Tensor3D; // [P, H+1, 1]
+  const da = tf.mul(tf.matMul(dz, l.W2NoBias, false, true), tf.sub(1, tf.square(h))) as tf.Tensor3D; // [P, B, H]
+  const dA = tf.reshape(tf.transpose(da, [1, 0, 2]), [B, P * hidden]);
+  const dW1 = tf.matMul(X, dA, true, false); // [n+1, P·H]
+  const dW1Rows = tf.reshape(tf.transpose(tf.reshape(dW1, [inputs + 1, P, hidden]), [1, 0, 2]), [P, (inputs + 1) * hidden]);
+  return { loss, grad: tf.concat([dW1Rows, tf.reshape(dW2, [P, -1])], 1) as tf.Tensor2D };
 }

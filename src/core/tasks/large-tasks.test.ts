@@ -8,12 +8,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { estimatorInfo } from '../estimators/index';
-import type { Task } from '../task';
+import { stepAt, type Task, taskDim, unrollEpisodeLoss } from '../task';
 import { useCpuBackend } from '../testing/setup';
 import { defaultSettings } from '../trainer';
 import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, mlpSize, type MlpShape, withOnes } from './batched-mlp';
 import { normalArray } from './datasets';
 import { createTask } from './index';
+import { createMnist } from './mnist';
 import { createMlpHpo } from './mlp-hpo';
 import { learnedOptimizerSize } from './learned-optimizer';
 import { createRnn, rnnSignal, rnnSize } from './rnn';
@@ -28,7 +29,7 @@ beforeAll(useCpuBackend);
 /** One step under tf.tidy: [state, loss]. */
 function tidyStep(task: Task, state: tf.Tensor2D, theta: tf.Tensor2D, t: tf.Tensor1D): [tf.Tensor2D, tf.Tensor1D] {
   return tf.tidy(() => {
-    const out = task.step(state, theta, t);
+    const out = task.step(state, theta, t, t.dataSync() as Int32Array);
     return [out.state, out.loss];
   });
 }
@@ -90,8 +91,8 @@ function expectBatchingExact(task: Task, thetas: number[][], ts: number[], tol: 
     // Distinct states: a few steps from the initial state at each row's θ.
     let s = task.initialState(P);
     const th = tf.tensor2d(thetas);
-    for (let t = 0; t < 3; t++) s = task.step(s, th, tf.tensor1d(new Array<number>(P).fill(t), 'int32')).state;
-    const out = task.step(s, th, tf.tensor1d(ts, 'int32'));
+    for (let t = 0; t < 3; t++) s = stepAt(task, s, th, new Array<number>(P).fill(t)).state;
+    const out = stepAt(task, s, th, ts);
     return [s.arraySync(), out.loss.arraySync()] as const;
   });
   const states = batchedState;
@@ -213,6 +214,28 @@ async function shortRun(task: TaskId, estimator: EstimatorId, iterations: number
 }
 
 // ---------- rnn ----------
+
+describe('mnist (shared-minibatch GEMM)', () => {
+  it('a population split across minibatches (step-unlocked) steps exactly like one row at a time', () => {
+    const task = createTask('mnist');
+    const t0 = [...task.meta.theta0];
+    const other = t0.map((v, i) => v + 0.05 * Math.sin(i));
+    // Rows 0 and 3 share a minibatch (t = 1 and 11 ≡ 1 mod 10), rows 1 and 2 are alone: the
+    // groups' rows come back in a non-involutive order, so a wrong un-permutation shows.
+    expectBatchingExact(task, [t0, other, t0, other], [1, 4, 9, 11], 1e-5);
+  });
+
+  it('the episode loss (minibatches chunked into larger GEMMs) equals unrolling the steps', () => {
+    // 6 rows: chunks of 3 minibatches and a remainder of 1 (of 10); the default: all in one call.
+    for (const [task, P] of [[createTask('mnist'), 3], [createMnist({ gemmValues: 3 * 50 * 6 * 16 }), 6]] as const) {
+      const theta = tf.tidy(() => tf.add(tf.tile(tf.tensor2d([[...task.meta.theta0]]), [P, 1]), tf.mul(tf.randomNormal([P, taskDim(task)], 0, 1, 'float32', 5), 0.1)) as tf.Tensor2D);
+      const episode = tf.tidy(() => task.episodeLoss(theta)).dataSync();
+      const unrolled = tf.tidy(() => unrollEpisodeLoss(task, theta, task.meta.evalSteps)).dataSync();
+      theta.dispose();
+      for (let p = 0; p < P; p++) expect(Math.abs((episode[p] ?? NaN) - (unrolled[p] ?? NaN))).toBeLessThan(1e-5 * (1 + Math.abs(unrolled[p] ?? 0)));
+    }
+  });
+});
 
 describe('rnn', () => {
   const task = createTask('rnn');

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core alone registers no gradients; the umbrella package would import this.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Task } from '../task';
+import { stepAt, type Task } from '../task';
 import { TASK_FACTORIES, TASK_IDS, createTask } from './index';
 import { createInfluenceBalancing } from './influence-balancing';
 import { createLinearQuadratic, linearQuadraticExact, linearQuadraticWindowGradient } from './linear-quadratic';
@@ -35,7 +35,7 @@ function num(v: readonly number[] | Float32Array, i: number): number {
 /** Runs one batched step and reads state rows and losses back. */
 function runStep(task: Task, states: number[][], thetas: number[][], ts: number[]): { states: number[][]; losses: number[] } {
   return tf.tidy(() => {
-    const out = task.step(tf.tensor2d(states), tf.tensor2d(thetas), tf.tensor1d(ts, 'int32'));
+    const out = stepAt(task, tf.tensor2d(states), tf.tensor2d(thetas), ts);
     return { states: out.state.arraySync(), losses: Array.from(out.loss.dataSync()) };
   });
 }
@@ -99,7 +99,7 @@ function checkNoLeak(task: Task, thetas: number[][]): void {
   expect(loss.shape).toEqual([thetas.length]);
   loss.dispose();
   const [state, stepLoss] = tf.tidy(() => {
-    const out = task.step(task.initialState(thetas.length), theta, tf.zeros([thetas.length], 'int32'));
+    const out = stepAt(task, task.initialState(thetas.length), theta, new Array<number>(thetas.length).fill(0));
     return [out.state, out.loss];
   });
   expect(state?.shape).toEqual([thetas.length, task.stateSize]);
@@ -214,7 +214,7 @@ describe('linear-quadratic', () => {
         let s = tf.tensor2d([sIn]);
         let acc: tf.Tensor = tf.scalar(0);
         for (let j = 0; j < K; j++) {
-          const out = task.step(s, theta as tf.Tensor2D, tf.tensor1d([t0 + j], 'int32'));
+          const out = stepAt(task, s, theta as tf.Tensor2D, [t0 + j]);
           s = out.state;
           acc = tf.add(acc, tf.sum(out.loss));
         }

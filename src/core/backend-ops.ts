@@ -1,0 +1,35 @@
+/**
+ * Ops whose fastest formulation depends on the tfjs backend. Each pair of formulations
+ * gives the same numbers (up to float rounding); only the speed differs, by up to 20×,
+ * and not in the same direction on every backend — so the choice is made per backend
+ * from measurements (`npm run bench:tasks` prints them as its `ops` table; figures for
+ * this machine in docs/benchmarks.md), not assumed.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * `row` [1, d] repeated as P rows [P, d]. On wasm `tf.tile` runs a per-element loop
+ * (58 ms for 400 × 3,322) while an outer product with a ones column goes through
+ * XNNPACK's GEMM (3 ms); on the cpu backend a concatenation of P views is fastest
+ * (4 ms against tile's 32 and the outer product's 19); GPU backends tile in one shader.
+ */
+export function repeatRows(row: tf.Tensor2D, P: number): tf.Tensor2D {
+  switch (tf.getBackend()) {
+    case 'wasm':
+      return tf.matMul(tf.ones([P, 1]), row);
+    case 'cpu':
+      return P === 1 ? tf.clone(row) : (tf.concat(new Array<tf.Tensor2D>(P).fill(row)) as tf.Tensor2D);
+    default:
+      return tf.tile(row, [P, 1]);
+  }
+}
+
+/**
+ * tanh(x). On wasm as 2·sigmoid(2x) − 1 (the same function; sigmoid is XNNPACK's
+ * vectorised kernel: 3.7 ms for 640k values against tanh's 11.7 ms), exact to an absolute
+ * 1.2e-7 (one float32 step at ±1); elsewhere tf.tanh, faster there (cpu: 15 ms vs 44).
+ */
+export function tanh<T extends tf.Tensor>(x: T): T {
+  if (tf.getBackend() !== 'wasm') return tf.tanh(x);
+  return tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
+}
