@@ -33,3 +33,15 @@ export function tanh<T extends tf.Tensor>(x: T): T {
   if (tf.getBackend() !== 'wasm') return tf.tanh(x);
   return tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
 }
+
+/**
+ * Whether particles on a shared minibatch should run their MLP layers as one GEMM over all
+ * particles' weights (batched-mlp.ts `shared*`) rather than as per-particle batched matmuls
+ * (`mlpLayers` + `logisticLossAndGrad`). Measured on mlp-hpo's step at 256 particles:
+ * wasm 67k vs 36k particle-steps/s for the GEMM; cpu 4.6k vs 10k — its matmul kernel gains
+ * nothing from the larger shape and the extra transposes cost more. GPU backends take the
+ * GEMM (one large dispatch instead of many small ones).
+ */
+export function sharedGemmPays(): boolean {
+  return tf.getBackend() !== 'cpu';
+}

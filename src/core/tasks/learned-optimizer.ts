@@ -25,7 +25,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
-import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize, splitColumns, withOnes } from './batched-mlp';
+import { sharedGemmPays } from '../backend-ops';
+import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize, sharedInputLayers, sharedLogisticLoss, sharedLogisticLossAndGrad, splitColumns, withOnes } from './batched-mlp';
+import { commonPeriod, perTimeGroup } from './time-groups';
 import { normalArray, twoMoons } from './datasets';
 
 export interface LearnedOptimizerOptions {
@@ -79,6 +81,11 @@ export function createLearnedOptimizer(options: LearnedOptimizerOptions = {}): T
   const s0 = new Float32Array(2 * size);
   s0.set(initMlp(shape, seed + 2010, 1.5), 0);
   const s0T = tf.keep(tf.tensor2d(s0, [1, 2 * size]));
+  // The same minibatches as [B, ·] matrices, for the GEMM formulation.
+  const xTrainRows = tf.unstack(xTrain).map((x) => tf.keep(x as tf.Tensor2D));
+  const yTrainRows = tf.unstack(yTrain).map((x) => tf.keep(x as tf.Tensor2D));
+  const xValRows = tf.unstack(xVal).map((x) => tf.keep(x as tf.Tensor2D));
+  const yValRows = tf.unstack(yVal).map((x) => tf.keep(x as tf.Tensor2D));
 
   // θ₀: SGD (s = (η, 0)), a random first optimizer layer, a small random readout.
   const theta0 = new Float32Array(d);
@@ -108,25 +115,44 @@ export function createLearnedOptimizer(options: LearnedOptimizerOptions = {}): T
     evalSteps: T,
   };
 
+  /** The learned optimizer's update of weights w with momentum m, given the gradient, for θ rows [P, d]. */
+  const optimizerStep = (w: tf.Tensor2D, m: tf.Tensor2D, grad: tf.Tensor2D, theta: tf.Tensor2D): { w1: tf.Tensor2D; m1: tf.Tensor2D } => {
+    const P = w.shape[0];
+    const m1 = tf.add(tf.mul(m, LEARNED_OPT_MOMENTUM), tf.mul(grad, 1 - LEARNED_OPT_MOMENTUM)) as tf.Tensor2D;
+    const f = tf.stack([grad, m1, w], 2) as tf.Tensor3D; // [P, size, 3]
+    // [s_g, s_m, 0] so the linear term is one batched matmul with the features.
+    const [sCols, uCols, vCols] = splitColumns(theta, [LINEAR, FEATURES * H, H]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const s = tf.reshape(tf.concat([sCols, tf.zeros([P, 1])], 1), [P, FEATURES, 1]) as tf.Tensor3D;
+    const U = tf.reshape(uCols, [P, FEATURES, H]) as tf.Tensor3D;
+    const v = tf.reshape(vCols, [P, H, 1]) as tf.Tensor3D;
+    const hidden = tf.tanh(tf.matMul(f, U)) as tf.Tensor3D;
+    const update = tf.reshape(tf.add(tf.matMul(f, s), tf.matMul(hidden, v)), [P, size]);
+    const w1 = tf.clipByValue(tf.sub(w, update), -LEARNED_OPT_W_MAX, LEARNED_OPT_W_MAX) as tf.Tensor2D;
+    return { w1, m1 };
+  };
+
   const task: Task = {
     meta,
     stateSize: 2 * size,
     initialState: (P) => tf.tile(s0T, [P, 1]),
-    step(state, theta, t) {
-      const P = state.shape[0];
+    step(state, theta, t, times) {
+      // Particles on one minibatch run the inner network as one GEMM per layer where that is faster (sharedGemmPays).
+      if (sharedGemmPays()) {
+        const [next, loss] = perTimeGroup(times, commonPeriod(nb, nbVal), [state, theta], (time, [s, th]) => {
+          const b = time % nb;
+          const v = time % nbVal;
+          const [w, m] = splitColumns(s as tf.Tensor2D, [size, size]) as [tf.Tensor2D, tf.Tensor2D];
+          const { grad } = sharedLogisticLossAndGrad(sharedInputLayers(w, shape), xTrainRows[b] as tf.Tensor2D, yTrainRows[b] as tf.Tensor2D, shape);
+          const { w1, m1 } = optimizerStep(w, m, grad, th as tf.Tensor2D);
+          const valLoss = sharedLogisticLoss(sharedInputLayers(w1, shape), xValRows[v] as tf.Tensor2D, yValRows[v] as tf.Tensor2D);
+          return [tf.concat([w1, m1], 1), valLoss];
+        });
+        return { state: next as tf.Tensor2D, loss: tf.minimum(loss as tf.Tensor1D, LEARNED_OPT_L_MAX) as tf.Tensor1D };
+      }
       const [w, m] = splitColumns(state, [size, size]) as [tf.Tensor2D, tf.Tensor2D];
       const tb = tf.mod(t, tf.scalar(nb, 'int32'));
       const { grad } = logisticLossAndGrad(mlpLayers(w, shape), tf.gather(xTrain, tb) as tf.Tensor3D, tf.gather(yTrain, tb) as tf.Tensor3D, shape);
-      const m1 = tf.add(tf.mul(m, LEARNED_OPT_MOMENTUM), tf.mul(grad, 1 - LEARNED_OPT_MOMENTUM)) as tf.Tensor2D;
-      const f = tf.stack([grad, m1, w], 2) as tf.Tensor3D; // [P, size, 3]
-      // [s_g, s_m, 0] so the linear term is one batched matmul with the features.
-      const [sCols, uCols, vCols] = splitColumns(theta, [LINEAR, FEATURES * H, H]) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const s = tf.reshape(tf.concat([sCols, tf.zeros([P, 1])], 1), [P, FEATURES, 1]) as tf.Tensor3D;
-      const U = tf.reshape(uCols, [P, FEATURES, H]) as tf.Tensor3D;
-      const v = tf.reshape(vCols, [P, H, 1]) as tf.Tensor3D;
-      const hidden = tf.tanh(tf.matMul(f, U)) as tf.Tensor3D;
-      const update = tf.reshape(tf.add(tf.matMul(f, s), tf.matMul(hidden, v)), [P, size]);
-      const w1 = tf.clipByValue(tf.sub(w, update), -LEARNED_OPT_W_MAX, LEARNED_OPT_W_MAX) as tf.Tensor2D;
+      const { w1, m1 } = optimizerStep(w, m, grad, theta);
       const vb = tf.mod(t, tf.scalar(nbVal, 'int32'));
       const valLoss = logisticLoss(mlpLayers(w1, shape), tf.gather(xVal, vb) as tf.Tensor3D, tf.gather(yVal, vb) as tf.Tensor3D);
       return { state: tf.concat([w1, m1], 1) as tf.Tensor2D, loss: tf.minimum(valLoss, LEARNED_OPT_L_MAX) as tf.Tensor1D };

@@ -19,7 +19,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
-import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize } from './batched-mlp';
+import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize, sharedInputLayers, sharedLogisticLoss, sharedLogisticLossAndGrad } from './batched-mlp';
+import { commonPeriod, perTimeGroup } from './time-groups';
+import { sharedGemmPays } from '../backend-ops';
 import { twoMoons } from './datasets';
 
 export interface MlpHpoOptions {
@@ -70,6 +72,18 @@ export function createMlpHpo(options: MlpHpoOptions = {}): Task {
   const xVal = tf.keep(tf.tensor3d(withOnesColumn(val.x, nVal), [nbVal, B, 3]));
   const yVal = tf.keep(tf.tensor3d(val.y, [nbVal, B, 1]));
   const w0T = tf.keep(tf.tensor2d(w0, [1, size]));
+  // The same minibatches as [B, ·] matrices, for the GEMM formulation.
+  const xTrainRows = tf.unstack(xTrain).map((x) => tf.keep(x as tf.Tensor2D));
+  const yTrainRows = tf.unstack(yTrain).map((x) => tf.keep(x as tf.Tensor2D));
+  const xValRows = tf.unstack(xVal).map((x) => tf.keep(x as tf.Tensor2D));
+  const yValRows = tf.unstack(yVal).map((x) => tf.keep(x as tf.Tensor2D));
+
+  /** w ← clip(w − η(∇ℓ + λw), ±w_max) with η = e^{θ₀}, λ = e^{θ₁} per row. */
+  const sgdStep = (w: tf.Tensor2D, grad: tf.Tensor2D, theta: tf.Tensor2D): tf.Tensor2D => {
+    const [logEta, logLambda] = tf.split(theta, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const update = tf.mul(tf.exp(logEta), tf.add(grad, tf.mul(tf.exp(logLambda), w)));
+    return tf.clipByValue(tf.sub(w, update), -MLP_HPO_W_MAX, MLP_HPO_W_MAX) as tf.Tensor2D;
+  };
 
   const meta: TaskMeta = {
     id: 'mlp-hpo',
@@ -97,15 +111,24 @@ export function createMlpHpo(options: MlpHpoOptions = {}): Task {
     meta,
     stateSize: size,
     initialState: (P) => tf.tile(w0T, [P, 1]),
-    step(state, theta, t) {
+    step(state, theta, t, times) {
+      // Particles on one minibatch train as one GEMM per layer where that is faster (sharedGemmPays).
+      if (sharedGemmPays()) {
+        const [next, loss] = perTimeGroup(times, commonPeriod(nb, nbVal), [state, theta], (time, [w, th]) => {
+          const b = time % nb;
+          const v = time % nbVal;
+          const { grad } = sharedLogisticLossAndGrad(sharedInputLayers(w as tf.Tensor2D, shape), xTrainRows[b] as tf.Tensor2D, yTrainRows[b] as tf.Tensor2D, shape);
+          const next = sgdStep(w as tf.Tensor2D, grad, th as tf.Tensor2D);
+          return [next, sharedLogisticLoss(sharedInputLayers(next, shape), xValRows[v] as tf.Tensor2D, yValRows[v] as tf.Tensor2D)];
+        });
+        // A NaN here can only come from a non-finite θ; tf.minimum keeps it visible.
+        return { state: next as tf.Tensor2D, loss: tf.minimum(loss as tf.Tensor1D, MLP_HPO_L_MAX) as tf.Tensor1D };
+      }
       const trainBatch = tf.mod(t, tf.scalar(nb, 'int32'));
       const { grad } = logisticLossAndGrad(mlpLayers(state, shape), tf.gather(xTrain, trainBatch) as tf.Tensor3D, tf.gather(yTrain, trainBatch) as tf.Tensor3D, shape);
-      const [logEta, logLambda] = tf.split(theta, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-      const update = tf.mul(tf.exp(logEta), tf.add(grad, tf.mul(tf.exp(logLambda), state)));
-      const next = tf.clipByValue(tf.sub(state, update), -MLP_HPO_W_MAX, MLP_HPO_W_MAX) as tf.Tensor2D;
+      const next = sgdStep(state, grad, theta);
       const valBatch = tf.mod(t, tf.scalar(nbVal, 'int32'));
       const valLoss = logisticLoss(mlpLayers(next, shape), tf.gather(xVal, valBatch) as tf.Tensor3D, tf.gather(yVal, valBatch) as tf.Tensor3D);
-      // A NaN here can only come from a non-finite θ; tf.minimum keeps it visible.
       return { state: next, loss: tf.minimum(valLoss, MLP_HPO_L_MAX) as tf.Tensor1D };
     },
     episodeLoss: (theta) => unrollEpisodeLoss(task, theta, meta.evalSteps),

@@ -62,3 +62,11 @@ export function perTimeGroup(
     ),
   );
 }
+
+/** Least common multiple of two minibatch counts: the period after which both repeat together. */
+export function commonPeriod(a: number, b: number): number {
+  let x = a;
+  let y = b;
+  while (y !== 0) [x, y] = [y, x % y];
+  return (a / x) * b;
+}
