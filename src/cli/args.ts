@@ -81,6 +81,7 @@ export const OPTIONS = {
     metavar: 'URL',
     help: 'take the experiment from a playground permalink (options given here override it)',
   },
+  backend: { kind: 'choice', metavar: 'NAME', help: 'tfjs backend: wasm (SIMD; the default) or cpu', choices: ['wasm', 'cpu'], noun: 'backend' },
   csv: { kind: 'flag', help: 'print the table as CSV instead of JSON' },
   // ---- experiment ----
   task: { kind: 'choice', metavar: 'ID', help: 'task id', choices: TASK_LIST },
@@ -149,7 +150,7 @@ export interface CommandSpec {
 }
 
 /** Accepted by every command. */
-export const GLOBAL_OPTIONS: readonly OptionName[] = ['help', 'link'];
+export const GLOBAL_OPTIONS: readonly OptionName[] = ['help', 'link', 'backend'];
 
 export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   tasks: { summary: 'list the tasks (with defaults) and the estimators', options: ['csv'], required: [] },
@@ -425,7 +426,7 @@ function optionLine(name: OptionName, required: boolean): string {
 export function usage(command: CommandName | null): string {
   if (command === null) {
     const lines = [
-      'ES Playground command-line interface (CPU backend).',
+      'ES Playground command-line interface (tfjs on the wasm backend; --backend cpu for the plain one).',
       '',
       `Usage: ${PROGRAM} <command> [options]`,
       '',
@@ -438,7 +439,7 @@ export function usage(command: CommandName | null): string {
       '1 internal error.',
       '',
       `Global options: --help, --link URL (a playground permalink: the command takes its experiment from it;`,
-      `options given on the command line override the link). See \`${PROGRAM} <command> --help\`.`,
+      `options given on the command line override the link), --backend wasm|cpu. See \`${PROGRAM} <command> --help\`.`,
     ];
     return lines.join('\n');
   }

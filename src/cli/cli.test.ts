@@ -109,6 +109,16 @@ describe.concurrent('cli commands', () => {
     expect(b.loss).toBeCloseTo(linearQuadraticExact({ T: 50 }).loss([0.5, -0.5]), 4);
   });
 
+  it('--backend picks the tfjs backend (wasm by default, cpu on request): the same loss up to rounding', async () => {
+    const args = ['loss', '--task', 'mlp-hpo', '--theta', '-3,-2'];
+    const [byDefault, cpu, wasm] = await Promise.all([cli(...args), cli(...args, '--backend', 'cpu'), cli(...args, '--backend', 'wasm')]);
+    const loss = (r: typeof cpu) => (json(r) as { loss: number }).loss;
+    expect(loss(byDefault)).toBe(loss(wasm));
+    // Different kernels (and formulations, backend-ops.ts) round differently: both really ran.
+    expect(loss(wasm)).not.toBe(loss(cpu));
+    expect(Math.abs(loss(wasm) - loss(cpu))).toBeLessThan(1e-5 * Math.abs(loss(cpu)));
+  });
+
   it('covers the larger tasks: loss at θ₀ without --theta, a short train on mlp-hpo and rnn', async () => {
     const [loss, hpo, rnn] = await Promise.all([
       cli('loss', '--task', 'learned-optimizer'),
@@ -260,6 +270,7 @@ describe.concurrent('cli user errors: exit 2, one line on stderr, no stack', () 
     ['--link that is not a permalink', ['train', '--task', 'lorenz', '--estimator', 'pes', '--link', 'https://example.org/#x'], "--link: This is not an ES Playground experiment link (the part after '#' should start with 'v1.')"],
     ['--link from a newer version', ['loss', '--link', 'http://127.0.0.1:4173/#v2.task=lorenz'], '--link: This link was made by a newer version (v2)'],
     ['--link that is cut off', ['surface', '--link', '#v1.'], '--link: The link has no recognizable experiment settings'],
+    ['unknown backend', ['loss', '--task', 'lorenz', '--backend', 'webgpu'], 'unknown backend "webgpu"'],
     ['--link that is too long', ['tasks', '--link', `#v1.task=lorenz&${'x'.repeat(9000)}`], '--link: This link is too long (9016 characters'],
   ];
   for (const [name, args, message] of cases) {

@@ -47,7 +47,7 @@ async function main(argv: readonly string[]): Promise<number> {
       import('./csv'),
     ]);
     const handler = await COMMAND_HANDLERS[parsed.command]();
-    await setupBackend();
+    await setupBackend(parsed.values.backend === 'cpu' || parsed.values.backend === 'wasm' ? parsed.values.backend : undefined);
     let opts = new Options(parsed.values);
     const url = parsed.values.link;
     if (typeof url === 'string') {

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { EstimatorId, TaskId } from '../../core/config';
@@ -15,15 +17,26 @@ export interface CommandResult {
 
 export type CommandHandler = (opts: Options) => Promise<CommandResult>;
 
-let backendReady = false;
+/** The tfjs backends the CLI can run on (Node: no GPU backend). */
+export const CLI_BACKENDS = ['wasm', 'cpu'] as const;
+export type CliBackend = (typeof CLI_BACKENDS)[number];
+
+let backendReady: CliBackend | null = null;
 
 /**
- * The tfjs CPU backend, without its one-off "install tfjs-node" hint (which would
- * otherwise land in the middle of stderr on the first tensor).
+ * The tfjs backend for the CLI: wasm by default — XNNPACK with SIMD, several times the
+ * plain cpu backend on every task (docs/benchmarks.md) — or cpu, the last fallback (used
+ * when wasm cannot start). Node gets no wasm threads (tfjs-backend-wasm turns them off
+ * there). `ES_CLI_BACKEND` passes the choice to forked `reproduce` workers. Returns the
+ * backend that runs, without tfjs' one-off "install tfjs-node" hint (which would otherwise
+ * land in the middle of stderr on the first tensor).
  */
-export async function setupBackend(): Promise<void> {
-  if (backendReady) return;
-  await tf.setBackend('cpu');
+export async function setupBackend(requested?: CliBackend): Promise<CliBackend> {
+  if (backendReady) return backendReady;
+  const wanted = requested ?? (process.env.ES_CLI_BACKEND as CliBackend | undefined) ?? 'wasm';
+  let name: CliBackend = wanted;
+  if (wanted === 'wasm' && !(await startWasm())) name = 'cpu';
+  if (name === 'cpu') await tf.setBackend('cpu');
   await tf.ready();
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
@@ -34,7 +47,23 @@ export async function setupBackend(): Promise<void> {
   } finally {
     console.warn = warn;
   }
-  backendReady = true;
+  process.env.ES_CLI_BACKEND = name;
+  backendReady = name;
+  return name;
+}
+
+/** Starts tfjs-backend-wasm from its files in node_modules; false (with a note on stderr) when it cannot. */
+async function startWasm(): Promise<boolean> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const dist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    wasm.setWasmPaths(`${dist}${sep}`);
+    if (await tf.setBackend('wasm')) return true;
+    progress('note: the wasm backend did not start; running on the cpu backend');
+  } catch (e) {
+    progress(`note: the wasm backend did not start (${e instanceof Error ? e.message : String(e)}); running on the cpu backend`);
+  }
+  return false;
 }
 
 /** A progress line on stderr. */

@@ -1,9 +1,20 @@
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 
 /** Unit tests run the core on the tfjs CPU backend (Node, no GPU). */
 export async function useCpuBackend(): Promise<void> {
   await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+/** The wasm backend (SIMD, from node_modules), for the tests that compare backends. */
+export async function useWasmBackend(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const dist = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  wasm.setWasmPaths(`${dist}${sep}`);
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
   await tf.ready();
 }
 
