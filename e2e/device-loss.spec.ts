@@ -20,7 +20,7 @@ test('a GPU device lost mid-run: the engine switches backend, says so, and the r
   await worker.evaluate(() => (self as unknown as { esPlaygroundDebug: { loseDevice: () => void } }).esPlaygroundDebug.loseDevice());
   const notice = page.getByTestId('notice-warning').filter({ hasText: /GPU device was lost/ });
   await expect(notice).toBeVisible({ timeout: 60_000 });
-  await expect(notice).toContainText(/Switched to (WebGL|CPU)/);
+  await expect(notice).toContainText(/Switched to (WebGL|WebAssembly|CPU)/);
   await expect(page.getByTestId('backend-badge')).not.toHaveAttribute('data-backend', 'webgpu');
   // It continued from where it was (not from iteration 0), and keeps running.
   const resumedAt = Number((await notice.innerText()).match(/from iteration (\d+)/)?.[1]);
@@ -49,7 +49,7 @@ test('without a WebGPU adapter: falls back to WebGL or CPU with a notice, and ru
     const page = await browser.newPage({ ...(baseURL ? { baseURL } : {}), viewport: { width: 1280, height: 720 } });
     const errors = collectErrors(page);
     await openPlayground(page);
-    await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /webgl|cpu/);
+    await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', /webgl|wasm|cpu/);
     await expect(page.getByTestId('notice-warning').filter({ hasText: /WebGPU is not available/ })).toBeVisible();
     await play(page);
     await waitForIteration(page, 3, 120_000);

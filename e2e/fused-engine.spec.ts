@@ -2,14 +2,15 @@ import { expect, test } from '@playwright/test';
 import { assertNoErrorShown, collectErrors, estimatorStates, iteration, openPlayground } from './helpers';
 
 /*
- * The playground on the fused path (src/engine/fused-engine.ts): on WebGPU its default
- * experiment runs on the fused WGSL kernels, the badge says so, and an update gives finite
- * losses. Against the production build (vite preview), software WebGPU. The numbers
- * themselves are parity-tested in fused-parity.spec.ts.
+ * The playground on the fused path (src/engine/fused-engine.ts): with ?backend=webgpu its
+ * default experiment runs on the fused WGSL kernels, the badge says so, and an update gives
+ * finite losses. Against the production build (vite preview), software WebGPU. The numbers
+ * themselves are parity-tested in fused-parity.spec.ts. Without ?backend= the engine
+ * measures the paths (compute-paths.ts) and the badge tells what it chose.
  */
-test('the playground runs its default experiment on the fused kernels on WebGPU', async ({ page }) => {
+test('with ?backend=webgpu the default experiment runs on the fused kernels', async ({ page }) => {
   const errors = collectErrors(page);
-  await openPlayground(page);
+  await openPlayground(page, '?backend=webgpu');
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toHaveAttribute('data-backend', 'webgpu');
   await expect(badge).toHaveAttribute('data-path', 'fused');
@@ -22,5 +23,24 @@ test('the playground runs its default experiment on the fused kernels on WebGPU'
   const states = await estimatorStates(page);
   expect(states.length).toBeGreaterThan(0);
   for (const e of states) expect(Number.isFinite(e.loss), `${e.id} loss ${e.loss}`).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test('without ?backend= the engine measures every path and shows each estimator on the one it chose', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openPlayground(page);
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-backend', 'webgpu');
+  // The plan names the tfjs backend of the op-by-op work; it was measured (not fixed).
+  await expect(badge).toHaveAttribute('data-ops', /^(webgpu|webgl|wasm|cpu)$/);
+  const title = (await badge.getAttribute('title')) ?? '';
+  expect(title).toMatch(/Compute paths (measured in \d+ ms|as measured earlier)/);
+  for (const name of ['Truncated ES', 'PES', 'ES-Single / NRES']) expect(title).toMatch(new RegExp(`${name.replace(/[/]/g, '\\/')}: (fused kernels|tfjs \\w+), [\\d,.]+ upd/s`));
+  // Each estimator's card says where it runs.
+  for (const id of ['tes', 'pes', 'nres']) await expect(page.getByTestId(`path-${id}`)).toHaveText(/fused kernels|tfjs (WebGPU|WebGL|WebAssembly|CPU)/);
+  const before = await iteration(page);
+  await page.getByTestId('step').click();
+  await expect.poll(() => iteration(page), { timeout: 60_000 }).toBe(before + 1);
+  await assertNoErrorShown(page);
   expect(errors).toEqual([]);
 });

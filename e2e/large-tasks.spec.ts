@@ -66,9 +66,9 @@ test('MNIST by ES: the preset trains in the browser, with test accuracy and the 
   expect(errors, errors.join('\n')).toEqual([]);
 });
 
-test('MNIST on software WebGPU: a notice offers the CPU backend and reopens the experiment there', async ({ page }) => {
+test('MNIST pinned to software WebGPU (?backend=webgpu): a notice offers measured paths and reopens the experiment without ?backend=', async ({ page }) => {
   const errors = collectErrors(page);
-  await openPlayground(page);
+  await openPlayground(page, '?backend=webgpu');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'webgpu');
   const software = (await page.getByTestId('backend-badge').innerText()).includes('software');
   test.skip(!software, 'a real GPU: MNIST stays on WebGPU');
@@ -76,9 +76,10 @@ test('MNIST on software WebGPU: a notice offers the CPU backend and reopens the 
   const notice = page.getByTestId('notice-warning').filter({ hasText: /slow on software WebGPU/ });
   await expect(notice).toBeVisible();
   await notice.getByTestId('notice-action').click();
-  await page.waitForURL(/[?&]backend=cpu/);
-  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
-  // The same experiment, now on the CPU backend: MNIST with its test accuracy.
+  await page.waitForURL((url) => !url.searchParams.has('backend') && url.hash.includes('task=mnist'));
+  // The same experiment, its paths measured: the op-by-op work leaves software WebGPU.
+  const badge = page.getByTestId('backend-badge');
+  await expect(badge).toHaveAttribute('data-ops', /^(wasm|cpu)$/, { timeout: 60_000 });
   await expect(page.getByTestId('task-select')).toHaveValue('mnist');
   await expect(page.getByTestId('metric-latest')).toContainText('%', { timeout: 120_000 });
   expect(errors, errors.join('\n')).toEqual([]);

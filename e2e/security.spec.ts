@@ -68,7 +68,7 @@ async function expectPolicyEnforced(page: Page): Promise<void> {
   await expect.poll(() => page.evaluate(() => window.__cspViolations?.some((v) => v.startsWith('connect-src')) ?? false)).toBe(true);
 }
 
-for (const backend of ['webgpu', 'webgl', 'cpu'] as const) {
+for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
   test(`production build on ${backend}: no request leaves the origin, no CSP violation, eval refused`, async ({ page, baseURL }) => {
     const errors = collectErrors(page);
     await watchViolations(page);

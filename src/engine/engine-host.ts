@@ -13,142 +13,41 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, TaskId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
-import { linspace } from '../core/experiments/surface';
-import { surfaceSlicePlan } from '../core/experiments/slice';
-import { referenceGradient } from '../core/experiments/variance';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
-import { computePathOf, createEngineSession, type EngineSession, fusedSurfaceFor, surfaceOn, varianceOn } from './fused-engine';
-import { AbandonedError, type Pacer, TimeSlicedPacer } from '../core/slices';
-import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
-import { createTask } from '../core/tasks/index';
-import { metricValues, stepCostOf, type Task } from '../core/task';
+import { computePathOf, createPlannedSession, type EngineSession } from './fused-engine';
+import { AbandonedError, TimeSlicedPacer } from '../core/slices';
+import { metricValues, stepCostOf } from '../core/task';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
 import { adviseOnHealth, healthyCheckpoint, type HealthAdvice } from './health';
-import { configLimitIssues, jobLimitIssues } from './limits';
-import type { EstimatorHealth, SessionFrame, SessionResume } from '../core/session';
+import { configLimitIssues } from './limits';
+import type { EstimatorHealth, SessionConfig, SessionFrame, SessionResume } from '../core/session';
 import { subsampleParticles } from './particles';
-import type {
-  EngineRequest,
-  EstimatorFrame,
-  FrameMessage,
-  JobSpec,
-  LiveSettings,
-  PostEvent,
-  ReplayPlan,
-  RunStatus,
-  SettingsChange,
-  SurfaceJobSpec,
-  VarianceJobSpec,
-} from './protocol';
+import type { EngineRequest, EstimatorFrame, FrameMessage, LiveSettings, PlanSummary, PostEvent, ReplayPlan, RunStatus, SettingsChange } from './protocol';
+import {
+  diagnosticsDue,
+  frameIntervalMs,
+  HOLD_AFTER_MS,
+  LOSS_GRACE_MS,
+  MAX_PARTICLES_SHOWN,
+  PACE_SLICE_MS,
+  PROGRESS_INTERVAL_MS,
+  referencePairsFor,
+  SLICE_MS,
+  stopReached,
+  TICK_MS,
+} from './cadence';
+import type { ComputePlan } from './compute-paths';
+import { DeviceWatch } from './device-watch';
+import { JobRunner } from './jobs';
+import { PathSelector } from './path-selector';
 import { liveSettingsOf } from './protocol';
 import { LIMITS } from '../core/playground-config';
 import { checkedPlan, checkpointEvery, historyStoppedAt, MAX_RECORDED_CHANGES, recordChange, settingsAt, type TrajectorySettings } from './replay';
 
-/** Frames at most ~12 Hz; slower when a frame is expensive (see `frameIntervalMs`). */
-export const MIN_FRAME_INTERVAL_MS = 80;
-/** One engine tick does at most this much stepping before yielding to messages. */
-export const SLICE_MS = 40;
-/** Target tick cadence: `speed` updates per tick ≈ per animation frame. */
-export const TICK_MS = 16;
-/** Gradient diagnostics every this many outer updates (or less often, see `diagnosticsDue`). */
-export const DIAGNOSTICS_EVERY = 20;
-/** Particles per estimator sent to the views. */
-export const MAX_PARTICLES_SHOWN = 120;
-/**
- * Longest stretch of tensor work (op dispatch) between two looks at the message queue
- * inside an outer update, a frame or the diagnostics: bounds how late a pause or reset is
- * seen, whatever N, T and K are.
- */
-export const PACE_SLICE_MS = 10;
-/**
- * A pause holds an update part-way only once it has run this long: a shorter update is
- * finished first, so the frame that follows the pause shows the iteration the run really
- * stopped at (a held update has no consistent frame to show; the page would keep a stale
- * iteration until the next step). Still well inside the 200 ms a pause may take.
- */
-const HOLD_AFTER_MS = 100;
-/**
- * How long an error on a GPU backend waits to see whether the device was lost (then it is
- * no error). Generous: on a loaded machine the browser may deliver a failed readback well
- * before the device's `lost` promise; a real error is only reported this much later.
- */
-const LOSS_GRACE_MS = 1000;
-/** Progress events per job at most every this many ms. */
-const PROGRESS_INTERVAL_MS = 100;
-
-/**
- * Frame cadence: never faster than ~12 Hz, and never spending more than about a quarter
- * of the time reading frames back (a frame evaluates the full-episode loss of every
- * estimator, which on Lorenz is a 2000-step unroll).
- */
-export function frameIntervalMs(lastFrameCostMs: number): number {
-  return Math.max(MIN_FRAME_INTERVAL_MS, 3 * lastFrameCostMs);
-}
-
-/** Diagnostics also after this much stepping time (and at least 2 updates) when updates are slow. */
-export const DIAGNOSTICS_MAX_GAP_MS = 5000;
-
-/**
- * Diagnostics every ~20 updates — or, when updates are slow (MNIST's full ES on the CPU
- * backend: ~1 s each), after 5 s of stepping and at least 2 updates — but at most ~25 % of
- * the time (the reference gradient is costly).
- */
-export function diagnosticsDue(iteration: number, lastIteration: number, msSinceLast: number, lastCostMs: number, steppingMsSinceLast = 0): boolean {
-  const updates = iteration - lastIteration;
-  return (updates >= DIAGNOSTICS_EVERY || (updates >= 2 && steppingMsSinceLast >= DIAGNOSTICS_MAX_GAP_MS)) && msSinceLast >= 3 * lastCostMs;
-}
-
-/** The fewest pairs a full-ES reference takes, however heavy the task's steps. */
-export const MIN_REFERENCE_PAIRS = 32;
-
-/**
- * Pairs of the full-ES reference, scaled so one reference costs about the same on every
- * task: the budget counts rows × steps × `stepCost` (TaskMeta.stepCost). For a heavy task
- * the floor `min` shrinks by the step cost too (down to MIN_REFERENCE_PAIRS), so MNIST's
- * reference does not take ~1,000× a toy's; with stepCost 1 nothing changes.
- */
-export function referencePairsFor(evalSteps: number, budgetRowsTimesSteps: number, min: number, max: number, stepCost = 1): number {
-  const cost = Math.max(1, stepCost);
-  const raw = Math.floor(budgetRowsTimesSteps / (Math.max(1, evalSteps) * cost));
-  const floor = cost > 1 ? Math.max(Math.min(min, MIN_REFERENCE_PAIRS), 2 ** Math.floor(Math.log2(Math.max(1, min / cost)))) : min;
-  return Math.max(floor, Math.min(max, 2 ** Math.floor(Math.log2(Math.max(1, raw)))));
-}
-
-/** Inner-step budget of one metaLossSurface call (rows × unroll length), ~0.1–0.3 s on the CPU backend. */
-export const SURFACE_CALL_BUDGET = 2 ** 17;
-/** The same on a GPU backend, where a call's work does not block the engine thread. */
-export const GPU_SURFACE_CALL_BUDGET = 2 ** 20;
-
-/** Monte-Carlo samples per call for `points` grid points, within the budget (at least 1). */
-export function surfaceChunkSamples(points: number, evalSteps: number, budget = SURFACE_CALL_BUDGET): number {
-  const perSample = Math.max(1, points * evalSteps);
-  return Math.max(1, Math.floor(budget / perSample) - 1);
-}
-
-/** M samples split into chunks of at most `chunk` (empty for M = 0). */
-export function sampleChunks(M: number, chunk: number): number[] {
-  const out: number[] = [];
-  for (let left = Math.max(0, Math.floor(M)); left > 0; left -= chunk) out.push(Math.min(chunk, left));
-  return out;
-}
-
-/** Independent noise per chunk (the same for every row: common random numbers across the grid). */
-export function chunkSeed(seed: number, chunk: number): number {
-  return chunk === 0 ? seed >>> 0 : (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(chunk, 0xc2b2ae35)) >>> 0;
-}
-
-/** Stop condition reached? The loss condition counts the best (lowest) finite loss. */
-export function stopReached(live: LiveSettings, iteration: number, evalLosses: readonly number[] | null): string | null {
-  const stop = live.stop;
-  if (stop.kind === 'iterations' && iteration >= stop.value) return `reached ${stop.value} iterations`;
-  if (stop.kind === 'loss' && evalLosses) {
-    const best = Math.min(...evalLosses.filter((v) => Number.isFinite(v)));
-    if (best <= stop.value) return `an estimator reached evaluation loss ≤ ${stop.value}`;
-  }
-  return null;
-}
+// The pacing and budget helpers are part of the engine's interface (tests, the page's budgets).
+export * from './cadence';
 
 export interface EngineStats {
   iteration: number;
@@ -176,14 +75,10 @@ export interface EngineHostOptions {
   schedule?: (fn: () => void, ms: number) => void;
   /** Resolves with a reason when the active backend's GPU device is lost (null: no device to lose). */
   watchDeviceLoss?: () => Promise<string> | null;
-  /** The next working backend after `lost` (webgpu → webgl → cpu). */
-  fallbackBackend?: (lost: BackendName, reason: string) => Promise<BackendInfo>;
+  /** The next working backend after `lost` (webgpu → webgl → wasm → cpu), among those still `available`. */
+  fallbackBackend?: (lost: BackendName, reason: string, available?: readonly BackendName[]) => Promise<BackendInfo>;
   /** Fault injection: destroys the GPU device (only used after an init with `debug`). */
   loseDevice?: () => boolean;
-}
-
-interface RunningJob {
-  cancelled: boolean;
 }
 
 /** A replay to a pinned iteration in progress (see replay.ts). */
@@ -232,7 +127,12 @@ export class EngineHost {
   private lastDiagEndAt = Number.NEGATIVE_INFINITY;
   private diagCostMs = 0;
 
-  private readonly jobs = new Map<number, RunningJob>();
+  private readonly jobs: JobRunner;
+  /** Which path runs each piece of work (null until the backends are up). */
+  private paths: PathSelector | null = null;
+  /** The current session's compute plan. */
+  private plan: ComputePlan | null = null;
+  private readonly device: DeviceWatch;
   /** This generation's mid-run σ / learning-rate changes (what a pinned link carries). */
   private history: readonly SettingsChange[] = [];
   private historyComplete = true;
@@ -248,13 +148,8 @@ export class EngineHost {
   private holdWaiters: (() => void)[] = [];
   private readonly options: EngineHostOptions;
   private debug = false;
-  /** Set once the active backend's device is lost (until the run moved to another backend). */
-  private deviceLost: Promise<string> | null = null;
-  private lostReason: string | null = null;
   /** θ and optimizer state of the last frame: where a run continues on another backend. */
   private lastResume: SessionResume | null = null;
-  /** Counts backend switches after a device loss. */
-  private backendEpoch = 0;
   private lastStats: Omit<EngineStats, 'backend' | 'status'> = { iteration: 0, frames: 0, numTensors: 0, numBytes: 0, gpuBytes: null, jsHeapUsed: null, frameCostMs: 0, jobs: 0 };
   /** Per estimator: its health in the last frame, its loss in the first, its current warning. */
   private lastHealth = new Map<EstimatorId, EstimatorHealth>();
@@ -267,6 +162,21 @@ export class EngineHost {
     this.selectBackend = options.selectBackend;
     this.now = options.now ?? (() => performance.now());
     this.schedule = options.schedule ?? ((fn, ms) => setTimeout(fn, ms));
+    this.device = new DeviceWatch(options.watchDeviceLoss, this.schedule, (reason) => void this.recoverFromDeviceLoss(reason));
+    this.jobs = new JobRunner({
+      post: (event, transfer) => this.post(event, transfer),
+      now: () => this.now(),
+      schedule: (fn, ms) => this.schedule(fn, ms),
+      // The init (backends, then the first plan) is at the head of the chain.
+      ready: async () => {
+        while (!this.plan) await this.chain;
+      },
+      plan: () => this.plan,
+      running: () => this.status === 'running',
+      lastPacedYieldAt: () => this.lastPacedYieldAt,
+      epoch: () => this.device.epoch,
+      lostWithin: (ms) => this.device.lostWithin(ms),
+    });
   }
 
   /** Entry point for every message from the page. */
@@ -308,13 +218,11 @@ export class EngineHost {
         this.ensureTick(0);
         return;
       case 'job':
-        void this.runJob(request.jobId, request.spec);
+        void this.jobs.run(request.jobId, request.spec);
         return;
-      case 'cancel': {
-        const job = this.jobs.get(request.jobId);
-        if (job) job.cancelled = true;
+      case 'cancel':
+        this.jobs.cancel(request.jobId);
         return;
-      }
       case 'rewind':
         void this.exclusive(() => this.rewind(request.estimators));
         return;
@@ -338,11 +246,11 @@ export class EngineHost {
 
   /** Number of jobs in flight (tests, frames). */
   get jobsRunning(): number {
-    return this.jobs.size;
+    return this.jobs.count;
   }
 
   dispose(): void {
-    for (const job of this.jobs.values()) job.cancelled = true;
+    this.jobs.cancelAll();
     this.abandonPacedWork();
     void this.exclusive(async () => {
       this.session?.dispose();
@@ -365,14 +273,14 @@ export class EngineHost {
       this.finishStep = true;
       this.wakeHeld();
     }
-    const epoch = this.backendEpoch;
+    const epoch = this.device.epoch;
     const run = this.chain.then(fn).catch(async (e: unknown) => {
       // Work of a session that a reset discarded: nothing to report.
       if (e instanceof AbandonedError) return;
       // The device went away under it: the device-loss recovery takes over. A readback on
       // the lost device can fail only after the recovery finished (the loss is no longer
       // pending then), so work queued on an earlier backend is its symptom too.
-      if ((await this.lostWithin(LOSS_GRACE_MS)) || epoch !== this.backendEpoch) return;
+      if ((await this.device.lostWithin(LOSS_GRACE_MS)) || epoch !== this.device.epoch) return;
       this.status = this.status === 'running' ? 'paused' : this.status;
       this.post({ type: 'error', generation: this.generation, message: messageOf(e) });
     });
@@ -387,30 +295,10 @@ export class EngineHost {
       this.post({ type: 'fatal', message: messageOf(e) });
       return;
     }
+    this.paths = new PathSelector(this.backend, { now: this.now, schedule: this.schedule, forced: requested !== undefined });
     this.post({ type: 'ready', backend: this.backend });
-    this.watchDevice();
+    this.device.watch();
     await this.reset(config, generation, false, replay);
-  }
-
-  private watchDevice(): void {
-    const lost = this.options.watchDeviceLoss?.() ?? null;
-    this.deviceLost = lost;
-    this.lostReason = null;
-    if (!lost) return;
-    void lost.then((reason) => {
-      if (this.deviceLost !== lost) return;
-      this.lostReason = reason;
-      void this.recoverFromDeviceLoss(reason);
-    });
-  }
-
-  /** Whether the device is (or within `ms` turns out to be) lost: errors then are its symptoms. */
-  private async lostWithin(ms: number): Promise<boolean> {
-    const lost = this.deviceLost;
-    if (!lost) return false;
-    if (this.lostReason !== null) return true;
-    const timer = new Promise<null>((resolve) => this.schedule(() => resolve(null), ms));
-    return (await Promise.race([lost, timer])) !== null;
   }
 
   /**
@@ -424,7 +312,7 @@ export class EngineHost {
     if (!lostBackend || !this.options.fallbackBackend) return;
     const wasRunning = this.status === 'running' || this.replay?.playAfter === true;
     this.abandonPacedWork();
-    for (const job of this.jobs.values()) job.cancelled = true;
+    this.jobs.cancelAll();
     const old = this.session;
     this.session = null;
     this.replay = null;
@@ -437,21 +325,20 @@ export class EngineHost {
     }
     let next: BackendInfo;
     try {
-      next = await this.options.fallbackBackend(lostBackend.name, reason);
+      next = await this.options.fallbackBackend(lostBackend.name, reason, lostBackend.available);
     } catch (e) {
       this.post({ type: 'fatal', message: `${reason}, and no other backend works: ${messageOf(e)}` });
       return;
     }
     this.backend = next;
-    this.backendEpoch++;
-    this.deviceLost = null;
-    this.lostReason = null;
+    this.paths?.setBackends(next);
+    this.device.moved();
     await this.exclusive(async () => {
       const config = this.config;
       const live = this.live;
       if (!config || !live) return;
       const resume = this.lastResume;
-      this.session = createEngineSession({ ...sessionConfigOf({ ...config, sigma: live.sigma, lr: live.lr }), ...(resume ? { resume } : {}) }, this.backend);
+      this.session = await this.plannedSession({ ...sessionConfigOf({ ...config, sigma: live.sigma, lr: live.lr }), ...(resume ? { resume } : {}) });
       this.diverged = new Set();
       this.lastHealth = new Map();
       this.post({ type: 'backend-changed', generation: this.generation, backend: next, reason, iteration: this.session.iteration });
@@ -462,6 +349,21 @@ export class EngineHost {
       this.frameCostMs = 0;
       if (this.status === 'running') this.ensureTick(0);
     });
+  }
+
+  /**
+   * The session for `config` on its compute plan (measured on the first session of this
+   * work, cached after), with the plan's ops backend made active and the plan posted to
+   * the page. A reset arriving meanwhile abandons it (AbandonedError).
+   */
+  private async plannedSession(config: SessionConfig): Promise<EngineSession> {
+    if (!this.paths) throw new Error('the engine has no backends yet');
+    const token = this.abandonToken;
+    const plan = await this.paths.planFor(config, () => token !== this.abandonToken);
+    await this.paths.activate(plan);
+    this.plan = plan;
+    this.post({ type: 'plan', generation: this.generation, plan: planSummary(plan) });
+    return createPlannedSession(config, plan);
   }
 
   private async reset(config: PlaygroundConfig, generation: number, keepRunning: boolean, replay?: ReplayPlan): Promise<void> {
@@ -500,7 +402,7 @@ export class EngineHost {
     this.replay = plan
       ? { target: plan.iteration, history: plan.history, final, applied: first, every: checkpointEvery(plan.iteration), cancelled: false, playAfter: false, lastProgressAt: this.now() }
       : null;
-    this.session = createEngineSession(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }), this.backend);
+    this.session = await this.plannedSession(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }));
     this.setStatus(keepRunning && wasRunning && !plan ? 'running' : 'idle');
     await this.postFrame(this.session);
     // A new session's first frame compiles its programs (MNIST on software WebGPU: 13–17 s,
@@ -613,7 +515,7 @@ export class EngineHost {
       } catch (e) {
         // A reset discarded this session part-way through an update: the reset disposes it.
         if (e instanceof AbandonedError) return;
-        if (s !== this.session || (await this.lostWithin(LOSS_GRACE_MS))) return;
+        if (s !== this.session || (await this.device.lostWithin(LOSS_GRACE_MS))) return;
         this.pendingSteps = 0;
         if (this.status === 'running') this.setStatus('paused');
         this.post({ type: 'error', generation: this.generation, message: `update ${s.iteration + 1} failed: ${messageOf(e)}` });
@@ -660,7 +562,7 @@ export class EngineHost {
       await this.fence();
     } catch (e) {
       if (e instanceof AbandonedError) return;
-      if (s !== this.session || (await this.lostWithin(LOSS_GRACE_MS))) return;
+      if (s !== this.session || (await this.device.lostWithin(LOSS_GRACE_MS))) return;
       this.post({ type: 'error', generation: this.generation, message: `replaying to iteration ${r.target} failed at update ${s.iteration + 1}: ${messageOf(e)}` });
       r.cancelled = true;
     }
@@ -741,13 +643,7 @@ export class EngineHost {
   }
 
   private async fence(): Promise<void> {
-    if (this.backend?.name === 'cpu') return;
-    const probe = tf.zeros([1]);
-    try {
-      await probe.data();
-    } finally {
-      probe.dispose();
-    }
+    await this.paths?.fence(this.plan);
   }
 
   private async postFrame(s: EngineSession): Promise<void> {
@@ -794,7 +690,7 @@ export class EngineHost {
       estimators,
       status: this.status,
       numTensors: tf.memory().numTensors,
-      jobsRunning: this.jobs.size,
+      jobsRunning: this.jobs.count,
       updatesPerSecond: first && last && span > 0 ? ((last.iteration - first.iteration) * 1000) / span : 0,
       path: computePathOf(s),
       ...(s.task.metric ? { metric: { name: s.task.metric.name, unit: s.task.metric.unit, higherIsBetter: s.task.metric.higherIsBetter } } : {}),
@@ -827,7 +723,7 @@ export class EngineHost {
       gpuBytes: mem.numBytesInGPU ?? null,
       jsHeapUsed: typeof heap === 'number' ? heap : null,
       frameCostMs: this.frameCostMs,
-      jobs: this.jobs.size,
+      jobs: this.jobs.count,
     };
   }
 
@@ -876,205 +772,13 @@ export class EngineHost {
         if (this.abandonToken === token) this.lastDiagEndAt = this.now();
         return;
       }
-      if (s !== this.session || (await this.lostWithin(LOSS_GRACE_MS))) return;
+      if (s !== this.session || (await this.device.lostWithin(LOSS_GRACE_MS))) return;
       this.post({ type: 'error', generation: this.generation, message: `gradient diagnostics failed: ${messageOf(e)}` });
     }
     this.lastDiagIteration = s.iteration;
     this.lastDiagWallMs = this.wallMs;
     this.lastDiagEndAt = this.now();
     this.diagCostMs = this.lastDiagEndAt - started;
-  }
-
-  private async runJob(jobId: number, spec: JobSpec): Promise<void> {
-    const job: RunningJob = { cancelled: false };
-    const epoch = this.backendEpoch;
-    this.jobs.set(jobId, job);
-    let lastProgressAt = Number.NEGATIVE_INFINITY;
-    const onProgress = (done: number, total: number): boolean => {
-      const t = this.now();
-      if (done >= total || t - lastProgressAt >= PROGRESS_INTERVAL_MS) {
-        lastProgressAt = t;
-        this.post({ type: 'job-progress', jobId, done, total });
-      }
-      return !job.cancelled;
-    };
-    try {
-      // Jobs start after the backend is chosen (the init is at the head of the chain).
-      if (!this.backend) await this.chain;
-      const outside = jobLimitIssues(spec);
-      if (outside.length > 0) throw new Error(`job outside the limits: ${outside.join('; ')}`);
-      if (spec.kind === 'surface') await this.surfaceJob(jobId, spec, onProgress, job);
-      else await this.varianceJob(jobId, spec, onProgress, job);
-    } catch (e) {
-      // A job on a device that was lost since: the page asks again on the new backend.
-      if (epoch === this.backendEpoch && !(await this.lostWithin(LOSS_GRACE_MS))) this.post({ type: 'job-error', jobId, message: messageOf(e) });
-    } finally {
-      this.jobs.delete(jobId);
-    }
-  }
-
-  /**
-   * The landscape, computed with metaLossSurface one grid row at a time (a 1-D slice
-   * along θ₀ through θ₁ = y_row) and, for Monte-Carlo samples, in chunks of samples, with
-   * a yield to the training loop between calls. On the CPU backend a tensor readback
-   * resolves without ever leaving the microtask queue, so one whole-grid call would stall
-   * training for seconds; slices keep each call to a fraction of a second. Every slice
-   * uses the same noise seeds, so the common random numbers are shared across the whole
-   * grid exactly as in a single call.
-   */
-  private async surfaceJob(jobId: number, spec: SurfaceJobSpec, onProgress: (d: number, t: number) => boolean, job: RunningJob): Promise<void> {
-    const task = createTask(spec.task);
-    const dTheta = task.meta.theta0.length;
-    const plan = surfaceSlicePlan(task, spec.slice);
-    const { xRange, yRange } = plan;
-    const x = linspace(xRange[0], xRange[1], spec.grid);
-    const y = dTheta >= 2 ? linspace(yRange[0], yRange[1], spec.grid) : null;
-    // On the CPU backend a readback never leaves the microtask queue, so slice by grid row;
-    // on a GPU the work runs off this thread and whole-grid batches are far cheaper.
-    const sliceByRow = y !== null && this.backend?.name === 'cpu';
-    const rows = sliceByRow && y ? y.length : 1;
-    const pointsPerCall = sliceByRow ? x.length : x.length * (y?.length ?? 1);
-    const budget = sliceByRow ? SURFACE_CALL_BUDGET : GPU_SURFACE_CALL_BUDGET;
-    // The fused kernel takes all the samples in one call (no raw grid recomputed per chunk).
-    const fused = !sliceByRow && fusedSurfaceFor(this.backend, { task, ...plan.whole() });
-    const chunks = sampleChunks(spec.samples, fused ? Math.max(1, spec.samples) : surfaceChunkSamples(pointsPerCall, task.meta.evalSteps * stepCostOf(task.meta), budget));
-    const fusedExtras = fused ? { skipRaw: spec.smoothedOnly === true, onProgress: () => !job.cancelled } : {};
-    // On this thread (the tfjs path) a call over the budget — a row too long to split, e.g.
-    // Lorenz: 128 episodes × 2000 steps, seconds on the CPU — runs its episodes as slices so
-    // it never holds back a pause. Calls within the budget run whole, as before: sliced
-    // beside a running session they progressed so slowly that a Monte-Carlo stage of the
-    // linear-quadratic landscape never finished while the run went on (e2e tensor-count test).
-    const longestCallRowSteps = pointsPerCall * (1 + Math.max(0, ...chunks)) * task.meta.evalSteps * stepCostOf(task.meta);
-    const pacer = fused || longestCallRowSteps <= budget ? null : this.jobPacer(job);
-    const size = x.length * (y?.length ?? 1);
-    const raw: number[] = [];
-    const smoothedSum: number[] = new Array<number>(size).fill(0);
-    const total = rows * Math.max(1, chunks.length);
-    let done = 0;
-    for (let iy = 0; iy < rows && !job.cancelled; iy++) {
-      const call =
-        sliceByRow && y
-          ? { task, grid: x.length, sigma: spec.sigma, ...plan.row(y[iy] ?? 0), batchRows: 4096 }
-          : { task, grid: spec.grid, sigma: spec.sigma, ...plan.whole(), batchRows: 8192 };
-      const offset = sliceByRow ? iy * x.length : 0;
-      for (let c = 0; c < Math.max(1, chunks.length) && !job.cancelled; c++) {
-        const m = chunks[c] ?? 0;
-        const started = this.now();
-        let r: Awaited<ReturnType<ReturnType<typeof surfaceOn>>>;
-        try {
-          r = await surfaceOn(this.backend)({ ...call, samples: m, seed: chunkSeed(spec.seed, c), ...fusedExtras, ...(pacer ? { pacer } : {}) });
-        } catch (e) {
-          if (e instanceof AbandonedError && job.cancelled) break;
-          throw e;
-        }
-        if (c === 0) raw.push(...r.raw);
-        if (m > 0) {
-          const sm = r.smoothed ?? [];
-          for (let i = 0; i < sm.length; i++) smoothedSum[offset + i] = (smoothedSum[offset + i] ?? 0) + (sm[i] ?? Number.NaN) * m;
-        }
-        done++;
-        if (!onProgress(done, total)) break;
-        // No yield after the last call: the result goes out at once.
-        if (done < total) await this.yieldToLoop(this.now() - started);
-      }
-    }
-    const cancelled = job.cancelled;
-    const samples = chunks.reduce((a, b) => a + b, 0);
-    this.post({
-      type: 'job-result',
-      jobId,
-      cancelled,
-      result: {
-        kind: 'surface',
-        x,
-        y,
-        raw,
-        smoothed: samples > 0 && !cancelled ? smoothedSum.map((v) => v / samples) : null,
-        sigma: spec.sigma,
-        samples,
-        seed: spec.seed,
-      },
-    });
-  }
-
-  /**
-   * Lets queued ticks and messages run before a job continues. While training runs, the
-   * job then waits twice as long as its last call took, so background jobs get about a
-   * third of the engine and the animation stays fluid.
-   */
-  private yieldToLoop(lastCallMs: number): Promise<void> {
-    // Also while paced session work waits (e.g. the first frame of a new run while idle):
-    // on a heavy task one call takes seconds and would otherwise starve it.
-    const sessionWaiting = this.now() - this.lastPacedYieldAt < 2 * PACE_SLICE_MS + lastCallMs;
-    const pause = this.status === 'running' || sessionWaiting ? Math.min(2000, 2 * lastCallMs) : 0;
-    return new Promise((resolve) => this.schedule(resolve, pause));
-  }
-
-  /**
-   * A pacer for a job's tensor work on this thread: slices of PACE_SLICE_MS, between which
-   * the job gives way to training as it does between calls (yieldToLoop); a cancel
-   * abandons the work part-way (AbandonedError).
-   */
-  private jobPacer(job: RunningJob): TimeSlicedPacer {
-    let sliceStart = this.now();
-    return new TimeSlicedPacer({
-      now: this.now,
-      sliceMs: PACE_SLICE_MS,
-      yieldNow: async () => {
-        await this.yieldToLoop(this.now() - sliceStart);
-        sliceStart = this.now();
-      },
-      abandoned: () => job.cancelled,
-    });
-  }
-
-  private async varianceJob(jobId: number, spec: VarianceJobSpec, onProgress: (d: number, t: number) => boolean, job: RunningJob): Promise<void> {
-    const task = createTask(spec.task);
-    // The fused sweep (WebGPU) runs off this thread; the tfjs path is sliced, the reference
-    // included (a Lorenz estimate unrolls 2000 steps: seconds on the CPU backend).
-    const pacer = this.jobPacer(job);
-    let reference: number[];
-    let referenceKind: 'exact' | 'full-es';
-    let referencePairs: number;
-    try {
-      ({ reference, referenceKind, referencePairs } = await varianceReference(task, spec, pacer));
-    } catch (e) {
-      if (!(e instanceof AbandonedError && job.cancelled)) throw e;
-      this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, [], 'full-es', 0, task) });
-      return;
-    }
-    if (job.cancelled) {
-      this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, reference, referenceKind, referencePairs, task) });
-      return;
-    }
-    let r: Awaited<ReturnType<ReturnType<typeof varianceOn>>>;
-    try {
-      r = await varianceOn(this.backend)({
-        task,
-        theta: spec.theta,
-        estimators: spec.estimators,
-        truncations: spec.truncations,
-        pairs: spec.pairs,
-        sigma: spec.sigma,
-        repeats: spec.repeats,
-        protocol: spec.protocol,
-        seed: spec.seed,
-        gpesPeriodInTruncations: spec.gpesPeriodInTruncations,
-        reference,
-        onProgress,
-        pacer,
-      });
-    } catch (e) {
-      if (!(e instanceof AbandonedError && job.cancelled)) throw e;
-      this.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, reference, referenceKind, referencePairs, task) });
-      return;
-    }
-    this.post({
-      type: 'job-result',
-      jobId,
-      cancelled: r.cancelled || job.cancelled,
-      result: { kind: 'variance', rows: r.rows, reference: r.reference, referenceKind, referencePairs, protocol: spec.protocol, T: task.meta.defaults.T },
-    });
   }
 }
 
@@ -1088,27 +792,21 @@ export function resumeOf(f: SessionFrame): SessionResume | null {
   return { iteration: f.iteration, estimators };
 }
 
-/** The exact gradient where there is one (linear-quadratic), else a large full-ES estimate of ∇L_σ. */
-async function varianceReference(
-  task: Task,
-  spec: VarianceJobSpec,
-  pacer: Pacer,
-): Promise<{ reference: number[]; referenceKind: 'exact' | 'full-es'; referencePairs: number }> {
-  if (spec.task === 'linear-quadratic') {
-    return { reference: linearQuadraticExact().gradient(spec.theta), referenceKind: 'exact', referencePairs: 0 };
-  }
-  const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 512, 4096, stepCostOf(task.meta));
-  const reference = await referenceGradient(task, spec.theta, spec.sigma, task.meta.defaults.T, spec.seed, pairs, pacer);
-  return { reference, referenceKind: 'full-es', referencePairs: pairs };
+/** What the page shows of a plan: each estimator's path and measured speed, the reference's, the ops backend. */
+export function planSummary(plan: ComputePlan): PlanSummary {
+  const perSecond = (ms: number | null): number | null => (ms !== null && ms > 0 && Number.isFinite(ms) ? 1000 / ms : null);
+  return {
+    ops: plan.ops,
+    how: plan.how,
+    calibrationMs: plan.calibrationMs,
+    estimators: plan.estimators.map((e) => ({
+      id: e.piece as EstimatorId,
+      path: e.path,
+      updatesPerSecond: perSecond(e.msPerUpdate),
+      measured: e.measured.map((m) => ({ path: m.path, updatesPerSecond: perSecond(m.msPerUpdate), ...(m.note ? { note: m.note } : {}) })),
+    })),
+    reference: plan.reference
+      ? { path: plan.reference.path, msPerEstimate: plan.reference.msPerUpdate, measured: plan.reference.measured.map((m) => ({ path: m.path, msPerEstimate: m.msPerUpdate, ...(m.note ? { note: m.note } : {}) })) }
+      : null,
+  };
 }
-
-function emptyVariance(
-  spec: VarianceJobSpec,
-  reference: number[],
-  referenceKind: 'exact' | 'full-es',
-  referencePairs: number,
-  task: Task,
-): { kind: 'variance'; rows: []; reference: number[]; referenceKind: 'exact' | 'full-es'; referencePairs: number; protocol: VarianceJobSpec['protocol']; T: number } {
-  return { kind: 'variance', rows: [], reference, referenceKind, referencePairs, protocol: spec.protocol, T: task.meta.defaults.T };
-}
-

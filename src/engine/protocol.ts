@@ -11,6 +11,7 @@ import type { PlaygroundConfig, StopCondition } from '../core/playground-config'
 import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
+import type { PathId } from './compute-paths';
 import type { HealthAdvice } from './health';
 import type { SurfaceSlice } from '../core/experiments/slice';
 
@@ -138,8 +139,8 @@ export interface FrameMessage {
   jobsRunning: number;
   /** Outer updates per second over the last second or so. */
   updatesPerSecond: number;
-  /** How the session computes: fused WGSL kernels (WebGPU) or tfjs op by op. */
-  path?: 'fused' | 'ops';
+  /** How the session computes: fused WGSL kernels (WebGPU), tfjs op by op, or some estimators each way (see the 'plan' event). */
+  path?: 'fused' | 'ops' | 'mixed';
   /** The task's metric, when it has one: each estimator's value is EstimatorFrame.metric. */
   metric?: MetricInfo;
 }
@@ -167,8 +168,29 @@ export type VarianceJobResult = {
 
 export type JobResult = SurfaceJobResult | VarianceJobResult;
 
+/** Each estimator's compute path and its measured speed (src/engine/compute-paths.ts), as the page shows and exports it. */
+export interface PlanSummary {
+  /** The tfjs backend every op-by-op piece of the session runs on. */
+  ops: BackendName;
+  /** measured now, reused (cached), or fixed by ?backend= (forced) / a single candidate. */
+  how: 'measured' | 'cached' | 'forced' | 'single';
+  calibrationMs: number;
+  estimators: {
+    id: EstimatorId;
+    path: PathId;
+    /** Measured when the session was built (null: not measured, e.g. ?backend= chose). */
+    updatesPerSecond: number | null;
+    /** Every candidate path as measured (empty when nothing was). */
+    measured: { path: PathId; updatesPerSecond: number | null; note?: string }[];
+  }[];
+  /** The gradient-quality reference when it runs op by op, with every backend as measured. */
+  reference: { path: PathId; msPerEstimate: number | null; measured: { path: PathId; msPerEstimate: number | null; note?: string }[] } | null;
+}
+
 export type EngineEvent =
   | { type: 'ready'; backend: BackendInfo }
+  /** The compute plan of the session of `generation` (sent before its first frame). */
+  | { type: 'plan'; generation: number; plan: PlanSummary }
   /**
    * The backend stopped working mid-run (its GPU device was lost): the engine switched to
    * `backend` and rebuilt the run from the last frame's θ and optimizer state (`iteration`).

@@ -9,14 +9,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
-/** The device of the registered tfjs WebGPU backend, or null when it is not initialised. */
+/**
+ * The device of the tfjs WebGPU backend, or null when it has not started. Read from the
+ * engine's registry of started backends: `tf.findBackend` would start one that has not.
+ */
 export function webgpuDevice(): GPUDevice | null {
-  let backend: WebGPUBackend | undefined;
-  try {
-    backend = tf.findBackend('webgpu') as WebGPUBackend | undefined;
-  } catch {
-    return null;
-  }
+  const registry = (tf.engine() as unknown as { registry?: Record<string, unknown> }).registry;
+  const backend = registry?.webgpu as WebGPUBackend | undefined;
   return backend?.device ?? null;
 }
 

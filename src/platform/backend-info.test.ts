@@ -5,14 +5,15 @@ describe('backend info helpers', () => {
   it('parses ?backend= leniently and rejects unknown names', () => {
     expect(parseBackendParam('?backend=cpu')).toBe('cpu');
     expect(parseBackendParam('?x=1&backend=WebGPU')).toBe('webgpu');
+    expect(parseBackendParam('?backend=wasm')).toBe('wasm');
     expect(parseBackendParam('?backend=webgl2')).toBeUndefined();
     expect(parseBackendParam('')).toBeUndefined();
   });
 
   it('tries the requested backend first, then the usual order', () => {
-    expect(backendAttemptOrder()).toEqual(['webgpu', 'webgl', 'cpu']);
-    expect(backendAttemptOrder('cpu')).toEqual(['cpu', 'webgpu', 'webgl']);
-    expect(backendAttemptOrder('webgl')).toEqual(['webgl', 'webgpu', 'cpu']);
+    expect(backendAttemptOrder()).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(backendAttemptOrder('cpu')).toEqual(['cpu', 'webgpu', 'webgl', 'wasm']);
+    expect(backendAttemptOrder('wasm')).toEqual(['wasm', 'webgpu', 'webgl', 'cpu']);
   });
 
   it('labels SwiftShader and fallback adapters as software WebGPU', () => {
@@ -40,8 +41,8 @@ describe('backend info helpers', () => {
 
 describe('device loss', () => {
   it('falls back to the backends after the lost one', () => {
-    expect(fallbackOrder('webgpu')).toEqual(['webgl', 'cpu']);
-    expect(fallbackOrder('webgl')).toEqual(['cpu']);
+    expect(fallbackOrder('webgpu')).toEqual(['webgl', 'wasm', 'cpu']);
+    expect(fallbackOrder('webgl')).toEqual(['wasm', 'cpu']);
     expect(fallbackOrder('cpu')).toEqual([]);
   });
 

@@ -3,11 +3,15 @@
  * browser imports, so they run (and are unit-tested) under Node.
  */
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
-export type BackendLabel = 'WebGPU' | 'WebGPU (software)' | 'WebGL' | 'CPU';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendLabel = 'WebGPU' | 'WebGPU (software)' | 'WebGL' | 'WebAssembly' | 'CPU';
 
-/** Preference order when nothing (or something unusable) is requested. */
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
+/**
+ * Preference order of the device backend (the one the badge names and a device loss
+ * falls back along) when nothing (or something unusable) is requested. Which backend runs
+ * each piece of work is measured, not taken from this order (src/engine/compute-paths.ts).
+ */
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 /** What the WebGPU adapter says about itself (all fields optional: browsers differ). */
 export interface AdapterDetails {
@@ -26,10 +30,17 @@ export interface BackendInfo {
   adapterInfo?: AdapterDetails;
   /** Why the requested (or preferred) backend was not used. */
   fallbackReason?: string;
+  /**
+   * Every backend that started, in BACKEND_ORDER: the candidates the engine measures each
+   * piece of work on. Just `name` when the page asked for one (?backend=).
+   */
+  available?: BackendName[];
+  /** wasm: whether it runs with threads (the page is cross-origin isolated) and SIMD. */
+  wasm?: { threads: number; simd: boolean };
 }
 
 export function isBackendName(value: unknown): value is BackendName {
-  return value === 'webgpu' || value === 'webgl' || value === 'cpu';
+  return value === 'webgpu' || value === 'webgl' || value === 'wasm' || value === 'cpu';
 }
 
 /** `?backend=` value → backend name; anything else (missing, misspelt) → undefined. */
@@ -71,6 +82,8 @@ export function backendLabel(name: BackendName, adapterInfo?: AdapterDetails): B
       return isSoftwareAdapter(adapterInfo) ? 'WebGPU (software)' : 'WebGPU';
     case 'webgl':
       return 'WebGL';
+    case 'wasm':
+      return 'WebAssembly';
     case 'cpu':
       return 'CPU';
   }

@@ -1,13 +1,28 @@
 /**
- * tfjs backend selection for the browser: WebGPU → WebGL → CPU (or the requested one
- * first), reporting which one won and why others did not.
+ * tfjs backends for the engine worker: every backend that starts here (WebGPU, WebGL,
+ * WebAssembly, CPU) becomes a candidate the engine measures each piece of work on
+ * (src/engine/compute-paths.ts); `?backend=` restricts it to one. The first that started,
+ * in BACKEND_ORDER, is the device backend the badge names.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Side-effect imports: each registers its backend with tfjs-core.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// The .wasm binaries as files of this origin (Vite copies them into the build): nothing is
+// fetched from anywhere else, and the CSP's 'wasm-unsafe-eval' lets them compile.
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+});
+
+import { webgpuDevice } from '../gpu/device';
 import {
   type AdapterDetails,
   type BackendInfo,
@@ -101,6 +116,10 @@ async function sanityCheck(): Promise<string | null> {
 /** Tries one backend; returns null on success or the reason it failed. */
 async function tryBackend(name: BackendName): Promise<string | null> {
   try {
+    if (name === 'webgpu') {
+      const adapter = await queryWebGPUAdapter();
+      if (!adapter.ok) return adapter.reason;
+    }
     const ok = await withTimeout(tf.setBackend(name), INIT_TIMEOUT_MS, `${name} initialisation`);
     if (!ok) return `${name} failed to initialise`;
     await tf.ready();
@@ -113,56 +132,76 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 }
 
 /**
- * Activates the best available tfjs backend. With `requested`, that one is tried first
- * and `fallbackReason` says why it lost; without, the order is webgpu → webgl → cpu and
- * `fallbackReason` says why WebGPU was not used.
+ * Starts the tfjs backends. With `requested` (?backend=), that one (the usual order after
+ * it if it fails) and only it: `fallbackReason` says why it lost. Without, every backend
+ * that starts here, in BACKEND_ORDER, as `available`; the first is the active device
+ * backend and `fallbackReason` says why WebGPU is not among them.
  */
 export async function selectBackend(requested?: BackendName): Promise<BackendInfo> {
   const reasons: string[] = [];
+  const started: BackendName[] = [];
+  let adapterInfo: AdapterDetails | undefined;
   for (const name of backendAttemptOrder(requested)) {
-    let adapterInfo: AdapterDetails | undefined;
     if (name === 'webgpu') {
       const adapter = await queryWebGPUAdapter();
-      if (!adapter.ok) {
-        reasons.push(`webgpu: ${adapter.reason}`);
-        continue;
-      }
-      adapterInfo = adapter.info;
+      if (adapter.ok) adapterInfo = adapter.info;
     }
     const failure = await tryBackend(name);
     if (failure) {
       reasons.push(`${name}: ${failure}`);
       continue;
     }
-    const info: BackendInfo = { name, label: backendLabel(name, adapterInfo) };
-    if (adapterInfo) info.adapterInfo = adapterInfo;
-    if (reasons.length > 0) info.fallbackReason = reasons.join('; ');
-    return info;
+    started.push(name);
+    if (requested) break;
   }
-  throw new Error(`No tfjs backend could be initialised (${reasons.join('; ')})`);
+  const first = started[0];
+  if (!first) throw new Error(`No tfjs backend could be initialised (${reasons.join('; ')})`);
+  await tf.setBackend(first);
+  const info: BackendInfo = { name: first, label: backendLabel(first, first === 'webgpu' ? adapterInfo : undefined), available: started };
+  if (first === 'webgpu' && adapterInfo) info.adapterInfo = adapterInfo;
+  if (started.includes('wasm')) info.wasm = await wasmFeatures();
+  const why = reasons.filter((r) => requested || r.startsWith('webgpu:'));
+  if (requested ? first !== requested : !started.includes('webgpu')) info.fallbackReason = why.join('; ');
+  return info;
+}
+
+/** Threads and SIMD of the wasm backend as it started. */
+async function wasmFeatures(): Promise<{ threads: number; simd: boolean }> {
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+  const backend = tf.findBackend('wasm') as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
+  return { threads: threaded ? (backend?.wasm?.tfjs?.getThreadsCount?.() ?? 1) : 1, simd };
 }
 
 /**
  * After the `lost` backend stopped working (its GPU device was lost): the next backend
- * that works, in the usual order (webgpu → webgl → cpu), with `fallbackReason` saying why.
+ * that works, in the usual order, with `fallbackReason` saying why, and the others that
+ * still work as `available`.
  */
-export async function selectFallbackBackend(lost: BackendName, reason: string): Promise<BackendInfo> {
+export async function selectFallbackBackend(lost: BackendName, reason: string, previouslyAvailable?: readonly BackendName[]): Promise<BackendInfo> {
   const reasons = [`${lost}: ${reason}`];
-  for (const name of fallbackOrder(lost)) {
-    const failure = await tryBackend(name);
-    if (failure) {
-      reasons.push(`${name}: ${failure}`);
-      continue;
-    }
-    return { name, label: backendLabel(name), fallbackReason: reasons.join('; ') };
+  // Out of the registry, so nothing finds the dead device again (the fused kernels, the device watch).
+  try {
+    tf.removeBackend(lost);
+  } catch {
+    // Disposing a backend whose device is gone may fail; it is gone either way.
   }
-  throw new Error(`No tfjs backend could take over (${reasons.join('; ')})`);
+  const candidates = fallbackOrder(lost).filter((b) => !previouslyAvailable || previouslyAvailable.includes(b));
+  const started: BackendName[] = [];
+  for (const name of candidates) {
+    const failure = await tryBackend(name);
+    if (failure) reasons.push(`${name}: ${failure}`);
+    else started.push(name);
+  }
+  const first = started[0];
+  if (!first) throw new Error(`No tfjs backend could take over (${reasons.join('; ')})`);
+  await tf.setBackend(first);
+  return { name: first, label: backendLabel(first), fallbackReason: reasons.join('; '), available: started };
 }
 
-/** The active tfjs WebGPU backend's device, if that is the active backend. */
+/** The tfjs WebGPU backend's device when it started — active or not: the fused kernels run on it while tfjs ops may run elsewhere. */
 function activeDevice(): GPUDevice | null {
-  if (tf.getBackend() !== 'webgpu') return null;
-  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
+  return webgpuDevice();
 }
 
 /**

@@ -208,28 +208,29 @@ describe('playground controller', () => {
     expect(simStore.getState().surface.smoothed?.values[0]).toBe(3);
   });
 
-  it('on software WebGPU, a heavy task (MNIST) gets a notice offering the CPU backend; a light task or a chosen backend does not', () => {
+  it('with ?backend=webgpu on software WebGPU, a heavy task (MNIST) gets a notice offering measured paths; a light task, a real GPU or no ?backend= do not', () => {
     const offers = (simStore: ReturnType<typeof createSimStore>) => simStore.getState().notices.filter((n) => n.action?.kind === 'reopen-on-backend');
-    const soft = setup();
+    const soft = setup({ requestedBackend: 'webgpu' });
     soft.engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU (software)' } });
     expect(offers(soft.simStore)).toEqual([]);
     soft.configStore.getState().setTask('mnist');
     expect(soft.controller.reset()).toBe(true);
     expect(offers(soft.simStore)).toHaveLength(1);
-    expect(offers(soft.simStore)[0]).toMatchObject({ kind: 'warning', action: { backend: 'cpu' } });
+    // backend null: reopen without ?backend=, where the engine measures every path.
+    expect(offers(soft.simStore)[0]).toMatchObject({ kind: 'warning', action: { backend: null } });
     expect(offers(soft.simStore)[0]?.text).toMatch(/software WebGPU/);
     // A real GPU: no notice.
-    const gpu = setup();
+    const gpu = setup({ requestedBackend: 'webgpu' });
     gpu.engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU' } });
     gpu.configStore.getState().setTask('mnist');
     gpu.controller.reset();
     expect(offers(gpu.simStore)).toEqual([]);
-    // The user asked for WebGPU (?backend=webgpu): no second-guessing.
-    const asked = setup({ requestedBackend: 'webgpu' });
-    asked.engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU (software)' } });
-    asked.configStore.getState().setTask('mnist');
-    asked.controller.reset();
-    expect(offers(asked.simStore)).toEqual([]);
+    // No ?backend=: the engine measured the paths; nothing to second-guess.
+    const auto = setup();
+    auto.engine.emit({ type: 'ready', backend: { name: 'webgpu', label: 'WebGPU (software)', available: ['webgpu', 'wasm', 'cpu'] } });
+    auto.configStore.getState().setTask('mnist');
+    auto.controller.reset();
+    expect(offers(auto.simStore)).toEqual([]);
   });
 
   it('sends the latest σ when the superseded job answers with a cancel or an error', () => {

@@ -363,23 +363,22 @@ export class PlaygroundController {
   }
 
   /**
-   * A heavy task (TaskMeta.stepCost > 1: MNIST) on software WebGPU, the backend not chosen
-   * by the user: say that the CPU backend is the faster one here and offer to reopen the
-   * experiment there. Measured with the MNIST preset on SwiftShader: updates ~0.2 s each,
-   * but a frame 7–17 s and the first gradient diagnostics (the backprop reference through
-   * tfjs's WebGPU kernels) 132 s, so the curves sat at iteration 0 for over two minutes;
-   * on the CPU backend the same preset shows its first updates and the cosine to backprop
-   * within a minute (e2e/large-tasks.spec.ts).
+   * A heavy task (TaskMeta.stepCost > 1: MNIST) on software WebGPU that the user pinned
+   * there with ?backend=webgpu: say that this is the slow path here and offer to reopen the
+   * experiment without ?backend=, where the engine measures every path and picks the
+   * fastest (WebAssembly on such a machine). Measured with the MNIST preset on SwiftShader,
+   * tfjs op by op: updates ~0.2 s, frames 7–17 s, the first gradient diagnostics (the
+   * backprop reference) 132 s. Without ?backend= nothing needs saying: the plan is measured.
    */
   private adviseBackendFor(task: TaskId): void {
     const backend = this.simStore.getState().engine.backend;
-    if (this.options.requestedBackend || backend?.label !== 'WebGPU (software)') return;
+    if (this.options.requestedBackend !== 'webgpu' || backend?.label !== 'WebGPU (software)') return;
     const meta = taskMeta(task);
     if (stepCostOf(meta) <= 1) return;
     this.notify(
       'warning',
-      `${meta.title} is slow on software WebGPU (this browser found no GPU, so WebGPU runs on the CPU through SwiftShader): its frames take seconds and the first gradient diagnostics minutes. The CPU backend is faster here.`,
-      { kind: 'reopen-on-backend', backend: 'cpu', label: 'Reopen on the CPU backend' },
+      `${meta.title} is slow on software WebGPU (this browser found no GPU, so WebGPU runs on the CPU through SwiftShader): its frames take seconds and the first gradient diagnostics minutes. Without ?backend=webgpu the engine times every backend here and runs each piece of work on the fastest.`,
+      { kind: 'reopen-on-backend', backend: null, label: 'Reopen with measured paths' },
     );
   }
 
@@ -613,6 +612,9 @@ export class PlaygroundController {
       }
       case 'fatal':
         this.simStore.setState((s) => ({ engine: { ...s.engine, phase: 'failed', fatal: e.message } }));
+        return;
+      case 'plan':
+        if (e.generation === this.generation) this.simStore.setState({ plan: e.plan });
         return;
       case 'backend-changed':
         this.simStore.setState((s) => ({ engine: { ...s.engine, backend: e.backend } }));

@@ -8,7 +8,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
 import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { HealthAdvice } from '../engine/health';
-import type { FrameMessage, MetricInfo, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
+import type { FrameMessage, MetricInfo, PlanSummary, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import { appendBounded } from './history';
 import type { SurfaceSlice } from '../core/experiments/slice';
@@ -91,7 +91,8 @@ export interface Notice {
   kind: 'error' | 'warning' | 'info';
   text: string;
   /** Something the notice offers to do: reopen this experiment on another backend (a page load). */
-  action?: { kind: 'reopen-on-backend'; backend: BackendName; label: string };
+  /** `backend` null: reopen without ?backend=, so the engine measures every path. */
+  action?: { kind: 'reopen-on-backend'; backend: BackendName | null; label: string };
 }
 
 /** A replay to a pinned iteration (a pinned permalink), as the engine reports it. */
@@ -122,7 +123,9 @@ export interface SimState {
   /** Whether a frame of the current generation has arrived. */
   hasFrame: boolean;
   /** How the engine computes the current session (from its frames): fused kernels or op by op. */
-  computePath?: 'fused' | 'ops';
+  computePath?: 'fused' | 'ops' | 'mixed';
+  /** The session's compute plan: each estimator's path and measured speed (the engine's 'plan' event). */
+  plan: PlanSummary | null;
   /** The current task's metric (e.g. MNIST test accuracy), from its frames; null or absent when it has none. */
   metric?: MetricInfo | null;
   estimators: EstimatorLive[];
@@ -163,6 +166,7 @@ export const emptyVariance: VarianceState = { status: 'idle', progress: 0, resul
 export function initialSimState(): SimState {
   return {
     engine: { phase: 'starting', backend: null, fatal: null },
+    plan: null,
     generation: 0,
     status: 'idle',
     statusReason: null,

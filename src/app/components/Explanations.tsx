@@ -2,7 +2,9 @@ import { ESTIMATORS } from '../../core/estimators/index';
 import { ESTIMATOR_COLORS } from '../../content/colors';
 import { ESTIMATOR_DOCS } from '../../content/estimator-docs';
 import { presetById } from '../../content/presets';
-import { useConfig } from '../context';
+import type { EstimatorId } from '../../core/config';
+import { pathWord, rate } from '../compute-paths-text';
+import { useConfig, useSim } from '../context';
 import { Tex } from './Tex';
 
 const FOCUS_ANCHORS = {
@@ -29,6 +31,18 @@ export function PresetCommentary() {
   );
 }
 
+/** Where the engine runs this estimator (its compute plan) and how fast that path measured. */
+function EstimatorPath({ id }: { id: EstimatorId }) {
+  const entry = useSim((s) => s.plan?.estimators.find((e) => e.id === id));
+  if (!entry) return null;
+  return (
+    <p className="estimator-path" data-testid={`path-${id}`} data-path={entry.path}>
+      Runs on {pathWord(entry.path)}
+      {entry.updatesPerSecond !== null ? ` · measured ${rate(entry.updatesPerSecond)}` : ''}
+    </p>
+  );
+}
+
 /** Update rules of the estimators, as math, with what each one does. */
 export function Explanations() {
   const selected = useConfig((s) => s.config.estimators);
@@ -46,6 +60,7 @@ export function Explanations() {
         </h3>
         <Tex tex={doc.tex} display />
         <p>{doc.summary}</p>
+        <EstimatorPath id={e.id} />
       </article>
     );
   };

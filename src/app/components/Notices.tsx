@@ -3,10 +3,10 @@ import type { BackendName } from '../../platform/backend-info';
 import { useController, useSim } from '../context';
 import { shareUrl } from '../permalink';
 
-/** This experiment's link with ?backend= set: the page reopens it there (at iteration 0). */
-function reopenHref(backend: BackendName, config: PlaygroundConfig): string {
+/** This experiment's link with ?backend= set (or, for null, without it): the page reopens it there (at iteration 0). */
+function reopenHref(backend: BackendName | null, config: PlaygroundConfig): string {
   const url = new URL(shareUrl(config));
-  url.searchParams.set('backend', backend);
+  if (backend) url.searchParams.set('backend', backend);
   return url.toString();
 }
 

@@ -22,7 +22,7 @@ export interface PlotExport {
   csv: string | null;
 }
 
-export type ExportSim = Pick<SimState, 'iteration' | 'estimators' | 'curves' | 'schedule' | 'diagnostics' | 'surface' | 'variance' | 'engine'> & Partial<Pick<SimState, 'metric'>>;
+export type ExportSim = Pick<SimState, 'iteration' | 'estimators' | 'curves' | 'schedule' | 'diagnostics' | 'surface' | 'variance' | 'engine'> & Partial<Pick<SimState, 'metric' | 'plan'>>;
 
 /** CSV column name of a task's metric, e.g. 'test_accuracy_pct'. */
 export function metricColumn(metric: { name: string; unit?: string }): string {
@@ -115,6 +115,8 @@ export function plotExports(config: PlaygroundConfig, sim: ExportSim): PlotExpor
 export function experimentJson(config: PlaygroundConfig, pin: PinnedPoint | undefined, sim: ExportSim): string {
   const data = {
     backend: sim.engine.backend?.label ?? null,
+    // Where each estimator ran and how fast each path measured (the numbers depend on it in the last bits).
+    computePaths: sim.plan ?? null,
     iteration: sim.iteration,
     estimators: sim.estimators.map((e) => ({ id: e.id, theta: e.theta, evalLoss: e.evalLoss, innerSteps: e.innerSteps, diverged: e.diverged })),
     curves: sim.curves,
