@@ -6,6 +6,9 @@
  *    headless Chromium (bench/index.html), and tfjs cpu in Node;
  *  - the 64×64 σ-smoothed lr-schedule surface with 32 samples per point (fused);
  *  - frame time p50/p95 of the playground page while its default experiment runs;
+ *  - every preset of the page, on each backend (?backend=) and on the paths the engine
+ *    measures and chooses itself: time from choosing the preset to Play enabled,
+ *    updates/s while running, and how often the gradient-quality plot gets a point;
  *  - the production bundle size (gzip).
  *
  * Prints a table and writes bench/results/latest.json. Slow op-by-op cases are capped
@@ -19,7 +22,7 @@ import { register } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
 import type * as TF from '@tensorflow/tfjs-core';
 import type { BenchApi } from './page/main';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/chromium';
@@ -257,6 +260,99 @@ async function appFrameTimes(): Promise<void> {
   entries.push({ name: 'bundle-gzip', path: 'dist/assets', pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: Math.round(all / 1024), unit: 'kB' });
 }
 
+/** Seconds each preset runs per mode (after its first updates). */
+const PRESET_RUN_MS = 10_000;
+const PRESET_MODES = ['auto', 'webgpu', 'wasm', 'cpu', 'webgl'] as const;
+
+interface PresetFigure {
+  preset: string;
+  mode: (typeof PRESET_MODES)[number];
+  badge: string;
+  ops: string;
+  playEnabledMs: number | null;
+  updatesPerSecond: number | null;
+  /** Gradient-quality points per minute of running. */
+  diagnosticsPerMinute: number | null;
+  note?: string;
+}
+
+/**
+ * Every preset in the production page, on each backend and on the engine's own choice
+ * ('auto', no ?backend=): from choosing the preset to Play enabled (the session built, its
+ * paths measured), then updates/s over PRESET_RUN_MS of running and the gradient-quality
+ * points that came in meanwhile. A mode that is not ready within 60 s is recorded as such.
+ */
+async function presetCases(): Promise<PresetFigure[]> {
+  execFileSync('npx', ['vite', 'build'], { stdio: 'inherit' });
+  const server = await serveStatic('dist');
+  const exe = chromiumPath();
+  const browser = await chromium.launch({ ...(exe ? { executablePath: exe } : {}), args: CHROMIUM_ARGS });
+  const { PRESETS } = await import('../src/content/presets');
+  const figures: PresetFigure[] = [];
+  const playEnabled = (page: Page, timeout: number) =>
+    page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout });
+  const numberAt = async (page: Page, testId: string, attr: string): Promise<number> => Number((await page.getByTestId(testId).first().getAttribute(attr)) ?? Number.NaN);
+  try {
+    for (const preset of PRESETS) {
+      for (const mode of PRESET_MODES) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+        const figure: PresetFigure = { preset: preset.id, mode, badge: '', ops: '', playEnabledMs: null, updatesPerSecond: null, diagnosticsPerMinute: null };
+        try {
+          await page.goto(`${server.url}/${mode === 'auto' ? '' : `?backend=${mode}`}`);
+          await playEnabled(page, 120_000);
+          const t0 = Date.now();
+          await page.getByTestId('preset-select').selectOption(preset.id);
+          // The preset resets the run: Play goes disabled while the session is rebuilt (and its paths measured).
+          await page.waitForTimeout(50);
+          await playEnabled(page, 60_000);
+          figure.playEnabledMs = Date.now() - t0;
+          await page.getByTestId('play').click();
+          await page.waitForTimeout(2000);
+          const it0 = await numberAt(page, 'iteration', 'data-value');
+          const d0 = await numberAt(page, 'plot-diagnostics', 'data-points');
+          const t1 = Date.now();
+          await page.waitForTimeout(PRESET_RUN_MS);
+          const it1 = await numberAt(page, 'iteration', 'data-value');
+          const d1 = await numberAt(page, 'plot-diagnostics', 'data-points');
+          const s = (Date.now() - t1) / 1000;
+          figure.updatesPerSecond = round((it1 - it0) / s);
+          figure.diagnosticsPerMinute = Number.isFinite(d1 - d0) ? round(((d1 - d0) * 60) / s) : null;
+          const badge = page.getByTestId('backend-badge');
+          figure.badge = (await badge.innerText()).trim();
+          figure.ops = (await badge.getAttribute('data-ops')) ?? '';
+          const status = await page.getByTestId('status').getAttribute('data-value');
+          if (status !== 'running') figure.note = `status ${status} at the end (a stop condition or a divergence)`;
+        } catch (e) {
+          figure.note = `not ready: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+        } finally {
+          await page.close();
+        }
+        figures.push(figure);
+        console.log(
+          `  ${preset.id.padEnd(26)} ${mode.padEnd(7)} Play after ${figure.playEnabledMs === null ? '—' : `${(figure.playEnabledMs / 1000).toFixed(1)} s`}  ${figure.updatesPerSecond ?? '—'} upd/s  diagnostics ${figure.diagnosticsPerMinute ?? '—'}/min  ${figure.badge}${figure.note ? `  (${figure.note})` : ''}`,
+        );
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return figures;
+}
+
+/** Per preset: the auto-chosen paths' updates/s against the best single backend's. */
+function presetRatios(figures: readonly PresetFigure[]): { preset: string; auto: number | null; best: number | null; bestMode: string; ratio: number | null }[] {
+  const ids = [...new Set(figures.map((f) => f.preset))];
+  return ids.map((preset) => {
+    const rows = figures.filter((f) => f.preset === preset);
+    const auto = rows.find((f) => f.mode === 'auto')?.updatesPerSecond ?? null;
+    let best: PresetFigure | null = null;
+    for (const f of rows) if (f.mode !== 'auto' && (f.updatesPerSecond ?? -1) > (best?.updatesPerSecond ?? -1)) best = f;
+    const bestUps = best?.updatesPerSecond ?? null;
+    return { preset, auto, best: bestUps, bestMode: best?.mode ?? '', ratio: auto !== null && bestUps ? round(auto / bestUps) : null };
+  });
+}
+
 async function nodeCases(): Promise<void> {
   register('../src/cli/tfjs-resolve-hooks.mjs', import.meta.url);
   const tf: typeof TF = await import('@tensorflow/tfjs-core');
@@ -333,12 +429,18 @@ function table(): void {
  * Lorenz cases and the surface, no op-by-op), `--only=app`; the whole benchmark otherwise.
  * Partial runs print their figures but do not overwrite bench/results/latest.json.
  */
-const only = /^--only=(drag|fused|app)$/.exec(process.argv.slice(2).find((a) => a.startsWith('--only')) ?? '')?.[1] ?? null;
-if (process.argv.slice(2).some((a) => a.startsWith('--only')) && !only) throw new Error('usage: npm run bench [-- --only=drag|fused|app]');
+const only = /^--only=(drag|fused|app|presets)$/.exec(process.argv.slice(2).find((a) => a.startsWith('--only')) ?? '')?.[1] ?? null;
+if (process.argv.slice(2).some((a) => a.startsWith('--only')) && !only) throw new Error('usage: npm run bench [-- --only=drag|fused|app|presets]');
 
 const started = Date.now();
 if (only === null || only === 'fused') await browserCases();
-if (only !== 'fused') await appFrameTimes();
+if (only !== 'fused' && only !== 'presets') await appFrameTimes();
+const presets = only === null || only === 'presets' ? await presetCases() : [];
+const presetSummary = presetRatios(presets);
+if (presets.length > 0) {
+  console.log('\nAuto-chosen paths against the best single backend (updates/s):');
+  for (const r of presetSummary) console.log(`  ${r.preset.padEnd(26)} auto ${r.auto ?? '—'}  best ${r.best ?? '—'} (${r.bestMode})  ratio ${r.ratio ?? '—'}`);
+}
 if (only === null) await nodeCases();
 ratios();
 table();
@@ -348,7 +450,14 @@ const out = {
   machine: { cpu, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, gpu: 'none: WebGPU is SwiftShader (software)' },
   seconds: Math.round((Date.now() - started) / 1000),
   entries,
+  presets,
+  presetSummary,
 };
+if (only === 'presets') {
+  writeFileSync('bench/results/presets.json', `${JSON.stringify({ date: out.date, machine: out.machine, seconds: out.seconds, presets, presetSummary }, null, 2)}\n`);
+  console.log(`\nwrote bench/results/presets.json (${out.seconds} s)`);
+  process.exit(0);
+}
 if (only !== null) {
   console.log(`\npartial run (--only=${only}, ${out.seconds} s): bench/results/latest.json left as it was`);
   process.exit(0);

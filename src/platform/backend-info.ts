@@ -104,6 +104,8 @@ export function describeBackend(info: BackendInfo): string {
     if (fields.length > 0) parts.push(`adapter: ${fields.join(', ')}`);
   }
   if (isSoftwareAdapter(a)) parts.push('software emulation — timings are not GPU timings');
+  if (info.available && info.available.length > 1) parts.push(`backends: ${info.available.join(', ')}`);
+  if (info.wasm) parts.push(`wasm: ${info.wasm.simd ? 'SIMD' : 'no SIMD'}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}`);
   if (info.fallbackReason) parts.push(`fallback: ${info.fallbackReason}`);
   return parts.join(' · ');
 }

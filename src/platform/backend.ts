@@ -9,17 +9,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // The .wasm binaries as files of this origin (Vite copies them into the build): nothing is
 // fetched from anywhere else, and the CSP's 'wasm-unsafe-eval' lets them compile.
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
+/*
+ * SIMD, no threads. tfjs-backend-wasm 4.22 starts its pthread workers from the source text
+ * of its threaded factory (`toString()` into a blob: URL), which the production minifier
+ * breaks ("e is not defined" in the worker, the backend never starts; measured); it would
+ * also need blob: scripts in the CSP and cross-origin isolation, and on a 2-core machine
+ * tfjs runs one thread anyway. So the wasm backend always runs single-threaded.
+ */
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlainUrl,
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
 });
 
 import { webgpuDevice } from '../gpu/device';
@@ -169,8 +175,7 @@ export async function selectBackend(requested?: BackendName): Promise<BackendInf
 async function wasmFeatures(): Promise<{ threads: number; simd: boolean }> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
-  const backend = tf.findBackend('wasm') as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | undefined;
-  return { threads: threaded ? (backend?.wasm?.tfjs?.getThreadsCount?.() ?? 1) : 1, simd };
+  return { threads: threaded ? getThreadsCount() : 1, simd };
 }
 
 /**
