@@ -10,10 +10,11 @@ import { defaultPlaygroundConfig, sessionConfigOf } from '../core/playground-con
 import { Session, type SessionConfig } from '../core/session';
 import type { Slices } from '../core/slices';
 import { drain } from '../core/slices';
-import { useCpuBackend } from '../core/testing/setup';
+import { useCpuBackend, useWasmBackend } from '../core/testing/setup';
 import type { BackendName } from '../platform/backend-info';
 import { calibrate, type CalibrationIO, choosePlan, fixedPlan, measurePiece, type PathId, type Piece, PlanCache, planKey, type TimedRun } from './compute-paths';
 import { MixedSession } from './mixed-session';
+import { PathSelector } from './path-selector';
 
 beforeAll(useCpuBackend);
 
@@ -172,6 +173,28 @@ describe('plans without measuring, and the cache', () => {
     // σ, the learning rate and θ₀ do not change the work; N does.
     expect(planKey({ ...config, lr: 0.5, theta0: [1, 2] }, ['wasm', 'cpu'], false)).toBe(key);
     expect(planKey({ ...config, settings: { ...config.settings, pairs: 99 } }, ['wasm', 'cpu'], false)).not.toBe(key);
+  });
+});
+
+describe('PathSelector', () => {
+  it('takes a plan kept from an earlier page load (without measuring) and keeps what it measures', async () => {
+    // Both candidate backends registered (the measuring below really runs on them).
+    await useWasmBackend();
+    await useCpuBackend();
+    const config = sessionConfigOf({ ...defaultPlaygroundConfig('rastrigin'), estimators: ['pes'] });
+    const kept = new Map<string, ReturnType<typeof fixedPlan>>();
+    const store = { get: async (k: string) => kept.get(k) ?? null, set: async (k: string, p: ReturnType<typeof fixedPlan>) => void kept.set(k, p) };
+    const key = planKey(config, ['wasm', 'cpu'], false);
+    kept.set(key, { ...fixedPlan(config, 'wasm', false, 'single'), how: 'measured', calibrationMs: 321 });
+    const selector = new PathSelector({ name: 'wasm', label: 'WebAssembly', available: ['wasm', 'cpu'] }, { now: () => 0, schedule: (fn) => fn(), forced: false, store });
+    const plan = await selector.planFor(config, () => false);
+    expect(plan).toMatchObject({ ops: 'wasm', how: 'cached', calibrationMs: 0 });
+    // A configuration not kept is measured, and kept.
+    const other = { ...config, settings: { ...config.settings, pairs: 3 } };
+    const measured = await selector.planFor(other, () => false);
+    expect(measured.how).toBe('measured');
+    expect(kept.has(planKey(other, ['wasm', 'cpu'], false))).toBe(true);
+    await useCpuBackend();
   });
 });
 

@@ -18,6 +18,7 @@ import { computePathOf, createPlannedSession, type EngineSession } from './fused
 import { AbandonedError, TimeSlicedPacer } from '../core/slices';
 import { metricValues, stepCostOf } from '../core/task';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
+import type { PlanStore } from '../platform/plan-store';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
 import { adviseOnHealth, healthyCheckpoint, type HealthAdvice } from './health';
@@ -79,6 +80,8 @@ export interface EngineHostOptions {
   fallbackBackend?: (lost: BackendName, reason: string, available?: readonly BackendName[]) => Promise<BackendInfo>;
   /** Fault injection: destroys the GPU device (only used after an init with `debug`). */
   loseDevice?: () => boolean;
+  /** Where measured compute plans are kept across page loads, for the backends that started (none: measured once per page). */
+  planStore?: (backend: BackendInfo) => PlanStore | null;
 }
 
 /** A replay to a pinned iteration in progress (see replay.ts). */
@@ -295,7 +298,7 @@ export class EngineHost {
       this.post({ type: 'fatal', message: messageOf(e) });
       return;
     }
-    this.paths = new PathSelector(this.backend, { now: this.now, schedule: this.schedule, forced: requested !== undefined });
+    this.paths = new PathSelector(this.backend, { now: this.now, schedule: this.schedule, forced: requested !== undefined, store: this.options.planStore?.(this.backend) ?? null });
     this.post({ type: 'ready', backend: this.backend });
     this.device.watch();
     await this.reset(config, generation, false, replay);

@@ -3,7 +3,8 @@
  * The dedicated engine worker: tfjs (WebGPU → WebGL via OffscreenCanvas → CPU) and the
  * EngineHost, so the simulation never runs on the page's main thread.
  */
-import { destroyDevice, selectBackend, selectFallbackBackend, watchDeviceLoss } from '../platform/backend';
+import { type BackendInfo, destroyDevice, selectBackend, selectFallbackBackend, watchDeviceLoss } from '../platform/backend';
+import { indexedDbPlanStore } from '../platform/plan-store';
 import { installGpuBufferAccounting, gpuMemory } from '../platform/gpu-accounting';
 import { EngineHost } from './engine-host';
 import { messageOf } from './errors';
@@ -30,7 +31,10 @@ function post(event: EngineEvent, transfer: Transferable[] = []): void {
   self.postMessage(event, transfer);
 }
 
-const host = new EngineHost({ post, selectBackend, schedule, watchDeviceLoss, fallbackBackend: selectFallbackBackend, loseDevice: destroyDevice });
+// Plans measured on this browser and device are kept (IndexedDB) for the next page load.
+const planStore = (backend: BackendInfo) => indexedDbPlanStore(JSON.stringify([navigator.userAgent, backend.name, backend.adapterInfo ?? null, backend.available ?? null]));
+
+const host = new EngineHost({ post, selectBackend, schedule, watchDeviceLoss, fallbackBackend: selectFallbackBackend, loseDevice: destroyDevice, planStore });
 
 self.onmessage = (e: MessageEvent<EngineRequest>) => {
   try {

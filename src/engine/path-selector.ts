@@ -10,6 +10,7 @@ import { stepCostOf } from '../core/task';
 import { createTask } from '../core/tasks/index';
 import { webgpuDevice } from '../gpu/device';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
+import type { PlanStore } from '../platform/plan-store';
 import { referencePairsFor } from './cadence';
 import { calibrate, type CalibrationIO, type ComputePlan, fixedPlan, type MeasureBudget, type PathId, planKey, PlanCache } from './compute-paths';
 import { pieceWork } from './fused-engine';
@@ -19,6 +20,8 @@ export interface PathSelectorOptions {
   schedule: (fn: () => void, ms: number) => void;
   /** The page asked for one backend (?backend=): no measuring, that backend for everything. */
   forced: boolean;
+  /** Plans measured in earlier page loads on this device (null: none kept). */
+  store?: PlanStore | null;
   budget?: MeasureBudget;
 }
 
@@ -62,6 +65,11 @@ export class PathSelector {
     const key = planKey(config, backends, fused);
     const cached = this.cache.get(key);
     if (cached) return cached;
+    const stored = await this.options.store?.get(key);
+    if (stored) {
+      this.cache.set(key, stored);
+      return this.cache.get(key) ?? stored;
+    }
     const task = createTask(config.task);
     const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 64, 512, stepCostOf(task.meta));
     const before = tf.getBackend();
@@ -75,6 +83,7 @@ export class PathSelector {
         ...(this.options.budget ? { budget: this.options.budget } : {}),
       });
       this.cache.set(key, plan);
+      void this.options.store?.set(key, plan);
       return plan;
     } finally {
       // Calibration switched backends; the caller activates the plan's.
