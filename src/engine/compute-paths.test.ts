@@ -12,7 +12,7 @@ import type { Slices } from '../core/slices';
 import { drain } from '../core/slices';
 import { useCpuBackend, useWasmBackend } from '../core/testing/setup';
 import type { BackendName } from '../platform/backend-info';
-import { calibrate, type CalibrationIO, choosePlan, fixedPlan, measurePiece, type PathId, type Piece, PlanCache, planKey, type TimedRun } from './compute-paths';
+import { calibrate, type CalibrationIO, choosePlan, fixedPlan, hopelessBackends, measurePiece, type PathId, type Piece, PlanCache, planKey, type TimedRun } from './compute-paths';
 import { MixedSession } from './mixed-session';
 import { PathSelector } from './path-selector';
 
@@ -157,6 +157,23 @@ describe('calibrate', () => {
     // Each GPU candidate stopped at the first slice past 1.5 × 20 ms (its 500/800 ms slice), not after 10–16 s of updates.
     expect(plan.calibrationMs).toBeLessThan(3 * 2 * 800 + 3 * 2 * 500 + 3 * 4 * 60 + 100);
     expect(plan.calibrationMs).toBeLessThan(10_000);
+  });
+});
+
+describe('hopelessBackends', () => {
+  it('skips a GPU backend only when its probe is slower than the CPU-class best at both small ops and a GEMM', () => {
+    const probes = new Map<BackendName, { dispatchMs: number; gemmMs: number }>([
+      ['wasm', { dispatchMs: 3.4, gemmMs: 8.5 }],
+      ['cpu', { dispatchMs: 7.3, gemmMs: 59.5 }],
+      // Software WebGPU / WebGL as measured: hopeless at both.
+      ['webgpu', { dispatchMs: 11, gemmMs: 111 }],
+      ['webgl', { dispatchMs: 20.5, gemmMs: 24.5 }],
+    ]);
+    expect([...hopelessBackends(probes).keys()]).toEqual(['webgpu', 'webgl']);
+    // A real GPU: slow to dispatch a small op, fast at a GEMM: measured.
+    probes.set('webgpu', { dispatchMs: 20, gemmMs: 0.5 });
+    expect([...hopelessBackends(probes).keys()]).toEqual(['webgl']);
+    expect(hopelessBackends(probes).get('webgl')).toMatch(/probe was 6× slower at small ops and 3× at a GEMM/);
   });
 });
 

@@ -213,6 +213,46 @@ export interface CalibrateOptions {
   io: CalibrationIO;
   work: WorkFactory;
   budget?: MeasureBudget;
+  /**
+   * tfjs backends a probe found hopeless for op-by-op work on this device (see
+   * `hopelessBackends`), with the reason: not measured on the pieces, whose runs on such a
+   * backend take seconds per slice (MNIST's GEMMs on software WebGPU: ~8 s an update).
+   */
+  hopeless?: ReadonlyMap<BackendName, string>;
+}
+
+/** One backend's speed at the two kinds of work the tasks are made of, from `probeBackend`. */
+export interface BackendProbe {
+  /** A chain of small element-wise ops (dispatch-bound work: the toy tasks, autodiff). */
+  dispatchMs: number;
+  /** One mid-sized GEMM (compute-bound work: the MLP tasks' layers). */
+  gemmMs: number;
+}
+
+/**
+ * A GPU backend slower than the best CPU-class one by this factor at both kinds of work is
+ * not measured on the session's pieces: no piece is made of anything else, and the probe is
+ * optimistic. Measured on software WebGPU (SwiftShader, 2 cores): tfjs-webgpu 3.2× wasm at
+ * small ops and 13× at the GEMM, tfjs-webgl 6× and 2.9×; on the pieces themselves they
+ * were 17–250× slower (an MNIST full-ES update: 37 ms on wasm, ~8 s on webgpu, one slice
+ * that cannot be cut short). A real GPU is far below 2× at a GEMM, so it is measured.
+ */
+export const PROBE_HOPELESS_FACTOR = 2;
+
+/** The tfjs GPU backends whose probe is PROBE_HOPELESS_FACTOR times slower than the best CPU-class backend's at both kinds of work. */
+export function hopelessBackends(probes: ReadonlyMap<BackendName, BackendProbe>): Map<BackendName, string> {
+  const cpuClass = [...probes].filter(([b]) => b === 'wasm' || b === 'cpu').map(([, p]) => p);
+  const out = new Map<BackendName, string>();
+  if (cpuClass.length === 0) return out;
+  const dispatch = Math.min(...cpuClass.map((p) => p.dispatchMs));
+  const gemm = Math.min(...cpuClass.map((p) => p.gemmMs));
+  for (const [b, p] of probes) {
+    if (b === 'wasm' || b === 'cpu') continue;
+    const rd = p.dispatchMs / Math.max(dispatch, 1e-3);
+    const rg = p.gemmMs / Math.max(gemm, 1e-3);
+    if (rd > PROBE_HOPELESS_FACTOR && rg > PROBE_HOPELESS_FACTOR) out.set(b, `not measured: its probe was ${Math.round(rd)}× slower at small ops and ${Math.round(rg)}× at a GEMM than the CPU-class backends`);
+  }
+  return out;
 }
 
 /**
@@ -307,7 +347,11 @@ export async function calibrate(options: CalibrateOptions): Promise<ComputePlan>
     }
   }
   // 3. tfjs ops on GPU backends last: what a cut-off run leaves queued cannot slow the others' figures.
-  for (const b of gpuOps) await onBackend(b);
+  for (const b of gpuOps) {
+    const why = options.hopeless?.get(b);
+    if (why) for (const piece of pieces) record(piece, tfjsPath(b), { complete: false, ms: 0, slices: 0, slicesPerUpdate: null, note: why });
+    else await onBackend(b);
+  }
   return { ...choosePlan(config, options.backends, runs, fused, pieces), calibrationMs: io.now() - started, how: 'measured', fusedJobs: options.fusedAvailable };
 }
 

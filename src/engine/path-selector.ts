@@ -12,7 +12,7 @@ import { webgpuDevice } from '../gpu/device';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import type { PlanStore } from '../platform/plan-store';
 import { referencePairsFor } from './cadence';
-import { calibrate, type CalibrationIO, type ComputePlan, fixedPlan, type MeasureBudget, type PathId, planKey, PlanCache } from './compute-paths';
+import { type BackendProbe, calibrate, type CalibrationIO, type ComputePlan, fixedPlan, hopelessBackends, type MeasureBudget, type PathId, planKey, PlanCache } from './compute-paths';
 import { pieceWork } from './fused-engine';
 
 export interface PathSelectorOptions {
@@ -27,6 +27,8 @@ export interface PathSelectorOptions {
 
 export class PathSelector {
   private readonly cache = new PlanCache();
+  /** Each backend's probe, measured once per page (the device does not change). */
+  private probes: Map<BackendName, BackendProbe> | null = null;
   private info: BackendInfo;
 
   constructor(
@@ -40,6 +42,20 @@ export class PathSelector {
   setBackends(info: BackendInfo): void {
     this.info = info;
     this.cache.clear();
+    this.probes = null;
+  }
+
+  /** Every backend's probe (measured on the first call; GPU backends only matter when a CPU-class one is there to compare). */
+  private async probeAll(abandoned: () => boolean): Promise<Map<BackendName, BackendProbe>> {
+    if (this.probes) return this.probes;
+    const probes = new Map<BackendName, BackendProbe>();
+    const io = this.io(abandoned);
+    for (const b of this.backends) {
+      await io.useBackend(b);
+      probes.set(b, await probeBackend(b));
+    }
+    this.probes = probes;
+    return probes;
   }
 
   get backends(): readonly BackendName[] {
@@ -74,10 +90,12 @@ export class PathSelector {
     const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 64, 512, stepCostOf(task.meta));
     const before = tf.getBackend();
     try {
+      const hopeless = hopelessBackends(await this.probeAll(abandoned));
       const plan = await calibrate({
         config,
         backends,
         fusedAvailable: fused,
+        hopeless,
         io: this.io(abandoned),
         work: (piece, path) => pieceWork(config, piece, path, pairs),
         ...(this.options.budget ? { budget: this.options.budget } : {}),
@@ -133,12 +151,57 @@ function registered(name: BackendName): boolean {
   return factories !== undefined && name in factories;
 }
 
-/** A one-value readback on the active backend: resolves when the work queued before it is done. */
+/**
+ * A readback on the active backend that waits for the work queued before it: an op on
+ * 4,096 values (above the sizes tfjs hands to the CPU on its GPU backends: 1,000 on
+ * WebGPU, 128 on WebGL), so it runs on the device, in queue order, after everything
+ * queued earlier. A plain one-value readback would not wait: tfjs keeps small constants
+ * on the CPU and reads them back without touching the device (measured: tfjs-webgpu then
+ * looked 100x faster than it is on software WebGPU).
+ */
 async function tinyReadback(): Promise<void> {
-  const probe = tf.zeros([1]);
+  const probe = tf.tidy(() => tf.add(tf.zeros([4096]), 1));
   try {
     await probe.data();
   } finally {
     probe.dispose();
   }
 }
+
+/**
+ * The active backend's speed at the two kinds of work the tasks are made of: a chain of 48
+ * small element-wise ops (dispatch-bound), and one GEMM [128, 256] x [256, 512]
+ * (compute-bound). Each once to warm up (shader compilation), then timed; fenced.
+ */
+async function probeBackend(backend: BackendName): Promise<BackendProbe> {
+  const fence = async (t: tf.Tensor): Promise<void> => {
+    await t.data();
+    t.dispose();
+  };
+  const chain = (): tf.Tensor =>
+    tf.tidy(() => {
+      let x = tf.fill([64, 64], 0.5);
+      for (let i = 0; i < 24; i++) x = tf.add(tf.mul(x, 0.99), 0.01);
+      return x;
+    });
+  const a = tf.fill([128, 256], 0.01);
+  const b = tf.fill([256, 512], 0.01);
+  try {
+    const timeOf = async (f: () => tf.Tensor): Promise<number> => {
+      await fence(f());
+      const t0 = performance.now();
+      await fence(f());
+      return performance.now() - t0;
+    };
+    // Small ops on the CPU-class backends are sub-millisecond: the clock needs a few rounds.
+    const rounds = backend === 'wasm' || backend === 'cpu' ? 4 : 1;
+    let dispatchMs = 0;
+    for (let r = 0; r < rounds; r++) dispatchMs += (await timeOf(chain)) / rounds;
+    const gemmMs = await timeOf(() => tf.matMul(a, b));
+    return { dispatchMs, gemmMs };
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
