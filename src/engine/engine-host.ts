@@ -21,9 +21,9 @@ import type { BackendInfo, BackendName } from '../platform/backend-info';
 import type { PlanStore } from '../platform/plan-store';
 import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
-import { adviseOnHealth, healthyCheckpoint, type HealthAdvice } from './health';
+import { HealthTracker } from './health';
 import { configLimitIssues } from './limits';
-import type { EstimatorHealth, SessionConfig, SessionFrame, SessionResume } from '../core/session';
+import type { SessionConfig, SessionFrame, SessionResume } from '../core/session';
 import { subsampleParticles } from './particles';
 import type { EngineRequest, EstimatorFrame, FrameMessage, LiveSettings, PlanSummary, PostEvent, ReplayPlan, RunStatus, SettingsChange } from './protocol';
 import {
@@ -155,9 +155,7 @@ export class EngineHost {
   private lastResume: SessionResume | null = null;
   private lastStats: Omit<EngineStats, 'backend' | 'status'> = { iteration: 0, frames: 0, numTensors: 0, numBytes: 0, gpuBytes: null, jsHeapUsed: null, frameCostMs: 0, jobs: 0 };
   /** Per estimator: its health in the last frame, its loss in the first, its current warning. */
-  private lastHealth = new Map<EstimatorId, EstimatorHealth>();
-  private initialLoss = new Map<EstimatorId, number>();
-  private advice = new Map<EstimatorId, HealthAdvice>();
+  private readonly health = new HealthTracker();
 
   constructor(options: EngineHostOptions) {
     this.options = options;
@@ -343,7 +341,7 @@ export class EngineHost {
       const resume = this.lastResume;
       this.session = await this.plannedSession({ ...sessionConfigOf({ ...config, sigma: live.sigma, lr: live.lr }), ...(resume ? { resume } : {}) });
       this.diverged = new Set();
-      this.lastHealth = new Map();
+      this.health.restartCounters();
       this.post({ type: 'backend-changed', generation: this.generation, backend: next, reason, iteration: this.session.iteration });
       this.status = wasRunning ? 'running' : 'paused';
       this.post({ type: 'status', generation: this.generation, status: this.status });
@@ -385,9 +383,7 @@ export class EngineHost {
     this.live = liveSettingsOf(config);
     this.pendingSteps = 0;
     this.diverged = new Set();
-    this.lastHealth = new Map();
-    this.initialLoss = new Map();
-    this.advice = new Map();
+    this.health.reset();
     this.wallMs = 0;
     this.rate = [];
     this.lastLosses = null;
@@ -652,7 +648,7 @@ export class EngineHost {
   private async postFrame(s: EngineSession): Promise<void> {
     const started = this.now();
     // Rewind checkpoints only from healthy frames (health.ts), not from a finite runaway.
-    const f = await s.frame(this.pacer(), (id, theta, loss) => healthyCheckpoint(theta, loss, this.initialLoss.get(id) ?? Number.NaN));
+    const f = await s.frame(this.pacer(), (id, theta, loss) => this.health.healthy(id, theta, loss));
     if (s !== this.session) return;
     this.lastResume = resumeOf(f) ?? this.lastResume;
     this.frameCostMs = this.now() - started;
@@ -732,18 +728,7 @@ export class EngineHost {
 
   /** Updates the σ / learning-rate warnings from a frame; posts them when they change. */
   private assessHealth(iteration: number, sigma: number, lr: number, estimators: readonly EstimatorFrame[]): void {
-    let changed = false;
-    for (const e of estimators) {
-      if (!this.initialLoss.has(e.id)) this.initialLoss.set(e.id, e.evalLoss);
-      const a = adviseOnHealth(e, { previous: this.lastHealth.get(e.id), initialLoss: this.initialLoss.get(e.id) ?? Number.NaN, sigma, lr });
-      if (e.health) this.lastHealth.set(e.id, e.health);
-      // A warning stays up until a rewind, a reset or a newer one replaces it.
-      if (a && a.text !== this.advice.get(e.id)?.text) {
-        this.advice.set(e.id, a);
-        changed = true;
-      }
-    }
-    if (changed) this.post({ type: 'health', generation: this.generation, iteration, advice: [...this.advice.values()] });
+    if (this.health.assess(estimators, sigma, lr)) this.post({ type: 'health', generation: this.generation, iteration, advice: this.health.warnings() });
   }
 
   /** Estimators back to their last checkpoint (finite θ and loss); their warnings go. */
@@ -751,12 +736,10 @@ export class EngineHost {
     const s = this.session;
     if (!s || this.replay) return;
     const back = s.rewind(ids);
-    for (const b of back) {
-      this.diverged.delete(b.id);
-      this.advice.delete(b.id);
-    }
+    for (const b of back) this.diverged.delete(b.id);
+    this.health.forget(back.map((b) => b.id));
     this.post({ type: 'rewound', generation: this.generation, estimators: back });
-    this.post({ type: 'health', generation: this.generation, iteration: s.iteration, advice: [...this.advice.values()] });
+    this.post({ type: 'health', generation: this.generation, iteration: s.iteration, advice: this.health.warnings() });
     await this.postFrame(s);
   }
 

@@ -104,3 +104,57 @@ export function adviseOnHealth(e: HealthInput, ctx: HealthContext): HealthAdvice
   if (h && info.autodiff && h.excludedLast > 0) return lrAdvice(`${h.excludedLast} of ${h.workers} trajectories went NaN/±Inf`);
   return null;
 }
+
+/**
+ * The run's health bookkeeping: each estimator's counters in the last frame, its loss in
+ * the first (the runaway reference), and the warnings up now. A warning stays up until a
+ * rewind, a reset or a newer one replaces it.
+ */
+export class HealthTracker {
+  private last = new Map<EstimatorId, EstimatorHealth>();
+  private initial = new Map<EstimatorId, number>();
+  private advice = new Map<EstimatorId, HealthAdvice>();
+
+  /** A new run: nothing known. */
+  reset(): void {
+    this.last = new Map();
+    this.initial = new Map();
+    this.advice = new Map();
+  }
+
+  /** Fresh particles on another backend: their counters start over; the warnings and the first losses stay. */
+  restartCounters(): void {
+    this.last = new Map();
+  }
+
+  /** Whether a frame's θ and loss may become the estimator's rewind checkpoint. */
+  healthy(id: EstimatorId, theta: readonly number[], evalLoss: number): boolean {
+    return healthyCheckpoint(theta, evalLoss, this.initial.get(id) ?? Number.NaN);
+  }
+
+  /** Takes a frame's figures in; true when the warnings changed. */
+  assess(estimators: readonly (HealthInput & { id: EstimatorId; health?: EstimatorHealth })[], sigma: number, lr: number): boolean {
+    let changed = false;
+    for (const e of estimators) {
+      if (!this.initial.has(e.id)) this.initial.set(e.id, e.evalLoss);
+      const a = adviseOnHealth(e, { previous: this.last.get(e.id), initialLoss: this.initial.get(e.id) ?? Number.NaN, sigma, lr });
+      if (e.health) this.last.set(e.id, e.health);
+      if (a && a.text !== this.advice.get(e.id)?.text) {
+        this.advice.set(e.id, a);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Rewound estimators lose their warnings. */
+  forget(ids: readonly EstimatorId[]): void {
+    for (const id of ids) this.advice.delete(id);
+  }
+
+  /** The warnings up now. */
+  warnings(): HealthAdvice[] {
+    return [...this.advice.values()];
+  }
+}
+
