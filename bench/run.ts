@@ -110,7 +110,7 @@ async function browserCases(): Promise<void> {
       lorenzEntry('fused-webgpu-pipelined', pairs, pipelined, `${p.updates} updates submitted back to back, one fence (as the engine trains)`);
       const tsUpdates = pairs >= 16384 ? 5 : pairs >= 1024 ? 10 : 20;
       lorenzEntry('ts-loop', pairs, await page.evaluate((a) => window.__es!.lorenzTsLoop(a.pairs, a.updates), { pairs, updates: tsUpdates }));
-      for (const backend of only === 'fused' ? [] : (['cpu', 'webgl', 'webgpu'] as const)) {
+      for (const backend of only === 'fused' ? [] : (['cpu', 'wasm', 'webgl', 'webgpu'] as const)) {
         const q = plan(backend, pairs);
         await page.evaluate((b) => window.__es!.useBackend(b), backend);
         const t = await page.evaluate((a) => window.__es!.lorenzUpdate('tfjs', a.pairs, a.updates, a.warmup, a.K), { pairs, ...q });

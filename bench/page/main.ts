@@ -12,7 +12,7 @@ import { noiseParity } from './noise-check';
 import { estimatorParity, surfaceParity, varianceParity } from './parity';
 import * as cases from './cases';
 
-async function useBackend(name: 'cpu' | 'webgl' | 'webgpu'): Promise<string> {
+async function useBackend(name: 'cpu' | 'wasm' | 'webgl' | 'webgpu'): Promise<string> {
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) throw new Error(`backend ${name} did not initialise`);
