@@ -14,9 +14,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, TaskId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
 import { type PlaygroundConfig, sessionConfigOf } from '../core/playground-config';
-import { computePathOf, createPlannedSession, type EngineSession } from './fused-engine';
+import { computePathOf, createPlannedSession, type EngineSession, fusedSurfaceFor } from './fused-engine';
 import { AbandonedError, TimeSlicedPacer } from '../core/slices';
-import { metricValues, stepCostOf } from '../core/task';
+import { metricValues, stepCostOf, type Task } from '../core/task';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import type { PlanStore } from '../platform/plan-store';
 import { messageOf } from './errors';
@@ -39,7 +39,7 @@ import {
   stopReached,
   TICK_MS,
 } from './cadence';
-import type { ComputePlan } from './compute-paths';
+import { type ComputePlan, tfjsPath } from './compute-paths';
 import { DeviceWatch } from './device-watch';
 import { JobRunner } from './jobs';
 import { PathSelector } from './path-selector';
@@ -363,8 +363,9 @@ export class EngineHost {
     const plan = await this.paths.planFor(config, () => token !== this.abandonToken);
     await this.paths.activate(plan);
     this.plan = plan;
-    this.post({ type: 'plan', generation: this.generation, plan: planSummary(plan) });
-    return createPlannedSession(config, plan);
+    const session = createPlannedSession(config, plan);
+    this.post({ type: 'plan', generation: this.generation, plan: planSummary(plan, session.task) });
+    return session;
   }
 
   private async reset(config: PlaygroundConfig, generation: number, keepRunning: boolean, replay?: ReplayPlan): Promise<void> {
@@ -779,10 +780,11 @@ export function resumeOf(f: SessionFrame): SessionResume | null {
 }
 
 /** What the page shows of a plan: each estimator's path and measured speed, the reference's, the ops backend. */
-export function planSummary(plan: ComputePlan): PlanSummary {
+export function planSummary(plan: ComputePlan, task: Task): PlanSummary {
   const perSecond = (ms: number | null): number | null => (ms !== null && ms > 0 && Number.isFinite(ms) ? 1000 / ms : null);
   return {
     ops: plan.ops,
+    surfacePath: fusedSurfaceFor(plan, { task }) ? 'fused' : tfjsPath(plan.ops),
     how: plan.how,
     calibrationMs: plan.calibrationMs,
     estimators: plan.estimators.map((e) => ({

@@ -183,6 +183,8 @@ export interface PlanSummary {
     /** Every candidate path as measured (empty when nothing was). */
     measured: { path: PathId; updatesPerSecond: number | null; note?: string }[];
   }[];
+  /** Where the task's landscape (σ-smoothed surface) jobs run: its fused kernel, or tfjs on `ops`. */
+  surfacePath: PathId;
   /** The gradient-quality reference when it runs op by op, with every backend as measured. */
   reference: { path: PathId; msPerEstimate: number | null; measured: { path: PathId; msPerEstimate: number | null; note?: string }[] } | null;
 }

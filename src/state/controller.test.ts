@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineConnection, EngineListener } from '../engine/client';
 import type { EngineEvent, EngineRequest, FrameMessage } from '../engine/protocol';
 import { createConfigStore, pendingReset } from './config-store';
-import { FIRST_STAGE_BUDGET, MIN_SURFACE_GRID, PlaygroundController, REFINE_BUDGET, refinePlan, refinesOn, refineStagesWithin, surfaceGridFor } from './controller';
+import { FIRST_STAGE_BUDGET, MIN_SURFACE_GRID, PlaygroundController, REFINE_BUDGET, refinePlan, refinesOn, refineStagesWithin, surfaceBackendClass, surfaceGridFor } from './controller';
 import { TASK_VIEWS } from '../content/task-views';
 import type { TaskId } from '../core/config';
 import { stepCostOf } from '../core/task';
@@ -356,3 +356,20 @@ describe('playground controller', () => {
     expect(simStore.getState().engine).toMatchObject({ phase: 'failed', fatal: 'No tfjs backend could be initialised' });
   });
 });
+
+describe('surfaceBackendClass', () => {
+  const plan = (surfacePath: 'fused' | 'tfjs-wasm' | 'tfjs-webgpu') => ({ ops: 'wasm' as const, surfacePath, how: 'measured' as const, calibrationMs: 1, estimators: [], reference: null });
+  it('budgets the landscape by where its jobs run, not by the device backend', () => {
+    const gpu = { name: 'webgpu' as const, label: 'WebGPU' as const };
+    const soft = { name: 'webgpu' as const, label: 'WebGPU (software)' as const };
+    // A real GPU, but MNIST's surface runs on tfjs-wasm: CPU budgets.
+    expect(surfaceBackendClass({ engine: { phase: 'ready', backend: gpu, fatal: null }, plan: plan('tfjs-wasm') })).toEqual({ cpu: true, cpuClass: true });
+    // A real GPU, fused surface: GPU budgets.
+    expect(surfaceBackendClass({ engine: { phase: 'ready', backend: gpu, fatal: null }, plan: plan('fused') })).toEqual({ cpu: false, cpuClass: false });
+    // Software WebGPU, fused: CPU-class (SwiftShader), not the CPU backend.
+    expect(surfaceBackendClass({ engine: { phase: 'ready', backend: soft, fatal: null }, plan: plan('fused') })).toEqual({ cpu: false, cpuClass: true });
+    // Before the first plan: the device backend.
+    expect(surfaceBackendClass({ engine: { phase: 'ready', backend: gpu, fatal: null }, plan: null })).toEqual({ cpu: false, cpuClass: false });
+  });
+});
+

@@ -536,9 +536,7 @@ export class PlaygroundController {
     const meta = taskMeta(task);
     const view = TASK_VIEWS[task];
     const points = surfaceGridOf(task) ** Math.min(2, meta.theta0.length);
-    const backend = this.simStore.getState().engine.backend;
-    const cpu = !backend || backend.name === 'cpu';
-    const cpuClass = cpu || backend.label === 'WebGPU (software)';
+    const { cpu, cpuClass } = surfaceBackendClass(this.simStore.getState());
     const perSample = points * meta.evalSteps * stepCostOf(meta);
     if (!refinesOn(perSample, stepCostOf(meta), cpuClass)) {
       // The blur approximation stays on screen (it says so); the session's updates keep the engine.
@@ -740,3 +738,22 @@ export class PlaygroundController {
     if (config.sigma !== previous.sigma) this.updateSmoothed();
   }
 }
+
+/**
+ * How the landscape's Monte-Carlo stages are budgeted: by where the engine runs this task's
+ * surface jobs (its plan's surfacePath) — tfjs on a CPU-class backend (wasm, cpu) is 'cpu';
+ * the fused kernels or tfjs on software WebGPU are CPU-class too (SwiftShader runs on the
+ * CPU) — and by the device backend before the first plan arrives.
+ */
+export function surfaceBackendClass(state: Pick<SimState, 'engine' | 'plan'>): { cpu: boolean; cpuClass: boolean } {
+  const backend = state.engine.backend;
+  const software = backend?.label === 'WebGPU (software)';
+  const path = state.plan?.surfacePath;
+  if (path) {
+    const cpu = path === 'tfjs-cpu' || path === 'tfjs-wasm';
+    return { cpu, cpuClass: cpu || software };
+  }
+  const cpu = !backend || backend.name === 'cpu' || backend.name === 'wasm';
+  return { cpu, cpuClass: cpu || software };
+}
+
