@@ -8,13 +8,13 @@
  * Differences worth knowing: before the first update the noise-reuse family's particles
  * sit at θ (the tfjs path reports NaN there, its σ being still unset).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId } from '../core/config';
+import { gradientOnce } from '../core/estimators/estimator';
 import { estimatorInfo } from '../core/estimators/index';
 import { mixKey } from '../core/noise';
 import type { CheckpointFilter, EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
-import { drain, type Pacer, type Slices } from '../core/slices';
+import { drain, eagerPacer, type Pacer, type Slices } from '../core/slices';
 import { sigmaAt } from '../core/sigma-schedule';
 import type { Task } from '../core/task';
 import { createTask } from '../core/tasks/index';
@@ -238,8 +238,11 @@ export class FusedSession implements SessionLike {
     return out;
   }
 
-  /** As `Session.diagnostics`; the full-ES reference runs through the fused kernel. */
-  async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024, _pacer?: Pacer): Promise<GradientDiagnostics[]> {
+  /**
+   * As `Session.diagnostics`; the full-ES reference runs through the fused kernel, the
+   * autodiff one on tfjs (the active backend), sliced through `pacer`.
+   */
+  async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024, pacer: Pacer = eagerPacer): Promise<GradientDiagnostics[]> {
     const d = this.wtask.dim;
     const data = await this.ctx.readBack(this.estimators.flatMap((e) => [{ buffer: e.theta, bytes: d * 4 }, { buffer: e.grad, bytes: d * 4 }]));
     if (this.iterationCount === 0) return [];
@@ -250,7 +253,7 @@ export class FusedSession implements SessionLike {
       const g = Array.from(data.subarray(2 * i * d + d, 2 * i * d + 2 * d));
       const ref =
         reference === 'autodiff'
-          ? await autodiffGradient(this.task, this.config, theta)
+          ? await gradientOnce(estimatorInfo('bptt').create({ task: this.task, settings: this.config.settings }), theta, 0, pacer)
           : await fusedReferenceGradient(this.ctx, this.task, theta, this.sigma, this.config.settings.seed + this.iterationCount, pairs);
       const dot = g.reduce((s, v, k) => s + v * (ref[k] ?? 0), 0);
       const ng = Math.hypot(...g);
@@ -266,17 +269,6 @@ export class FusedSession implements SessionLike {
     this.evalParams.destroy();
     this.dataBuffer?.destroy();
   }
-}
-
-async function autodiffGradient(task: Task, config: SessionConfig, theta: number[]): Promise<number[]> {
-  const est = estimatorInfo('bptt').create({ task, settings: config.settings });
-  const th = tf.tensor1d(theta);
-  const { grad } = est.estimate(th, 0);
-  const g = Array.from(await grad.data());
-  grad.dispose();
-  th.dispose();
-  est.dispose();
-  return g;
 }
 
 /**
