@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createLinearQuadratic, linearQuadraticExact } from '../tasks/linear-quadratic';
 import { createTask } from '../tasks/index';
 import { useCpuBackend } from '../testing/setup';
-import { measureVariance } from './variance';
+import { measureVariance, summarize } from './variance';
 
 /**
  * Variance against the number of truncations J on linear-quadratic (per-update
@@ -81,5 +81,22 @@ describe('gradient variance against J', () => {
     const base = { theta, estimators: ['pes' as const], pairs: 1, sigma: 0.1, repeats: 2, protocol: 'episode' as const, seed: 1 };
     await expect(measureVariance({ ...base, task, truncations: [7] })).rejects.toThrow(/divide/);
     await expect(measureVariance({ ...base, task: createTask('influence-balancing'), theta: [0.5], truncations: [1] })).rejects.toThrow(/never resets/);
+  });
+});
+
+describe('bootstrap intervals', () => {
+  it('resample different rows for every estimator (seeded by the estimator, not the length of its name)', () => {
+    // The same 64 samples summarised under each estimator id: the bootstrap picks must differ.
+    const d = 2;
+    const samples = new Float64Array(64 * d);
+    for (let i = 0; i < samples.length; i++) samples[i] = Math.sin(1.7 * i) * (1 + (i % 5));
+    const opts = { task: createLinearQuadratic(), theta: [0, 0], estimators: [], truncations: [], pairs: 1, sigma: 0.1, repeats: 64, protocol: 'update' as const, seed: 3 };
+    const ids = ['full-es', 'tes', 'pes', 'nres', 'gpes', 'tbptt', 'bptt'] as const;
+    const intervals = ids.map((id) => {
+      const r = summarize(id, 5, 20, samples, [1, 1], opts);
+      return `${r.ciLow}:${r.ciHigh}`;
+    });
+    // Same length names (pes/tes, nres/gpes) used to give identical intervals.
+    expect(new Set(intervals).size).toBe(ids.length);
   });
 });

@@ -206,7 +206,7 @@ export function summarize(
   const normalizedError = err / n / Math.max(refNorm2, 1e-300);
   const B = options.bootstrapSamples ?? 200;
   const boot: number[] = [];
-  const key = noiseKey(options.seed, Stream.bootstrap, J, K, estimator.length);
+  const key = noiseKey(options.seed, Stream.bootstrap, J, K, estimatorWord(estimator));
   for (let b = 0; b < B; b++) {
     const pick = all.map((i) => mixKey(mixKey(key, b), i) % n);
     boot.push(totalVarianceOf(samples, d, pick).totalVariance);
@@ -222,6 +222,17 @@ export function summarize(
     ciHigh: boot[Math.ceil(0.975 * (B - 1))] ?? totalVariance,
     mean,
   };
+}
+
+/**
+ * A 32-bit word per estimator id (FNV-1a of its name) that keys its bootstrap resampling:
+ * every estimator resamples its own rows (keyed by the name's length, pes/tes and
+ * nres/gpes used to resample the same indices).
+ */
+export function estimatorWord(id: EstimatorId): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 /** tr of the sample covariance (unbiased, n − 1) of the chosen rows. */
