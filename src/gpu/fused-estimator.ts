@@ -7,7 +7,7 @@
  * Nothing is read back here; `FusedSession` reads frames in one transfer.
  */
 import type { EstimatorId, EstimatorSettings } from '../core/config';
-import { truncationsPerEpisode } from '../core/estimators/estimator';
+import { checkTruncationSettings, truncationsPerEpisode } from '../core/estimators/estimator';
 import { Stream, uniformInt } from '../core/noise';
 import type { OptimizerName } from '../core/task';
 import { type GpuContext, putF32 } from './device';
@@ -132,6 +132,7 @@ export class FusedEstimator {
     const kind = truncationKindOf(id);
     if (!kind) throw new Error(`no fused kernel for estimator '${id}'`);
     if (id === 'full-es' && settings.rankShaping) throw new Error('rank shaping has no fused kernel');
+    if (kind !== 'full') checkTruncationSettings(settings);
     this.ctx = ctx;
     this.task = task;
     this.id = id;
