@@ -186,7 +186,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   variance: {
     summary: 'gradient variance and error against the number of truncations J',
-    options: ['task', 'theta', 'estimators', 'truncations', 'pairs', 'sigma', 'repeats', 'protocol', 'seed', 'reference-pairs', 'csv'],
+    options: ['task', 'theta', 'estimators', 'truncations', 'pairs', 'sigma', 'repeats', 'protocol', 'seed', 'reference-pairs', 'R', 'csv'],
     required: ['task', 'estimators', 'truncations'],
   },
   surface: {
@@ -468,6 +468,7 @@ const COMMAND_NOTES: Readonly<Record<CommandName, readonly string[]>> = {
   variance: [
     'Defaults: θ = θ₀, --pairs 10, --repeats 50, σ from the task, --protocol update, --seed 1.',
     'Reference gradient: exact for linear-quadratic, else a full-unroll ES estimate with --reference-pairs pairs.',
+    '--R (gpes): resampling period in inner steps at every J; K = T/J must divide it where K < R (K ≥ R: every truncation).',
   ],
   surface: ['raw/smoothed are row-major: value[iy * nx + ix]; "y" is null for a task with one parameter.'],
   reproduce: [

@@ -189,6 +189,34 @@ describe.concurrent('cli commands', () => {
     expect(out.config.settings.T).toBeNull();
   });
 
+  it('variance --R: gpes resamples every R steps (not PES bit for bit); R ≥ T is NRES', async () => {
+    const base = ['variance', '--task', 'linear-quadratic', '--truncations', '1,10', '--pairs', '3', '--repeats', '8'];
+    const [g, pn, nres] = await Promise.all([cli(...base, '--estimators', 'gpes', '--R', '20'), cli(...base, '--estimators', 'pes,nres'), cli(...base, '--estimators', 'gpes', '--R', '100')]);
+    type Rows = { rows: { estimator: string; J: number; totalVariance: number }[] };
+    const row = (out: unknown, id: string, J: number) => (out as Rows).rows.find((r) => r.estimator === id && r.J === J)?.totalVariance;
+    // J = 10 (K = 10): R = 20 reuses each draw for two truncations, so it is neither PES nor NRES.
+    expect(row(json(g), 'gpes', 10)).not.toBe(row(json(pn), 'pes', 10));
+    expect(row(json(g), 'gpes', 10)).not.toBe(row(json(pn), 'nres', 10));
+    // R ≥ T is NRES on the same noise; J = 1 (K = T): every family member is full-unroll ES.
+    expect(row(json(nres), 'gpes', 10)).toBe(row(json(pn), 'nres', 10));
+    expect(row(json(g), 'gpes', 1)).toBe(row(json(pn), 'pes', 1));
+    expect((json(g) as { gpesR?: number }).gpesR).toBe(20);
+  });
+
+  it('variance --R must be a multiple of K = T/J wherever K < R, and is for gpes only', async () => {
+    const bad = await cli('variance', '--task', 'linear-quadratic', '--estimators', 'gpes', '--truncations', '1,2,4', '--R', '30', '--pairs', '2', '--repeats', '4');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--R 30 must be a multiple of K = T/J at every J with K < R: J = 4 (K = 25)');
+    // From a link: the link's R, and only the J where GPES can resample every R steps.
+    const linked = await cli('variance', '--link', 'http://x/#v1.task=linear-quadratic&est=gpes&N=2&K=10&R=30&seed=3', '--repeats', '3');
+    expect(linked.code).toBe(0);
+    expect((json(linked) as { gpesR: number; rows: { J: number }[] }).rows.map((r) => r.J)).toEqual([1, 2, 10, 20, 50, 100]);
+    expect(linked.stderr).toContain('skipping J = 5 (K = T/J does not divide R)');
+    const notGpes = await cli('variance', '--task', 'linear-quadratic', '--estimators', 'pes', '--truncations', '1', '--R', '20');
+    expect(notGpes.code).toBe(2);
+    expect(notGpes.stderr).toContain('--R (the GPES resampling period) applies to gpes only');
+  });
+
   it('variance: rows per estimator and J, exact reference on linear-quadratic; --csv parses', async () => {
     const args = ['variance', '--task', 'linear-quadratic', '--estimators', 'tes,nres', '--truncations', '1,10', '--pairs', '3', '--repeats', '8'];
     const [j, c] = await Promise.all([cli(...args), cli(...args, '--csv')]);

@@ -36,8 +36,14 @@ export interface VarianceOptions {
   repeats: number;
   protocol: VarianceProtocol;
   seed: number;
-  /** GPES resampling period as a multiple of K (default 1: PES-like). */
+  /** GPES resampling period as a multiple of K at every J (default 1: PES-like; the playground's figure). */
   gpesPeriodInTruncations?: number;
+  /**
+   * GPES resampling period in inner steps at every J (the CLI's --R); overrides
+   * `gpesPeriodInTruncations`. Where K = T/J ≥ it, GPES resamples every truncation (R = K);
+   * below, K must divide it. See `gpesPeriodAt`.
+   */
+  gpesPeriod?: number;
   /** Reference gradient; when omitted a 4096-pair full-unroll ES estimate is used. */
   reference?: readonly number[];
   bootstrapSamples?: number;
@@ -108,6 +114,16 @@ export async function sweepVariance(
   return { rows, reference, cancelled: false };
 }
 
+/**
+ * The GPES resampling period R (inner steps) of the cell with truncation length K:
+ * `gpesPeriod` when given (K when K ≥ it: at most one draw per truncation), else
+ * `gpesPeriodInTruncations`·K.
+ */
+export function gpesPeriodAt(options: Pick<VarianceOptions, 'gpesPeriod' | 'gpesPeriodInTruncations'>, K: number): number {
+  if (options.gpesPeriod !== undefined) return Math.max(K, options.gpesPeriod);
+  return K * Math.max(1, options.gpesPeriodInTruncations ?? 1);
+}
+
 /** `repeats` estimates of ∇L (row-major [repeats, d]) for one estimator and K. */
 export async function repeatEstimates(options: VarianceOptions, estimatorId: EstimatorId, T: number, K: number): Promise<Float64Array> {
   const { task, repeats, pairs, sigma, protocol } = options;
@@ -120,7 +136,7 @@ export async function repeatEstimates(options: VarianceOptions, estimatorId: Est
     pairs: workers,
     K,
     T,
-    R: K * Math.max(1, options.gpesPeriodInTruncations ?? 1),
+    R: gpesPeriodAt(options, K),
     workers: protocol === 'update' && info.online ? 'unlocked' : 'lockstep',
     seed: options.seed,
   });
