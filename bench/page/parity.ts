@@ -35,6 +35,8 @@ export interface ParityCase {
   updates: number;
   /** Change σ to this after the second update (σ-change policy). */
   sigmaAfter?: number;
+  /** What that change does to running episodes (default 'next-episode'). */
+  sigmaChange?: 'next-episode' | 'rescale';
   /**
    * Learning rate (task default when omitted). 0 holds θ fixed, which a chaotic task
    * needs: there a one-ulp difference in θ moves a long unroll's loss by far more than
@@ -114,6 +116,7 @@ function configOf(c: ParityCase): SessionConfig {
       R: c.R ?? K,
       workers: c.workers ?? 'lockstep',
       burnIn: c.burnIn ?? false,
+      sigmaChange: c.sigmaChange ?? 'next-episode',
       seed: 7,
     }),
     sigma: { kind: 'constant', sigma0: c.sigma ?? d.sigma },

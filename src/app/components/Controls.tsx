@@ -207,9 +207,16 @@ function UnrollSection() {
           <option value="next-episode" disabled={!finiteT}>
             apply at each particle&apos;s next episode
           </option>
-          <option value="rescale">rescale the running noise at once</option>
+          <option value="rescale">apply at each pair&apos;s next noise draw</option>
         </select>
       </label>
+      {config.sigmaChange === 'rescale' && config.estimators.includes('nres') ? (
+        <p className="field-hint" data-testid="nres-rescale-note">
+          {finiteT ? '' : 'This task never resets, so σ changes must apply within the run. '}PES and GPES take a new σ at their next noise draw and stay
+          unbiased; NRES draws once per episode, so it rescales its noise at once — its estimates after a σ change are biased until its next
+          episode{finiteT ? '' : ' (here: for the rest of the run)'}.
+        </p>
+      ) : null}
     </Section>
   );
 }
