@@ -636,9 +636,10 @@ export const ROWS_DATA_BINDING = 3;
 
 /**
  * Episode objective of many θ rows (`episodeLoss`: evaluation, surfaces). Row r is
- * base[r], or with `generate` the surface's sample m = r / points at grid point
- * p = r mod points: base[p] + σ z_m, z_m keyed by (seed, surface stream, m) as in
- * src/core/experiments/surface.ts (common random numbers across the grid).
+ * base[r], or with `generate` the surface's sample m = r / points + sample_offset at grid
+ * point p = r mod points: base[p] ± σ z_{m/2} (+ for even m, − for odd: antithetic pairs),
+ * z keyed by (seed, surface stream, m/2) as in src/core/experiments/surface.ts (common
+ * random numbers across the grid).
  */
 export function rowsKernel(task: WgslTask): string {
   return [
@@ -657,10 +658,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (r >= rp.rows) { return; }
   var th: array<f32, D>;
   if (rp.generate != 0u) {
-    let m = r / rp.points;
+    let m = r / rp.points + rp.sample_offset;
     let p = r % rp.points;
-    let key = noise_key(rp.seed, STREAM_SURFACE, m + rp.sample_offset, 0u, 0u);
-    for (var k = 0u; k < D; k++) { th[k] = base_rows[p * D + k] + rp.sigma * gaussian_at(key, k); }
+    let key = noise_key(rp.seed, STREAM_SURFACE, m / 2u, 0u, 0u);
+    let sgn = select(-rp.sigma, rp.sigma, (m % 2u) == 0u);
+    for (var k = 0u; k < D; k++) { th[k] = base_rows[p * D + k] + sgn * gaussian_at(key, k); }
   } else {
     for (var k = 0u; k < D; k++) { th[k] = base_rows[r * D + k]; }
   }
