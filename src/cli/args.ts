@@ -467,7 +467,8 @@ const COMMAND_NOTES: Readonly<Record<CommandName, readonly string[]>> = {
   ],
   variance: [
     'Defaults: θ = θ₀, --pairs 10, --repeats 50, σ from the task, --protocol update, --seed 1.',
-    'Reference gradient: exact for linear-quadratic, else a full-unroll ES estimate with --reference-pairs pairs.',
+    'Reference gradient: exact for linear-quadratic, else a full-unroll ES estimate with --reference-pairs pairs,',
+    'whose own error (referenceVariance) is subtracted from every normalized error.',
     '--R (gpes): resampling period in inner steps at every J; K = T/J must divide it where K < R (K ≥ R: every truncation).',
   ],
   surface: ['raw/smoothed are row-major: value[iy * nx + ix]; "y" is null for a task with one parameter.'],

@@ -170,6 +170,7 @@ async function varianceFigure(
   const sigma = meta.defaults.sigma;
   let reference: number[];
   let referenceKind: 'exact' | 'full-es';
+  let referenceVariance = 0;
   let referenceSeconds = 0;
   if (task === 'linear-quadratic') {
     reference = linearQuadraticExact().gradient(theta);
@@ -177,11 +178,12 @@ async function varianceFigure(
   } else {
     const pairs = s.referencePairs ?? 4096;
     const ref = await pool.run({ kind: 'reference', label: `${name} reference`, task, theta, sigma, seed, pairs }, 1e6);
-    reference = ref.result;
+    reference = ref.result.gradient;
+    referenceVariance = ref.result.variance;
     referenceKind = 'full-es';
     referenceSeconds = ref.seconds;
   }
-  const common = { task, theta, pairs: s.pairs, sigma, repeats: s.repeats, protocol: 'update' as const, seed, reference };
+  const common = { task, theta, pairs: s.pairs, sigma, repeats: s.repeats, protocol: 'update' as const, seed, reference, referenceVariance };
   const jobs = [
     ...VARIANCE_ESTIMATORS.map((e) => ({ estimators: [e], truncations: s.truncations })),
     { estimators: ['full-es' as EstimatorId], truncations: [1] },
@@ -205,7 +207,10 @@ async function varianceFigure(
     truncations: s.truncations,
     referenceKind,
     reference,
-    note: 'full-es is measured at J = 1 only (it unrolls whole episodes; J does not apply)',
+    referenceVariance,
+    note:
+      'full-es is measured at J = 1 only (it unrolls whole episodes; J does not apply). normalizedError has the ' +
+      'reference’s own error referenceVariance (E‖g_ref − g‖², 0 when exact) subtracted.',
     rows,
   };
   const key: Record<string, unknown> = {};

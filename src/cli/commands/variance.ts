@@ -1,9 +1,8 @@
 import type { EstimatorId } from '../../core/config';
 import type { VarianceProtocol, VarianceRow } from '../../core/experiments/variance';
-import { measureVariance, referenceGradient } from '../../core/experiments/variance';
+import { measureVariance, varianceReferenceFor } from '../../core/experiments/variance';
 import type { Task } from '../../core/task';
 import { createTask } from '../../core/tasks/index';
-import { linearQuadraticExact } from '../../core/tasks/linear-quadratic';
 import type { Options } from '../args';
 import { UsageError } from '../args';
 import type { Table } from '../csv';
@@ -47,19 +46,7 @@ export function checkGpesPeriod(opts: Options, estimators: readonly EstimatorId[
   return R;
 }
 
-export type ReferenceKind = 'exact' | 'full-es';
-
-/** Exact ∇L for linear-quadratic (L is quadratic, so ∇L_σ = ∇L); else a large-population full-unroll ES estimate. */
-export async function varianceReference(
-  task: Task,
-  theta: readonly number[],
-  sigma: number,
-  seed: number,
-  pairs: number,
-): Promise<{ reference: number[]; kind: ReferenceKind }> {
-  if (task.meta.id === 'linear-quadratic') return { reference: linearQuadraticExact().gradient(theta), kind: 'exact' };
-  return { reference: await referenceGradient(task, theta, sigma, task.meta.defaults.T, seed, pairs), kind: 'full-es' };
-}
+export type { ReferenceKind } from '../../core/experiments/variance';
 
 export function varianceTable(rows: readonly (VarianceRow & { task?: string })[]): Table {
   return {
@@ -88,8 +75,12 @@ export async function varianceCommand(opts: Options): Promise<CommandResult> {
   const referencePairs = opts.number('reference-pairs') ?? VARIANCE_DEFAULTS.referencePairs;
   const started = performance.now();
   if (taskId !== 'linear-quadratic') progress(`[variance] reference gradient: full-unroll ES with ${referencePairs} pairs …`);
-  const { reference, kind } = await varianceReference(task, theta, sigma, seed, referencePairs);
-  progress(`[variance] reference (${kind}) ${reference.map((g) => g.toPrecision(5)).join(', ')}  ${seconds(started)}s`);
+  const { reference, referenceKind: kind, referenceVariance } = await varianceReferenceFor(task, theta, sigma, seed, referencePairs);
+  progress(
+    `[variance] reference (${kind}) ${reference.map((g) => g.toPrecision(5)).join(', ')}` +
+      (kind === 'exact' ? '' : `, its own error E‖g_ref − g‖² ≈ ${referenceVariance.toPrecision(3)} (subtracted from the normalized errors)`) +
+      `  ${seconds(started)}s`,
+  );
   const cells = estimators.flatMap((e) => truncations.map((J) => `${e} J=${J}`));
   const result = await measureVariance({
     task,
@@ -102,6 +93,7 @@ export async function varianceCommand(opts: Options): Promise<CommandResult> {
     protocol,
     seed,
     reference,
+    referenceVariance,
     ...(gpesR !== undefined ? { gpesPeriod: gpesR } : {}),
     onProgress: (done, total) => progress(`[variance] ${done}/${total} ${cells[done - 1] ?? ''}  ${seconds(started)}s`),
   });
@@ -116,7 +108,7 @@ export async function varianceCommand(opts: Options): Promise<CommandResult> {
     mean,
   }));
   return {
-    json: { task: taskId, theta, sigma, pairs, repeats, protocol, seed, ...(gpesR !== undefined ? { gpesR } : {}), referenceKind: kind, rows, reference },
+    json: { task: taskId, theta, sigma, pairs, repeats, protocol, seed, ...(gpesR !== undefined ? { gpesR } : {}), referenceKind: kind, rows, reference, referenceVariance },
     table: varianceTable(rows),
   };
 }
