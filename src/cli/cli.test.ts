@@ -279,6 +279,7 @@ describe.concurrent('cli user errors: exit 2, one line on stderr, no stack', () 
     ['out-of-range number', ['train', '--task', 'lorenz', '--estimator', 'pes', '--pairs', '20000'], '--pairs must be ≤ 4096, got 20000'],
     ['N one past the limit', ['train', '--task', 'lorenz', '--estimator', 'pes', '--pairs', '4097'], '--pairs must be ≤ 4096, got 4097'],
     ['T past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--T', '10001'], '--T must be ≤ 10000, got 10001'],
+    ['lr-schedule at another T', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--T', '200'], '--T 200: lr-schedule\'s learning-rate schedule is built for T = 100'],
     ['K past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--K', '20000'], '--K must be ≤ 10000, got 20000'],
     ['iterations past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--iters', '1000001'], '--iters must be ≤ 1000000, got 1000001'],
     ['learning rate past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--lr', '11'], '--lr must be ≤ 10, got 11'],

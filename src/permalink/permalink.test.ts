@@ -47,6 +47,7 @@ const STEPS_MAX = 1_000_000;
 
 const dimOf = (task: TaskId): number => createTask(task).meta.theta0.length;
 const neverResets = (task: TaskId): boolean => !Number.isFinite(createTask(task).meta.defaults.T);
+const fixedHorizon = (task: TaskId): boolean => createTask(task).meta.fixedHorizon === true;
 
 const isInt = (x: unknown, lo: number, hi: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= lo && x <= hi;
 const inRange = (x: unknown, lo: number, hi: number): boolean => typeof x === 'number' && x >= lo && x <= hi;
@@ -68,7 +69,7 @@ function problems(c: PlaygroundConfig): string[] {
   );
   check(isInt(c.pairs, 1, 4096), 'pairs');
   if (c.T === Infinity) check(TASKS.includes(c.task) && neverResets(c.task), 'T = ∞ on a task with episodes');
-  else check(isInt(c.T, 1, 10_000), 'T');
+  else check(isInt(c.T, 1, 10_000) && (!fixedHorizon(c.task) || c.T === createTask(c.task).meta.defaults.T), 'T');
   check(isInt(c.K, 1, 10_000), 'K');
   if (Number.isFinite(c.T)) check(c.T % c.K === 0, 'K | T');
   check(isInt(c.R, 1, R_MAX) && c.R >= c.K && c.R % c.K === 0, 'R multiple of K');
@@ -229,7 +230,7 @@ function randomConfig(g: Gen): PlaygroundConfig {
     T = Infinity;
     K = g.int(1, 10_000);
   } else {
-    T = g.int(1, 10_000);
+    T = fixedHorizon(task) ? createTask(task).meta.defaults.T : g.int(1, 10_000);
     K = g.pick(divisors(T));
   }
   const R = K * g.int(1, Math.floor(R_MAX / K));
@@ -660,6 +661,10 @@ describe('hand-edited links give specific messages', () => {
     expect(r2.warnings).toEqual(['R = 25 is not a positive multiple of K = 10; using 30, the nearest multiple.']);
     const r3 = decode(link({ K: '500' }));
     expect(r3.config).toMatchObject({ T: 100, K: 100, R: 100 });
+    // lr-schedule's schedule is built for T = 100: another T is repaired (old links still open).
+    const r5 = decode(link({ T: '200', K: '10', R: '10' }));
+    expect(r5.config).toMatchObject({ task: 'lr-schedule', T: 100, K: 10 });
+    expect(r5.warnings).toEqual([expect.stringMatching(/^T = 200 is fixed at 100 for lr-schedule \(its learning-rate schedule is built for that horizon\); using 100/)]);
     const r4 = decode(link({ T: 'inf' }));
     expect(r4.config.T).toBe(100);
     expect(r4.warnings[0]).toMatch(/^T = inf is only for tasks that never reset, and lr-schedule has episodes; using 100/);

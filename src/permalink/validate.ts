@@ -215,6 +215,10 @@ export function validateConfig(source: FieldSource): Validated {
     T = Infinity;
   } else {
     T = c.number('T', rawT, LIMITS.T, true, d.T, taskDefault);
+    if (meta.fixedHorizon && T !== d.T) {
+      c.invalid('T', rawT, `is fixed at ${formatNumber(d.T)} for ${task} (its learning-rate schedule is built for that horizon)`, formatNumber(d.T));
+      T = d.T;
+    }
   }
 
   let K = c.number('K', source.get('K'), LIMITS.K, true, d.K, taskDefault);

@@ -6,6 +6,7 @@ import { ESTIMATOR_IDS } from '../core/estimators/index';
 import { LIMITS, type PlaygroundConfig } from '../core/playground-config';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import { PERMALINK_LIMITS } from '../permalink/index';
+import { taskMeta } from './task-meta';
 
 export interface NumberRule {
   min: number;
@@ -86,7 +87,10 @@ export function configIssues(config: PlaygroundConfig): string[] {
     issues.push(`N must be a whole number in [${LIMITS.pairs.min}, ${LIMITS.pairs.max}]`);
   }
   if (!(Number.isInteger(K) && K >= LIMITS.K.min && K <= LIMITS.K.max)) issues.push(`K must be a whole number in [${LIMITS.K.min}, ${LIMITS.K.max}]`);
-  if (Number.isFinite(T)) {
+  const meta = taskMeta(config.task);
+  if (meta.fixedHorizon && T !== meta.defaults.T) {
+    issues.push(`${config.task}'s learning-rate schedule is built for T = ${meta.defaults.T}: another T would extrapolate it (η_t turns negative past T)`);
+  } else if (Number.isFinite(T)) {
     if (!(Number.isInteger(T) && T >= LIMITS.T.min && T <= LIMITS.T.max)) issues.push(`T must be a whole number in [${LIMITS.T.min}, ${LIMITS.T.max}]`);
     else if (K > T) issues.push(`K = ${K} is longer than the episode T = ${T}`);
     else if (T % K !== 0) issues.push(`K = ${K} must divide T = ${T} so episodes end on truncation boundaries`);

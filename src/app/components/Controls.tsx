@@ -120,7 +120,7 @@ function EstimatorSection() {
 }
 
 function pickUnroll(c: PlaygroundConfig) {
-  return { pairs: c.pairs, T: c.T, K: c.K, R: c.R, estimators: c.estimators, workers: c.workers, burnIn: c.burnIn, rankShaping: c.rankShaping, sigmaChange: c.sigmaChange };
+  return { task: c.task, pairs: c.pairs, T: c.T, K: c.K, R: c.R, estimators: c.estimators, workers: c.workers, burnIn: c.burnIn, rankShaping: c.rankShaping, sigmaChange: c.sigmaChange };
 }
 
 function UnrollSection() {
@@ -146,7 +146,14 @@ function UnrollSection() {
     <Section title="Population and truncation" testId="controls-unroll">
       <NumberField label="N antithetic pairs" value={config.pairs} rule={RULES.pairs} onCommit={(pairs) => patch({ pairs })} testId="pairs" suffix={<PendingDot show={pendingPairs} />} hint={`2N = ${2 * config.pairs} particles per estimator`} />
       <div className="field-pair">
-        {finiteT ? (
+        {finiteT && taskMeta(config.task).fixedHorizon ? (
+          <div className="field">
+            <label>T episode</label>
+            <p className="static-value" data-testid="T-fixed" title="This task's learning-rate schedule η_t runs over t/T: another T would extrapolate it (η_t turns negative past T)">
+              {config.T} (fixed: the schedule is built for it)
+            </p>
+          </div>
+        ) : finiteT ? (
           <NumberField label="T episode" value={config.T} rule={RULES.T} onCommit={(T) => patch({ T, R: Math.min(config.R, T) })} testId="T" />
         ) : (
           <div className="field">

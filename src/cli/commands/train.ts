@@ -73,6 +73,11 @@ export function trainConfigOf(opts: Options): { config: TrainConfig; logEvery: n
   if (!Number.isFinite(T) && Number.isFinite(taskT)) {
     throw new UsageError(`--T inf: ${taskId} has a finite horizon (T = ${taskT}); only tasks that never reset take inf`);
   }
+  if (task.meta.fixedHorizon && T !== taskT) {
+    throw new UsageError(
+      `--T ${T}: ${taskId}'s learning-rate schedule is built for T = ${taskT} (another T would extrapolate it); \`loss --T\` builds the task for other horizons`,
+    );
+  }
   const maxT = MAX_TRAIN_T[taskId];
   if (maxT !== undefined && T > maxT) throw new UsageError(`--T for ${taskId} must be ≤ ${maxT}, got ${T}`);
   const K = opts.number('K') ?? base.settings.K;

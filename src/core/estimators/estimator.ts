@@ -80,6 +80,20 @@ export function checkTruncationSettings(settings: Pick<EstimatorSettings, 'K' | 
   }
 }
 
+/**
+ * Checks the episode horizon against a task whose dynamics depend on it
+ * (`TaskMeta.fixedHorizon`, lr-schedule): its episodes must be exactly the T it was built for.
+ */
+export function checkTaskHorizon(task: Task, settings: Pick<EstimatorSettings, 'T'>): void {
+  const built = task.meta.defaults.T;
+  if (task.meta.fixedHorizon && settings.T !== built) {
+    throw new RangeError(
+      `${task.meta.id}: its learning-rate schedule is built for T = ${built} (η_t would extrapolate, and turn negative, past T); ` +
+        `episodes of T = ${settings.T} need the task built for that horizon`,
+    );
+  }
+}
+
 /** Truncations per episode, J = T/K (1 for a task that never resets: J is undefined there). */
 export function truncationsPerEpisode(settings: EstimatorSettings): number {
   return Number.isFinite(settings.T) ? Math.max(1, Math.round(settings.T / settings.K)) : 1;
