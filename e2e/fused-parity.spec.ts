@@ -73,6 +73,8 @@ const CASES = [
   { name: 'linear-quadratic unlocked + burn-in', task: 'linear-quadratic', estimators: ['tes', 'pes', 'nres'], pairs: 80, T: 40, K: 10, workers: 'unlocked', burnIn: true, updates: 4 },
   { name: 'influence-balancing', task: 'influence-balancing', estimators: ['tes', 'pes', 'nres'], pairs: 128, K: 1, updates: 8, sigmaAfter: 0.2 },
   { name: 'lr-schedule', task: 'lr-schedule', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 64, R: 20, updates: 6 },
+  // The PES paper code's outer Adam for this task: β₁ = 0.99 (finalize kernel and optimizers.ts alike).
+  { name: 'lr-schedule, Adam β₁ = 0.99', task: 'lr-schedule', estimators: ['full-es', 'pes', 'nres'], pairs: 64, updates: 6, adam: { beta1: 0.99, beta2: 0.999 } },
   // Each frame evaluates a 2000-step episode per estimator on tfjs: few estimators, few updates.
   { name: 'lorenz', task: 'lorenz', estimators: ['tes', 'nres', 'gpes'], pairs: 64, T: 400, R: 200, updates: 3, lr: 0, evalLossTol: 5e-3 },
   { name: 'rastrigin', task: 'rastrigin', estimators: ['full-es', 'tes', 'pes', 'nres'], pairs: 128, updates: 8 },

@@ -46,6 +46,8 @@ export interface ParityCase {
   /** σ (task default when omitted): a huge σ makes some pairs overflow (divergence guard). */
   sigma?: number;
   optimizer?: 'sgd' | 'adam';
+  /** Adam's β₁, β₂ (DEFAULT_ADAM_BETAS when omitted). */
+  adam?: { beta1: number; beta2: number };
   /** Before this update (0-based), rewind every estimator to its last finite θ (fresh populations). */
   rewindAt?: number;
   /**
@@ -121,6 +123,7 @@ function configOf(c: ParityCase): SessionConfig {
     }),
     sigma: { kind: 'constant', sigma0: c.sigma ?? d.sigma },
     optimizer: c.optimizer ?? d.optimizer,
+    ...(c.adam ? { adam: c.adam } : {}),
     lr: c.lr ?? d.lr,
   };
 }

@@ -189,6 +189,23 @@ describe.concurrent('cli commands', () => {
     expect(out.config.settings.T).toBeNull();
   });
 
+  it("train --beta1/--beta2 set Adam's β (adam only); a link carries them", async () => {
+    const base = ['train', '--task', 'linear-quadratic', '--estimator', 'pes', '--optimizer', 'adam', '--iters', '5', '--pairs', '4'];
+    const [plain, paper, linked] = await Promise.all([
+      cli(...base),
+      cli(...base, '--beta1', '0.99', '--beta2', '0.9999'),
+      cli('train', '--link', 'http://x/#v1.task=linear-quadratic&est=pes&N=4&opt=adam&adam=0.99,0.9999&stop=iterations,5&seed=1'),
+    ]);
+    type Out = { config: { adam?: { beta1: number; beta2: number } }; theta: number[] };
+    expect((json(plain) as Out).config.adam).toEqual({ beta1: 0.9, beta2: 0.999 });
+    expect((json(paper) as Out).config.adam).toEqual({ beta1: 0.99, beta2: 0.9999 });
+    expect((json(paper) as Out).theta).not.toEqual((json(plain) as Out).theta);
+    expect((json(linked) as Out).config.adam).toEqual({ beta1: 0.99, beta2: 0.9999 });
+    const sgd = await cli('train', '--task', 'linear-quadratic', '--estimator', 'pes', '--optimizer', 'sgd', '--beta1', '0.99');
+    expect(sgd.code).toBe(2);
+    expect(sgd.stderr).toContain("--beta1 (Adam's β) applies to --optimizer adam only, not sgd");
+  });
+
   it('variance --R: gpes resamples every R steps (not PES bit for bit); R ≥ T is NRES', async () => {
     const base = ['variance', '--task', 'linear-quadratic', '--truncations', '1,10', '--pairs', '3', '--repeats', '8'];
     const [g, pn, nres] = await Promise.all([cli(...base, '--estimators', 'gpes', '--R', '20'), cli(...base, '--estimators', 'pes,nres'), cli(...base, '--estimators', 'gpes', '--R', '100')]);

@@ -52,13 +52,15 @@ export const PRESETS: readonly Preset[] = [
     title: 'PES paper — learning-rate schedule surface',
     focus: 'landscape',
     commentary: [
-      'θ = (initial, final) log learning rate of a linear schedule for 100 SGD steps on a bumpy function — the PES paper\'s toy meta-learning problem (N = 50 pairs, σ = 0.3, Adam 1e-2, T = 100, K = 10, as in the paper).',
+      'θ = (initial, final) log learning rate of a linear schedule for 100 SGD steps on a bumpy function — the PES paper\'s toy meta-learning problem (N = 50 pairs, σ = 0.3, Adam 1e-2 with β₁ = 0.99, β₂ = 0.999, T = 100, K = 10, as in the paper\'s code).',
       'Compare the raw and the σ-smoothed landscape: near the good schedules the raw loss is rough, and ES follows the smoothed one. Drag σ: the smoothed panel updates at once (a blur of the raw grid) and then sharpens with Monte-Carlo samples.',
       'TES is biased towards schedules that look good over 10-step windows; PES and NRES are unbiased and head for the valley of the full-horizon loss.',
     ],
     config: {
       ...base('lr-schedule'),
       estimators: ['tes', 'pes', 'nres'],
+      // The PES code's outer Adam for this experiment (toy_regression.py: outer_b1 = 0.99).
+      adam: { beta1: 0.99, beta2: 0.999 },
       seed: 1,
       view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 5 },
     },

@@ -1,3 +1,4 @@
+import type { AdamBetas } from './optimizers';
 import type { OptimizerName } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
 
@@ -48,6 +49,8 @@ export interface TrainConfig {
   settings: EstimatorSettings;
   sigma: SigmaSchedule;
   optimizer: OptimizerName;
+  /** Adam's β₁, β₂ (DEFAULT_ADAM_BETAS when omitted). */
+  adam?: AdamBetas;
   lr: number;
   iterations: number;
   /** Initial θ; the task's θ₀ when omitted. */

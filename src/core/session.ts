@@ -6,7 +6,7 @@ import type { OptimizerName, Task } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
 import { sigmaAt } from './sigma-schedule';
 import { createTask } from './tasks/index';
-import type { OptimizerState } from './optimizers';
+import type { AdamBetas, OptimizerState } from './optimizers';
 import { drain, eagerPacer, type Pacer, type Slices } from './slices';
 import { episodeLossSlices } from './task';
 import { Trainer } from './trainer';
@@ -24,6 +24,8 @@ export interface SessionConfig {
   settings: EstimatorSettings;
   sigma: SigmaSchedule;
   optimizer: OptimizerName;
+  /** Adam's β₁, β₂ (DEFAULT_ADAM_BETAS when omitted). */
+  adam?: AdamBetas;
   lr: number;
   theta0?: readonly number[];
   /**
@@ -124,6 +126,7 @@ export class Session {
           settings: config.settings,
           sigma: config.sigma,
           optimizer: config.optimizer,
+          ...(config.adam ? { adam: config.adam } : {}),
           lr: config.lr,
           iterations: Number.POSITIVE_INFINITY,
           theta0: config.theta0,

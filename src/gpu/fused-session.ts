@@ -136,7 +136,7 @@ export class FusedSession implements SessionLike {
     const start = performance.now();
     const sigma = this.sigma;
     for (const e of this.estimators) {
-      e.update({ sigma, optimizer: { name: this.config.optimizer, lr: this.lrValue } });
+      e.update({ sigma, optimizer: { name: this.config.optimizer, lr: this.lrValue, ...(this.config.adam ? { adam: this.config.adam } : {}) } });
       yield;
     }
     this.iterationCount++;

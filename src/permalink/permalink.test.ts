@@ -39,7 +39,7 @@ const CURVES_X: ViewOptions['curvesX'][] = ['iteration', 'innerSteps', 'wallTime
 const VARIANCE: ViewOptions['varianceProtocol'][] = ['episode', 'update'];
 const CONFIG_KEYS = [
   'task', 'estimators', 'pairs', 'T', 'K', 'R', 'workers', 'burnIn', 'rankShaping', 'sigmaChange',
-  'sigma', 'optimizer', 'lr', 'seed', 'stop', 'theta0', 'view',
+  'sigma', 'optimizer', 'adam', 'lr', 'seed', 'stop', 'theta0', 'view',
 ].sort();
 const R_MAX = 1_000_000;
 const GAMMA = [1e-6, 10] as const;
@@ -255,6 +255,7 @@ function randomConfig(g: Gen): PlaygroundConfig {
     sigmaChange: g.pick(['next-episode', 'rescale'] as const),
     sigma,
     optimizer: g.pick(['sgd', 'adam'] as const),
+    adam: g.chance(0.5) ? { beta1: 0.9, beta2: 0.999 } : { beta1: g.pick([0, 0.5, 0.99]), beta2: g.pick([0.9, 0.9999, 0.999999]) },
     lr: g.logUniform(1e-8, 10),
     seed: g.int(0, 2 ** 32 - 1),
     stop,
@@ -285,6 +286,7 @@ function largestConfig(): PlaygroundConfig {
     sigmaChange: 'rescale',
     sigma: { kind: 'cosine', sigma0: 1.2345678901234568e-5, sigma1: 9.876543210987654e-6, steps: 999_999 },
     optimizer: 'sgd',
+    adam: { beta1: 0.12345678901234568, beta2: 0.9876543210987654 },
     lr: 1.2345678901234566e-7,
     seed: 4_294_967_295,
     stop: { kind: 'loss', value: long },
@@ -652,6 +654,27 @@ describe('hand-edited links give specific messages', () => {
     ]);
   });
 
+  it("Adam's β₁, β₂: written as adam=β₁,β₂; a link without them (older links) takes 0.9, 0.999 with no warning", () => {
+    const c = { ...def, adam: { beta1: 0.99, beta2: 0.9999 } };
+    const l = encodePermalink(c);
+    expect(l).toContain('&lr=0.01&adam=0.99,0.9999&seed=');
+    expect(decodePermalink(l)).toEqual({ ok: true, config: c, warnings: [] });
+    // An old link (no adam key): the defaults, silently — and it is not mistaken for a cut-off link.
+    const old = encodePermalink(def).replace(/&adam=[^&]*/, '');
+    expect(old).not.toContain('adam=');
+    expect(decodePermalink(old)).toEqual({ ok: true, config: { ...def, adam: { beta1: 0.9, beta2: 0.999 } }, warnings: [] });
+    // Out of range: clamped (β = 1 would divide by zero in the bias correction); malformed: the defaults.
+    const clamped = decode(link({ adam: '1,-0.5' }));
+    expect(clamped.config.adam).toEqual({ beta1: 0.999999, beta2: 0 });
+    expect(clamped.warnings).toEqual([
+      'adam β₁ = 1 is above the maximum 0.999999; clamped to 0.999999.',
+      'adam β₂ = -0.5 is below the minimum 0; clamped to 0.',
+    ]);
+    const bad = decode(link({ adam: 'x' }));
+    expect(bad.config.adam).toEqual({ beta1: 0.9, beta2: 0.999 });
+    expect(bad.warnings).toEqual([expect.stringMatching(/^adam β₁ = "x" is not a number; using 0.9/), expect.stringMatching(/^adam β₂ is missing; using 0.999/)]);
+  });
+
   it('fixes K, T and R consistency', () => {
     const r = decode(link({ K: '7', R: '25' }));
     expect(r.config).toMatchObject({ T: 100, K: 5, R: 25 });
@@ -714,7 +737,7 @@ describe('hand-edited links give specific messages', () => {
     const cut = full.slice(0, full.indexOf('&lr=') + 7); // '…&lr=0.0'
     const r = decode(cut);
     expect(r.warnings[0]).toBe(
-      'The link looks cut off after "lr=0.0": 8 of 21 settings are missing and use defaults, and that last value may be incomplete. ' +
+      'The link looks cut off after "lr=0.0": 9 of 22 settings are missing and use defaults, and that last value may be incomplete. ' +
         'Copy the whole link again if you can.',
     );
   });

@@ -32,6 +32,8 @@ export const RULES = {
   /** Schedule length in outer updates. */
   scheduleSteps: { ...PERMALINK_LIMITS.scheduleSteps, integer: true },
   lossTarget: { min: 0, max: 1e12 },
+  /** Adam's β₁, β₂. */
+  adamBeta: { ...LIMITS.adamBeta },
   repeats: { min: 4, max: 512, integer: true },
 } as const satisfies Record<string, NumberRule>;
 
@@ -97,6 +99,8 @@ export function configIssues(config: PlaygroundConfig): string[] {
   }
   if (!(R >= K && R % K === 0)) issues.push(`R = ${R} must be a multiple of K = ${K}`);
   if (config.lr < LIMITS.lr.min || config.lr > LIMITS.lr.max) issues.push(`learning rate must be in [${LIMITS.lr.min}, ${LIMITS.lr.max}]`);
+  const betaOk = (b: number): boolean => b >= LIMITS.adamBeta.min && b <= LIMITS.adamBeta.max;
+  if (!betaOk(config.adam.beta1) || !betaOk(config.adam.beta2)) issues.push(`Adam's β₁ and β₂ must be in [${LIMITS.adamBeta.min}, ${LIMITS.adamBeta.max}]`);
   if (!(Number.isInteger(config.seed) && config.seed >= LIMITS.seed.min && config.seed <= LIMITS.seed.max)) issues.push('seed must be a whole number in [0, 2³² − 1]');
   issues.push(...scheduleIssues(config.sigma));
   if (config.stop.kind === 'iterations' && !(Number.isInteger(config.stop.value) && config.stop.value >= LIMITS.iterations.min && config.stop.value <= LIMITS.iterations.max)) {

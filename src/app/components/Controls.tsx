@@ -311,7 +311,9 @@ function OptimizerSection() {
   const patch = usePatch();
   const optimizer = useConfig((s) => s.config.optimizer);
   const lr = useConfig((s) => s.config.lr);
+  const adam = useConfig(useShallow((s) => s.config.adam));
   const pending = usePending('optimizer');
+  const pendingBetas = usePending('adam');
   return (
     <Section title="Outer optimizer" testId="controls-optimizer">
       <label className="field">
@@ -323,6 +325,20 @@ function OptimizerSection() {
           <option value="adam">Adam</option>
         </select>
       </label>
+      {optimizer === 'adam' ? (
+        <div className="field-pair">
+          <NumberField
+            label="Adam β₁"
+            value={adam.beta1}
+            rule={RULES.adamBeta}
+            onCommit={(beta1) => patch({ adam: { ...adam, beta1 } })}
+            testId="adam-beta1"
+            suffix={<PendingDot show={pendingBetas} />}
+            hint="0.9 (Kingma & Ba); the PES paper's lr-schedule uses 0.99"
+          />
+          <NumberField label="Adam β₂" value={adam.beta2} rule={RULES.adamBeta} onCommit={(beta2) => patch({ adam: { ...adam, beta2 } })} testId="adam-beta2" />
+        </div>
+      ) : null}
       <div className="field">
         <div className="label-row">
           <span>learning rate (live)</span>

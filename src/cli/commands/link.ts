@@ -73,6 +73,10 @@ export function linkValues(command: CommandName, linked: LinkedExperiment, chose
       // The playground carries R and rank shaping for every experiment; train takes them only where they apply.
       if (estimator === 'gpes') all.R = c.R;
       if (c.rankShaping && estimator === 'full-es') all['rank-shaping'] = true;
+      if (c.optimizer === 'adam') {
+        all.beta1 = c.adam.beta1;
+        all.beta2 = c.adam.beta2;
+      }
       const iters = linked.pin ? linked.pin.iteration : c.stop.kind === 'iterations' ? c.stop.value : undefined;
       if (iters !== undefined) all.iters = iters;
       break;
