@@ -359,10 +359,14 @@ describe('cli reproduce', () => {
       expect(rows.length).toBeGreaterThan(1);
     }
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
-    const ib = JSON.parse(readFileSync(join(out, 'influence-balancing.json'), 'utf8')) as { runs: { label: string }[] };
-    expect(ib.runs.map((r) => r.label)).toEqual(['tbptt-K1', 'tbptt-K10', 'tbptt-K100', 'tes', 'pes', 'nres']);
-    const v = JSON.parse(readFileSync(join(out, 'variance-lorenz.json'), 'utf8')) as { rows: { estimator: string; J: number }[] };
+    const ib = JSON.parse(readFileSync(join(out, 'influence-balancing.json'), 'utf8')) as { runs: { label: string; estimator: string; note?: string }[] };
+    // The task never resets: NRES draws each pair's noise once for the whole run, and its label says so.
+    expect(ib.runs.map((r) => r.label)).toEqual(['tbptt-K1', 'tbptt-K10', 'tbptt-K100', 'tes', 'pes', 'nres-noise-drawn-once']);
+    expect(ib.runs.find((r) => r.estimator === 'nres')?.note).toMatch(/never resets.*drawn once/);
+    const v = JSON.parse(readFileSync(join(out, 'variance-lorenz.json'), 'utf8')) as { rows: { estimator: string; J: number }[]; referenceVariance: number };
     expect(new Set(v.rows.map((r) => r.estimator))).toEqual(new Set(['tes', 'pes', 'nres', 'full-es']));
+    // The sampled reference's own error is reported (and subtracted from the normalized errors).
+    expect(v.referenceVariance).toBeGreaterThan(0);
   }, 180_000);
 });
 

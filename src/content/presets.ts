@@ -30,7 +30,7 @@ export const PRESETS: readonly Preset[] = [
     commentary: [
       'Tallec & Ollivier\'s influence-balancing problem, as in the PES paper: θ pushes the first state up at once but down, more strongly, through a 23-step delayed chain. Truncations of K = 1 step only see the short-run effect.',
       'Watch the evaluation loss: TES and truncated BPTT follow the wrong sign and drift away from θ* = −1/6 (the dashed line in the landscape), while PES accumulates its noise across truncations and converges.',
-      'The paper uses N = 500 pairs; this preset uses 100 so it runs at interactive speed on any backend — PES still converges. The task never resets (T = ∞), so σ changes rescale the running noise.',
+      'The paper uses N = 500 pairs; this preset uses 100 so it runs at interactive speed on any backend — PES still converges. The task never resets (T = ∞), so σ changes apply at each pair\'s next noise draw (every truncation for PES) — and NRES, if you add it, draws its noise once for the whole run.',
     ],
     config: {
       ...base('influence-balancing'),

@@ -217,6 +217,12 @@ function UnrollSection() {
           <option value="rescale">apply at each pair&apos;s next noise draw</option>
         </select>
       </label>
+      {!finiteT && config.estimators.includes('nres') ? (
+        <p className="field-hint" data-testid="nres-never-resets-note">
+          NRES on a task that never resets: there is no episode end to redraw at, so each pair keeps the noise it drew at the start for the whole
+          run — N fixed directions, not the per-episode noise reuse of the NRES paper.
+        </p>
+      ) : null}
       {config.sigmaChange === 'rescale' && config.estimators.includes('nres') ? (
         <p className="field-hint" data-testid="nres-rescale-note">
           {finiteT ? '' : 'This task never resets, so σ changes must apply within the run. '}PES and GPES take a new σ at their next noise draw and stay
