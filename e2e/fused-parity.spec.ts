@@ -67,9 +67,14 @@ test('the WGSL noise twin gives the TypeScript generator\'s keys and normals', a
  */
 const CASES = [
   { name: 'linear-quadratic', task: 'linear-quadratic', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 96, T: 40, K: 5, R: 10, updates: 8, sigmaAfter: 0.05 },
+  // 'rescale': PES takes the new σ at once, GPES (R = 3K) at its next draw (mid-block here), NRES at once;
+  // each block's noise joins ξ over its own σ.
+  { name: "linear-quadratic σ change, 'rescale'", task: 'linear-quadratic', estimators: ['pes', 'nres', 'gpes'], pairs: 96, T: 40, K: 5, R: 15, updates: 9, sigmaAfter: 0.05, sigmaChange: 'rescale' },
   { name: 'linear-quadratic unlocked + burn-in', task: 'linear-quadratic', estimators: ['tes', 'pes', 'nres'], pairs: 80, T: 40, K: 10, workers: 'unlocked', burnIn: true, updates: 4 },
   { name: 'influence-balancing', task: 'influence-balancing', estimators: ['tes', 'pes', 'nres'], pairs: 128, K: 1, updates: 8, sigmaAfter: 0.2 },
   { name: 'lr-schedule', task: 'lr-schedule', estimators: ['full-es', 'tes', 'pes', 'nres', 'gpes'], pairs: 64, R: 20, updates: 6 },
+  // The PES paper code's outer Adam for this task: β₁ = 0.99 (finalize kernel and optimizers.ts alike).
+  { name: 'lr-schedule, Adam β₁ = 0.99', task: 'lr-schedule', estimators: ['full-es', 'pes', 'nres'], pairs: 64, updates: 6, adam: { beta1: 0.99, beta2: 0.999 } },
   // Each frame evaluates a 2000-step episode per estimator on tfjs: few estimators, few updates.
   { name: 'lorenz', task: 'lorenz', estimators: ['tes', 'nres', 'gpes'], pairs: 64, T: 400, R: 200, updates: 3, lr: 0, evalLossTol: 5e-3 },
   { name: 'rastrigin', task: 'rastrigin', estimators: ['full-es', 'tes', 'pes', 'nres'], pairs: 128, updates: 8 },

@@ -35,6 +35,8 @@ export interface ParityCase {
   updates: number;
   /** Change σ to this after the second update (σ-change policy). */
   sigmaAfter?: number;
+  /** What that change does to running episodes (default 'next-episode'). */
+  sigmaChange?: 'next-episode' | 'rescale';
   /**
    * Learning rate (task default when omitted). 0 holds θ fixed, which a chaotic task
    * needs: there a one-ulp difference in θ moves a long unroll's loss by far more than
@@ -44,6 +46,8 @@ export interface ParityCase {
   /** σ (task default when omitted): a huge σ makes some pairs overflow (divergence guard). */
   sigma?: number;
   optimizer?: 'sgd' | 'adam';
+  /** Adam's β₁, β₂ (DEFAULT_ADAM_BETAS when omitted). */
+  adam?: { beta1: number; beta2: number };
   /** Before this update (0-based), rewind every estimator to its last finite θ (fresh populations). */
   rewindAt?: number;
   /**
@@ -114,10 +118,12 @@ function configOf(c: ParityCase): SessionConfig {
       R: c.R ?? K,
       workers: c.workers ?? 'lockstep',
       burnIn: c.burnIn ?? false,
+      sigmaChange: c.sigmaChange ?? 'next-episode',
       seed: 7,
     }),
     sigma: { kind: 'constant', sigma0: c.sigma ?? d.sigma },
     optimizer: c.optimizer ?? d.optimizer,
+    ...(c.adam ? { adam: c.adam } : {}),
     lr: c.lr ?? d.lr,
   };
 }

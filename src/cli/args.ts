@@ -106,6 +106,8 @@ export const OPTIONS = {
   },
   optimizer: { kind: 'choice', metavar: 'NAME', help: 'outer optimizer', choices: ['sgd', 'adam'] },
   lr: { kind: 'number', metavar: 'x', help: 'outer learning rate', above: 0, min: LIMITS.lr.min, max: LIMITS.lr.max },
+  beta1: { kind: 'number', metavar: 'b', help: "Adam's β₁ (default 0.9; adam only)", min: LIMITS.adamBeta.min, max: LIMITS.adamBeta.max },
+  beta2: { kind: 'number', metavar: 'b', help: "Adam's β₂ (default 0.999; adam only)", min: LIMITS.adamBeta.min, max: LIMITS.adamBeta.max },
   // 0 iterations: evaluate θ₀ only (the playground's stop condition needs at least one).
   iters: { kind: 'int', metavar: 'n', help: 'outer iterations', min: 0, max: LIMITS.iterations.max },
   seed: { kind: 'int', metavar: 's', help: 'random seed (0 … 2³²−1)', min: LIMITS.seed.min, max: LIMITS.seed.max },
@@ -173,6 +175,8 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
       'sigma-schedule',
       'optimizer',
       'lr',
+      'beta1',
+      'beta2',
       'iters',
       'seed',
       'workers',
@@ -186,7 +190,7 @@ export const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
   },
   variance: {
     summary: 'gradient variance and error against the number of truncations J',
-    options: ['task', 'theta', 'estimators', 'truncations', 'pairs', 'sigma', 'repeats', 'protocol', 'seed', 'reference-pairs', 'csv'],
+    options: ['task', 'theta', 'estimators', 'truncations', 'pairs', 'sigma', 'repeats', 'protocol', 'seed', 'reference-pairs', 'R', 'csv'],
     required: ['task', 'estimators', 'truncations'],
   },
   surface: {
@@ -467,7 +471,9 @@ const COMMAND_NOTES: Readonly<Record<CommandName, readonly string[]>> = {
   ],
   variance: [
     'Defaults: θ = θ₀, --pairs 10, --repeats 50, σ from the task, --protocol update, --seed 1.',
-    'Reference gradient: exact for linear-quadratic, else a full-unroll ES estimate with --reference-pairs pairs.',
+    'Reference gradient: exact for linear-quadratic, else a full-unroll ES estimate with --reference-pairs pairs,',
+    'whose own error (referenceVariance) is subtracted from every normalized error.',
+    '--R (gpes): resampling period in inner steps at every J; K = T/J must divide it where K < R (K ≥ R: every truncation).',
   ],
   surface: ['raw/smoothed are row-major: value[iy * nx + ix]; "y" is null for a task with one parameter.'],
   reproduce: [

@@ -189,6 +189,51 @@ describe.concurrent('cli commands', () => {
     expect(out.config.settings.T).toBeNull();
   });
 
+  it("train --beta1/--beta2 set Adam's β (adam only); a link carries them", async () => {
+    const base = ['train', '--task', 'linear-quadratic', '--estimator', 'pes', '--optimizer', 'adam', '--iters', '5', '--pairs', '4'];
+    const [plain, paper, linked] = await Promise.all([
+      cli(...base),
+      cli(...base, '--beta1', '0.99', '--beta2', '0.9999'),
+      cli('train', '--link', 'http://x/#v1.task=linear-quadratic&est=pes&N=4&opt=adam&adam=0.99,0.9999&stop=iterations,5&seed=1'),
+    ]);
+    type Out = { config: { adam?: { beta1: number; beta2: number } }; theta: number[] };
+    expect((json(plain) as Out).config.adam).toEqual({ beta1: 0.9, beta2: 0.999 });
+    expect((json(paper) as Out).config.adam).toEqual({ beta1: 0.99, beta2: 0.9999 });
+    expect((json(paper) as Out).theta).not.toEqual((json(plain) as Out).theta);
+    expect((json(linked) as Out).config.adam).toEqual({ beta1: 0.99, beta2: 0.9999 });
+    const sgd = await cli('train', '--task', 'linear-quadratic', '--estimator', 'pes', '--optimizer', 'sgd', '--beta1', '0.99');
+    expect(sgd.code).toBe(2);
+    expect(sgd.stderr).toContain("--beta1 (Adam's β) applies to --optimizer adam only, not sgd");
+  });
+
+  it('variance --R: gpes resamples every R steps (not PES bit for bit); R ≥ T is NRES', async () => {
+    const base = ['variance', '--task', 'linear-quadratic', '--truncations', '1,10', '--pairs', '3', '--repeats', '8'];
+    const [g, pn, nres] = await Promise.all([cli(...base, '--estimators', 'gpes', '--R', '20'), cli(...base, '--estimators', 'pes,nres'), cli(...base, '--estimators', 'gpes', '--R', '100')]);
+    type Rows = { rows: { estimator: string; J: number; totalVariance: number }[] };
+    const row = (out: unknown, id: string, J: number) => (out as Rows).rows.find((r) => r.estimator === id && r.J === J)?.totalVariance;
+    // J = 10 (K = 10): R = 20 reuses each draw for two truncations, so it is neither PES nor NRES.
+    expect(row(json(g), 'gpes', 10)).not.toBe(row(json(pn), 'pes', 10));
+    expect(row(json(g), 'gpes', 10)).not.toBe(row(json(pn), 'nres', 10));
+    // R ≥ T is NRES on the same noise; J = 1 (K = T): every family member is full-unroll ES.
+    expect(row(json(nres), 'gpes', 10)).toBe(row(json(pn), 'nres', 10));
+    expect(row(json(g), 'gpes', 1)).toBe(row(json(pn), 'pes', 1));
+    expect((json(g) as { gpesR?: number }).gpesR).toBe(20);
+  });
+
+  it('variance --R must be a multiple of K = T/J wherever K < R, and is for gpes only', async () => {
+    const bad = await cli('variance', '--task', 'linear-quadratic', '--estimators', 'gpes', '--truncations', '1,2,4', '--R', '30', '--pairs', '2', '--repeats', '4');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--R 30 must be a multiple of K = T/J at every J with K < R: J = 4 (K = 25)');
+    // From a link: the link's R, and only the J where GPES can resample every R steps.
+    const linked = await cli('variance', '--link', 'http://x/#v1.task=linear-quadratic&est=gpes&N=2&K=10&R=30&seed=3', '--repeats', '3');
+    expect(linked.code).toBe(0);
+    expect((json(linked) as { gpesR: number; rows: { J: number }[] }).rows.map((r) => r.J)).toEqual([1, 2, 10, 20, 50, 100]);
+    expect(linked.stderr).toContain('skipping J = 5 (K = T/J does not divide R)');
+    const notGpes = await cli('variance', '--task', 'linear-quadratic', '--estimators', 'pes', '--truncations', '1', '--R', '20');
+    expect(notGpes.code).toBe(2);
+    expect(notGpes.stderr).toContain('--R (the GPES resampling period) applies to gpes only');
+  });
+
   it('variance: rows per estimator and J, exact reference on linear-quadratic; --csv parses', async () => {
     const args = ['variance', '--task', 'linear-quadratic', '--estimators', 'tes,nres', '--truncations', '1,10', '--pairs', '3', '--repeats', '8'];
     const [j, c] = await Promise.all([cli(...args), cli(...args, '--csv')]);
@@ -251,6 +296,7 @@ describe.concurrent('cli user errors: exit 2, one line on stderr, no stack', () 
     ['out-of-range number', ['train', '--task', 'lorenz', '--estimator', 'pes', '--pairs', '20000'], '--pairs must be ≤ 4096, got 20000'],
     ['N one past the limit', ['train', '--task', 'lorenz', '--estimator', 'pes', '--pairs', '4097'], '--pairs must be ≤ 4096, got 4097'],
     ['T past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--T', '10001'], '--T must be ≤ 10000, got 10001'],
+    ['lr-schedule at another T', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--T', '200'], '--T 200: lr-schedule\'s learning-rate schedule is built for T = 100'],
     ['K past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--K', '20000'], '--K must be ≤ 10000, got 20000'],
     ['iterations past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--iters', '1000001'], '--iters must be ≤ 1000000, got 1000001'],
     ['learning rate past the limit', ['train', '--task', 'lr-schedule', '--estimator', 'pes', '--lr', '11'], '--lr must be ≤ 10, got 11'],
@@ -313,10 +359,14 @@ describe('cli reproduce', () => {
       expect(rows.length).toBeGreaterThan(1);
     }
     expect(existsSync(join(out, 'summary.json'))).toBe(true);
-    const ib = JSON.parse(readFileSync(join(out, 'influence-balancing.json'), 'utf8')) as { runs: { label: string }[] };
-    expect(ib.runs.map((r) => r.label)).toEqual(['tbptt-K1', 'tbptt-K10', 'tbptt-K100', 'tes', 'pes', 'nres']);
-    const v = JSON.parse(readFileSync(join(out, 'variance-lorenz.json'), 'utf8')) as { rows: { estimator: string; J: number }[] };
+    const ib = JSON.parse(readFileSync(join(out, 'influence-balancing.json'), 'utf8')) as { runs: { label: string; estimator: string; note?: string }[] };
+    // The task never resets: NRES draws each pair's noise once for the whole run, and its label says so.
+    expect(ib.runs.map((r) => r.label)).toEqual(['tbptt-K1', 'tbptt-K10', 'tbptt-K100', 'tes', 'pes', 'nres-noise-drawn-once']);
+    expect(ib.runs.find((r) => r.estimator === 'nres')?.note).toMatch(/never resets.*drawn once/);
+    const v = JSON.parse(readFileSync(join(out, 'variance-lorenz.json'), 'utf8')) as { rows: { estimator: string; J: number }[]; referenceVariance: number };
     expect(new Set(v.rows.map((r) => r.estimator))).toEqual(new Set(['tes', 'pes', 'nres', 'full-es']));
+    // The sampled reference's own error is reported (and subtracted from the normalized errors).
+    expect(v.referenceVariance).toBeGreaterThan(0);
   }, 180_000);
 });
 

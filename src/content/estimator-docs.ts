@@ -32,23 +32,23 @@ export const ESTIMATOR_DOCS: Readonly<Record<EstimatorId, EstimatorDoc>> = {
   },
   pes: {
     id: 'pes',
-    tex: String.raw`\xi_i \leftarrow \xi_i + \epsilon_{j,i},\qquad \hat g_j = \frac{1}{N}\sum_{i=1}^{N} \xi_i\,\frac{\ell_j(s^+_i) - \ell_j(s^-_i)}{2\sigma^2}`,
+    tex: String.raw`\xi_i \leftarrow \xi_i + \frac{\epsilon_{j,i}}{\sigma_j^2},\qquad \hat g_j = \frac{1}{N}\sum_{i=1}^{N} \xi_i\,\frac{\ell_j(s^+_i) - \ell_j(s^-_i)}{2}`,
     summary:
-      'Persistent ES: each particle keeps its own perturbed state across truncations and accumulates its noise in ξ, which credits today\'s loss to all the perturbations that shaped the state. Unbiased across truncations; the price is variance that grows with the number of truncations J.',
+      'Persistent ES: each particle keeps its own perturbed state across truncations and accumulates its noise in ξ, which credits today\'s loss to all the perturbations that shaped the state — each over the σ it was perturbed with, so it stays unbiased when σ changes. Unbiased across truncations; the price is variance that grows with the number of truncations J.',
     costTex: String.raw`2NK`,
   },
   nres: {
     id: 'nres',
     tex: String.raw`\hat g_j = \frac{1}{N}\sum_{i=1}^{N} \epsilon_i\,\frac{\ell_j(s^+_i) - \ell_j(s^-_i)}{2\sigma^2},\qquad \epsilon_i \text{ drawn once per episode}`,
     summary:
-      'ES-Single / Noise-Reuse ES: one perturbation per particle for its whole episode. Summed over an episode it equals full-unroll ES with the same noise, so it is unbiased — and its variance stays flat as the episode is cut into more truncations.',
+      'ES-Single / Noise-Reuse ES: one perturbation per particle for its whole episode. Summed over an episode it equals full-unroll ES with the same noise, so it is unbiased — and its variance stays flat as the episode is cut into more truncations. Its one draw cannot follow a σ change within an episode: under the "next noise draw" policy it rescales its noise at once, and its estimates stay biased until the episode ends.',
     costTex: String.raw`2NK`,
   },
   gpes: {
     id: 'gpes',
-    tex: String.raw`\text{every } R \text{ steps: } \epsilon \sim \mathcal N(0,\sigma^2 I),\ \xi \leftarrow \xi + \epsilon;\qquad \hat g_j = \frac{1}{N}\sum_i \xi_i\,\frac{\ell_j^+ - \ell_j^-}{2\sigma^2},\qquad R = K \Rightarrow \text{PES},\ R \ge T \Rightarrow \text{NRES}`,
+    tex: String.raw`\text{every } R \text{ steps: } \epsilon \sim \mathcal N(0,\sigma^2 I),\ \xi \leftarrow \xi + \epsilon/\sigma^2;\qquad \hat g_j = \frac{1}{N}\sum_i \xi_i\,\frac{\ell_j^+ - \ell_j^-}{2},\qquad R = K \Rightarrow \text{PES},\ R \ge T \Rightarrow \text{NRES}`,
     summary:
-      'The generalised family between PES and NRES: the noise is resampled every R inner steps (a multiple of K). Slide R from K to T to watch the variance move from PES to NRES.',
+      'The generalised family between PES and NRES: the noise is resampled every R inner steps (a multiple of K). Slide R from K to T to watch the variance move from PES to NRES. A σ change applies at the next resampling (or the next episode), so it stays unbiased.',
     costTex: String.raw`2NK`,
   },
   tbptt: {

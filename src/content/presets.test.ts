@@ -24,6 +24,11 @@ describe('presets', () => {
     expect(presetById('nres-lorenz')?.config.task).toBe('lorenz');
   });
 
+  it("the PES lr-schedule preset uses the paper code's outer Adam (β₁ = 0.99, β₂ = 0.999)", () => {
+    expect(presetById('pes-lr-schedule')?.config).toMatchObject({ optimizer: 'adam', adam: { beta1: 0.99, beta2: 0.999 } });
+    expect(encodePermalink(presetById('pes-lr-schedule')!.config)).toContain('&adam=0.99,0.999&');
+  });
+
   for (const preset of PRESETS) {
     it(`${preset.id} is a valid config within LIMITS`, () => {
       const c = preset.config;

@@ -30,7 +30,7 @@ export const PRESETS: readonly Preset[] = [
     commentary: [
       'Tallec & Ollivier\'s influence-balancing problem, as in the PES paper: θ pushes the first state up at once but down, more strongly, through a 23-step delayed chain. Truncations of K = 1 step only see the short-run effect.',
       'Watch the evaluation loss: TES and truncated BPTT follow the wrong sign and drift away from θ* = −1/6 (the dashed line in the landscape), while PES accumulates its noise across truncations and converges.',
-      'The paper uses N = 500 pairs; this preset uses 100 so it runs at interactive speed on any backend — PES still converges. The task never resets (T = ∞), so σ changes rescale the running noise.',
+      'The paper uses N = 500 pairs; this preset uses 100 so it runs at interactive speed on any backend — PES still converges. The task never resets (T = ∞), so σ changes apply at each pair\'s next noise draw (every truncation for PES) — and NRES, if you add it, draws its noise once for the whole run.',
     ],
     config: {
       ...base('influence-balancing'),
@@ -52,13 +52,15 @@ export const PRESETS: readonly Preset[] = [
     title: 'PES paper — learning-rate schedule surface',
     focus: 'landscape',
     commentary: [
-      'θ = (initial, final) log learning rate of a linear schedule for 100 SGD steps on a bumpy function — the PES paper\'s toy meta-learning problem (N = 50 pairs, σ = 0.3, Adam 1e-2, T = 100, K = 10, as in the paper).',
+      'θ = (initial, final) log learning rate of a linear schedule for 100 SGD steps on a bumpy function — the PES paper\'s toy meta-learning problem (N = 50 pairs, σ = 0.3, Adam 1e-2 with β₁ = 0.99, β₂ = 0.999, T = 100, K = 10, as in the paper\'s code).',
       'Compare the raw and the σ-smoothed landscape: near the good schedules the raw loss is rough, and ES follows the smoothed one. Drag σ: the smoothed panel updates at once (a blur of the raw grid) and then sharpens with Monte-Carlo samples.',
       'TES is biased towards schedules that look good over 10-step windows; PES and NRES are unbiased and head for the valley of the full-horizon loss.',
     ],
     config: {
       ...base('lr-schedule'),
       estimators: ['tes', 'pes', 'nres'],
+      // The PES code's outer Adam for this experiment (toy_regression.py: outer_b1 = 0.99).
+      adam: { beta1: 0.99, beta2: 0.999 },
       seed: 1,
       view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 5 },
     },

@@ -34,4 +34,31 @@ describe('outer optimizers', () => {
     expect(v[0]).toBeCloseTo(2, 2);
     expect(v[1]).toBeCloseTo(-3, 2);
   });
+
+  it("adam takes β₁ and β₂ (the PES paper's lr-schedule experiment uses β₁ = 0.99)", async () => {
+    // Two steps by hand: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − η m̂/(√v̂ + ε).
+    const by = (b1: number, b2: number, gs: number[], lr: number): number => {
+      let m = 0, v = 0, th = 0;
+      gs.forEach((g, i) => {
+        m = b1 * m + (1 - b1) * g;
+        v = b2 * v + (1 - b2) * g * g;
+        th -= (lr * (m / (1 - b1 ** (i + 1)))) / (Math.sqrt(v / (1 - b2 ** (i + 1))) + 1e-8);
+      });
+      return th;
+    };
+    const run = async (opt: ReturnType<typeof createOptimizer>): Promise<number> => {
+      let theta = tf.tensor1d([0]);
+      for (const g of [1, -3]) {
+        const next = opt.step(theta, tf.tensor1d([g]), 0.1);
+        theta.dispose();
+        theta = next;
+      }
+      return (await theta.data())[0]!;
+    };
+    expect(await run(createOptimizer('adam', { beta1: 0.99, beta2: 0.999 }))).toBeCloseTo(by(0.99, 0.999, [1, -3], 0.1), 5);
+    expect(await run(createOptimizer('adam', { beta1: 0.5, beta2: 0.9 }))).toBeCloseTo(by(0.5, 0.9, [1, -3], 0.1), 5);
+    // The defaults stay Kingma & Ba's.
+    expect(await run(createOptimizer('adam'))).toBeCloseTo(by(0.9, 0.999, [1, -3], 0.1), 5);
+    expect(by(0.99, 0.999, [1, -3], 0.1)).not.toBeCloseTo(by(0.9, 0.999, [1, -3], 0.1), 3);
+  });
 });

@@ -23,6 +23,15 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** Adam's decay rates of the first and second moment estimates. */
+export interface AdamBetas {
+  beta1: number;
+  beta2: number;
+}
+
+/** Kingma & Ba's defaults (the PES paper's lr-schedule experiment uses β₁ = 0.99). */
+export const DEFAULT_ADAM_BETAS: Readonly<AdamBetas> = { beta1: 0.9, beta2: 0.999 };
+
 /** Adam: [m, v] and the step count; SGD: nothing. */
 export interface OptimizerState {
   tensors: tf.Tensor1D[];
@@ -134,6 +143,6 @@ class Adam implements Optimizer {
   }
 }
 
-export function createOptimizer(name: OptimizerName): Optimizer {
-  return name === 'adam' ? new Adam() : new Sgd();
+export function createOptimizer(name: OptimizerName, betas: AdamBetas = DEFAULT_ADAM_BETAS): Optimizer {
+  return name === 'adam' ? new Adam(betas.beta1, betas.beta2) : new Sgd();
 }

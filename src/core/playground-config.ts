@@ -1,5 +1,6 @@
 import type { EstimatorId, EstimatorSettings, SigmaChangePolicy, TaskId, WorkerMode } from './config';
 import type { SessionConfig } from './session';
+import { type AdamBetas, DEFAULT_ADAM_BETAS } from './optimizers';
 import type { SigmaSchedule } from './sigma-schedule';
 import type { OptimizerName } from './task';
 import { createTask } from './tasks/index';
@@ -24,6 +25,8 @@ export interface PlaygroundConfig {
   sigmaChange: SigmaChangePolicy;
   sigma: SigmaSchedule;
   optimizer: OptimizerName;
+  /** Adam's β₁, β₂ (used when `optimizer` is 'adam'; links without them take DEFAULT_ADAM_BETAS). */
+  adam: AdamBetas;
   lr: number;
   seed: number;
   stop: StopCondition;
@@ -58,6 +61,8 @@ export const LIMITS = {
   speed: { min: 1, max: 100 },
   surfaceGrid: { min: 8, max: 128 },
   surfaceSamples: { min: 1, max: 256 },
+  /** Adam's β₁ and β₂: below 1 (β = 1 would divide by zero in the bias correction). */
+  adamBeta: { min: 0, max: 0.999999 },
   estimators: { min: 1, max: 7 },
 } as const;
 
@@ -76,6 +81,7 @@ export function defaultPlaygroundConfig(taskId: TaskId = 'lr-schedule'): Playgro
     sigmaChange: 'next-episode',
     sigma: { kind: 'constant', sigma0: d.sigma },
     optimizer: d.optimizer,
+    adam: { ...DEFAULT_ADAM_BETAS },
     lr: d.lr,
     seed: 1,
     stop: { kind: 'iterations', value: d.iterations },
@@ -105,6 +111,7 @@ export function sessionConfigOf(config: PlaygroundConfig): SessionConfig {
     settings: estimatorSettingsOf(config),
     sigma: config.sigma,
     optimizer: config.optimizer,
+    adam: { ...config.adam },
     lr: config.lr,
     theta0: config.theta0 ?? undefined,
   };
@@ -126,6 +133,7 @@ export const RESET_FIELDS: readonly (keyof PlaygroundConfig)[] = [
   'rankShaping',
   'sigmaChange',
   'optimizer',
+  'adam',
   'seed',
   'theta0',
 ];

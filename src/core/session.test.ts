@@ -67,3 +67,30 @@ describe('multi-estimator session', () => {
     session.dispose();
   });
 });
+
+describe('gradient diagnostics', () => {
+  beforeAll(useCpuBackend);
+
+  it("the norm ratio is ≈ 1 for every estimator on a 'sum' task (one truncation's estimate scaled to the episode's, ×J)", async () => {
+    // lr-schedule sums its step losses: one truncation's estimate is of ∇L/J on average
+    // (over the window positions, hence step-unlocked workers), full-unroll ES's of ∇L.
+    // Scaled as the variance experiment scales it, every ratio is ≈ 1; unscaled, PES and
+    // NRES showed ≈ 0.09 (J = 10) beside full ES's ≈ 1. θ is held (lr = 0).
+    const task = createTask('lr-schedule');
+    const session = new Session({
+      task: 'lr-schedule',
+      estimators: ['full-es', 'pes', 'nres'],
+      settings: defaultSettings(task, { pairs: 2048, workers: 'unlocked', seed: 5 }),
+      sigma: { kind: 'constant', sigma0: 0.3 },
+      optimizer: 'sgd',
+      lr: 0,
+    });
+    session.step();
+    const diag = await session.diagnostics('autodiff');
+    session.dispose();
+    for (const d of diag) {
+      expect(d.normRatio, `${d.id}: ${d.normRatio}`).toBeGreaterThan(0.5);
+      expect(d.normRatio, `${d.id}: ${d.normRatio}`).toBeLessThan(2);
+    }
+  });
+});

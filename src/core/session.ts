@@ -6,7 +6,7 @@ import type { OptimizerName, Task } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
 import { sigmaAt } from './sigma-schedule';
 import { createTask } from './tasks/index';
-import type { OptimizerState } from './optimizers';
+import type { AdamBetas, OptimizerState } from './optimizers';
 import { drain, eagerPacer, type Pacer, type Slices } from './slices';
 import { episodeLossSlices } from './task';
 import { Trainer } from './trainer';
@@ -24,6 +24,8 @@ export interface SessionConfig {
   settings: EstimatorSettings;
   sigma: SigmaSchedule;
   optimizer: OptimizerName;
+  /** Adam's β₁, β₂ (DEFAULT_ADAM_BETAS when omitted). */
+  adam?: AdamBetas;
   lr: number;
   theta0?: readonly number[];
   /**
@@ -83,8 +85,27 @@ export interface GradientDiagnostics {
   id: EstimatorId;
   /** cos∠(ĝ, g_ref). */
   cosine: number;
-  /** ‖ĝ‖ / ‖g_ref‖. */
+  /** ‖s·ĝ‖ / ‖g_ref‖, s = `episodeScale` (1 except one truncation of a 'sum' task): 1 means the right size. */
   normRatio: number;
+}
+
+/**
+ * The factor that puts one update's estimate on the scale of the episode objective's
+ * gradient, as the variance experiment scales per-update estimates: an online estimator's
+ * truncation of a 'sum' task sums K of the objective's `evalSteps` step losses, so it
+ * estimates ∇L/J on average (J = evalSteps/K); a 'mean' or 'last' truncation, and the
+ * whole-episode estimators, estimate ∇L itself (factor 1).
+ */
+export function episodeScale(id: EstimatorId, task: Task, K: number): number {
+  return estimatorInfo(id).online && task.meta.reduction === 'sum' ? task.meta.evalSteps / K : 1;
+}
+
+/** cos∠ and norm ratio of `g` (scaled by `scale`, see `episodeScale`) against the reference. */
+export function gradientQuality(id: EstimatorId, g: readonly number[], ref: readonly number[], scale = 1): GradientDiagnostics {
+  const dot = g.reduce((s, v, k) => s + v * (ref[k] ?? 0), 0);
+  const ng = Math.hypot(...g);
+  const nr = Math.hypot(...ref);
+  return { id, cosine: ng > 0 && nr > 0 ? dot / (ng * nr) : Number.NaN, normRatio: nr > 0 ? (scale * ng) / nr : Number.NaN };
 }
 
 export class Session {
@@ -105,6 +126,7 @@ export class Session {
           settings: config.settings,
           sigma: config.sigma,
           optimizer: config.optimizer,
+          ...(config.adam ? { adam: config.adam } : {}),
           lr: config.lr,
           iterations: Number.POSITIVE_INFINITY,
           theta0: config.theta0,
@@ -250,6 +272,7 @@ export class Session {
    * Quality of each estimator's latest gradient against a reference at its own θ:
    * autodiff through the whole episode when `reference` is 'autodiff', else a
    * large-population full-unroll ES estimate of ∇L_σ (the right target on chaotic tasks).
+   * The norm ratio puts one truncation's estimate on the episode's scale (`episodeScale`).
    */
   async diagnostics(reference: 'autodiff' | 'es' = 'es', pairs = 1024, pacer: Pacer = eagerPacer): Promise<GradientDiagnostics[]> {
     const out: GradientDiagnostics[] = [];
@@ -262,10 +285,8 @@ export class Session {
         reference === 'autodiff'
           ? await this.autodiffGradient(theta, pacer)
           : await referenceGradient(this.task, theta, this.sigma, this.task.meta.evalSteps, this.config.settings.seed + this.iterationCount, pairs, pacer);
-      const dot = g.reduce((s, v, k) => s + v * (ref[k] ?? 0), 0);
-      const ng = Math.hypot(...g);
-      const nr = Math.hypot(...ref);
-      out.push({ id: t.config.estimator, cosine: ng > 0 && nr > 0 ? dot / (ng * nr) : Number.NaN, normRatio: nr > 0 ? ng / nr : Number.NaN });
+      const id = t.config.estimator;
+      out.push(gradientQuality(id, g, ref, episodeScale(id, this.task, this.config.settings.K)));
     }
     return out;
   }

@@ -97,6 +97,14 @@ export interface TaskMeta {
   /** Number of inner steps `episodeLoss` unrolls (T, or the evaluation horizon). */
   evalSteps: number;
   /**
+   * The dynamics depend on the horizon itself (lr-schedule: η_t interpolates over t/T), so
+   * episodes must be exactly `defaults.T` — another T would extrapolate the schedule (at
+   * T = 200 on lr-schedule η_t turns negative and the inner loop ascends). The estimators
+   * refuse other horizons (`checkTaskHorizon`); the factory's `{ T }` option builds the task
+   * for another one.
+   */
+  fixedHorizon?: boolean;
+  /**
    * Cost of one particle's inner step relative to a toy task's (default 1): roughly the
    * step's multiply-adds / 128. The engine's work budgets (landscape grid and Monte-Carlo
    * samples, reference-gradient pairs) count rows × steps × stepCost, so a heavy task

@@ -108,7 +108,7 @@ export class Trainer {
   ) {
     this.task = createTask(config.task);
     this.estimator = this.createEstimator();
-    this.optimizer = createOptimizer(config.optimizer);
+    this.optimizer = createOptimizer(config.optimizer, config.adam);
     this.theta = tf.tensor1d(resume ? [...resume.theta] : config.theta0 ? [...config.theta0] : [...this.task.meta.theta0]);
     this.schedule = config.sigma;
     this.lrValue = config.lr;

@@ -6,9 +6,8 @@
  */
 import { linspace } from '../core/experiments/surface';
 import { surfaceSlicePlan } from '../core/experiments/slice';
-import { referenceGradient } from '../core/experiments/variance';
+import { varianceReferenceFor } from '../core/experiments/variance';
 import { type Pacer, AbandonedError, TimeSlicedPacer } from '../core/slices';
-import { linearQuadraticExact } from '../core/tasks/linear-quadratic';
 import { createTask } from '../core/tasks/index';
 import { stepCostOf, type Task } from '../core/task';
 import type { BackendName } from '../platform/backend-info';
@@ -217,8 +216,9 @@ export class JobRunner {
     let reference: number[];
     let referenceKind: 'exact' | 'full-es';
     let referencePairs: number;
+    let referenceVariance: number;
     try {
-      ({ reference, referenceKind, referencePairs } = await varianceReference(task, spec, pacer));
+      ({ reference, referenceKind, referencePairs, referenceVariance } = await varianceReference(task, spec, pacer));
     } catch (e) {
       if (!(e instanceof AbandonedError && job.cancelled)) throw e;
       this.host.post({ type: 'job-result', jobId, cancelled: true, result: emptyVariance(spec, [], 'full-es', 0, task) });
@@ -242,6 +242,7 @@ export class JobRunner {
         seed: spec.seed,
         gpesPeriodInTruncations: spec.gpesPeriodInTruncations,
         reference,
+        referenceVariance,
         onProgress,
         pacer,
       });
@@ -254,23 +255,18 @@ export class JobRunner {
       type: 'job-result',
       jobId,
       cancelled: r.cancelled || job.cancelled,
-      result: { kind: 'variance', rows: r.rows, reference: r.reference, referenceKind, referencePairs, protocol: spec.protocol, T: task.meta.defaults.T },
+      result: { kind: 'variance', rows: r.rows, reference: r.reference, referenceKind, referencePairs, referenceVariance, protocol: spec.protocol, T: task.meta.defaults.T },
     });
   }
 }
 
-/** The exact gradient where there is one (linear-quadratic), else a large full-ES estimate of ∇L_σ. */
-async function varianceReference(
-  task: Task,
-  spec: VarianceJobSpec,
-  pacer: Pacer,
-): Promise<{ reference: number[]; referenceKind: 'exact' | 'full-es'; referencePairs: number }> {
-  if (spec.task === 'linear-quadratic') {
-    return { reference: linearQuadraticExact().gradient(spec.theta), referenceKind: 'exact', referencePairs: 0 };
-  }
+/**
+ * The exact gradient where there is one (linear-quadratic), else a large full-ES estimate of
+ * ∇L_σ with its own error (src/core/experiments/variance.ts: varianceReferenceFor).
+ */
+function varianceReference(task: Task, spec: VarianceJobSpec, pacer: Pacer): ReturnType<typeof varianceReferenceFor> {
   const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 512, 4096, stepCostOf(task.meta));
-  const reference = await referenceGradient(task, spec.theta, spec.sigma, task.meta.defaults.T, spec.seed, pairs, pacer);
-  return { reference, referenceKind: 'full-es', referencePairs: pairs };
+  return varianceReferenceFor(task, spec.theta, spec.sigma, spec.seed, pairs, pacer);
 }
 
 function emptyVariance(

@@ -23,6 +23,8 @@ export function configLimitIssues(c: PlaygroundConfig): string[] {
   check(out, 'K', c.K, LIMITS.K);
   check(out, 'speed', c.view.speed, LIMITS.speed);
   check(out, 'learning rate', c.lr, LIMITS.lr, false);
+  check(out, "Adam's β₁", c.adam?.beta1, LIMITS.adamBeta, false);
+  check(out, "Adam's β₂", c.adam?.beta2, LIMITS.adamBeta, false);
   if (c.stop.kind === 'iterations') check(out, 'iterations', c.stop.value, LIMITS.iterations);
   if (!Array.isArray(c.estimators) || c.estimators.length < LIMITS.estimators.min || c.estimators.length > LIMITS.estimators.max) {
     out.push(`between ${LIMITS.estimators.min} and ${LIMITS.estimators.max} estimators`);

@@ -10,9 +10,12 @@ import type { EngineEvent, FrameMessage } from './protocol';
 
 const cpu: BackendInfo = { name: 'cpu', label: 'CPU' };
 
-/** Every size at its limit: one outer update is minutes of CPU work (7 × 10⁴ inner steps on 8192 particles). */
+/**
+ * Every size at its limit: one outer update is minutes of CPU work (7 × 10⁴ inner steps on 8192 particles).
+ * On linear-quadratic: lr-schedule's horizon is fixed at T = 100 (its schedule is built for it).
+ */
 function maxConfig(): PlaygroundConfig {
-  const d = defaultPlaygroundConfig('lr-schedule');
+  const d = defaultPlaygroundConfig('linear-quadratic');
   return {
     ...d,
     estimators: [...ESTIMATOR_IDS].slice(0, LIMITS.estimators.max),

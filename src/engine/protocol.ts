@@ -162,6 +162,11 @@ export type VarianceJobResult = {
   reference: number[];
   referenceKind: 'exact' | 'full-es';
   referencePairs: number;
+  /**
+   * The reference's own error E‖g_ref − g‖² (0 when exact), already subtracted from every
+   * row's normalized error (see src/core/experiments/variance.ts); absent on a cancelled job.
+   */
+  referenceVariance?: number;
   protocol: VarianceProtocol;
   T: number;
 };

@@ -7,8 +7,9 @@
  * Nothing is read back here; `FusedSession` reads frames in one transfer.
  */
 import type { EstimatorId, EstimatorSettings } from '../core/config';
-import { truncationsPerEpisode } from '../core/estimators/estimator';
+import { checkTruncationSettings, truncationsPerEpisode } from '../core/estimators/estimator';
 import { Stream, uniformInt } from '../core/noise';
+import { type AdamBetas, DEFAULT_ADAM_BETAS } from '../core/optimizers';
 import type { OptimizerName } from '../core/task';
 import { type GpuContext, putF32 } from './device';
 import {
@@ -72,8 +73,8 @@ export interface FusedEstimatorOptions {
 
 export interface UpdateOptions {
   sigma: number;
-  /** Optimizer step after the estimate (null: estimate only, θ unchanged). */
-  optimizer: { name: OptimizerName; lr: number } | null;
+  /** Optimizer step after the estimate (null: estimate only, θ unchanged); Adam's β₁, β₂ default to DEFAULT_ADAM_BETAS. */
+  optimizer: { name: OptimizerName; lr: number; adam?: AdamBetas } | null;
   perWorker?: boolean;
   /** Add this update's per-worker estimates to the previous ones. */
   accumulate?: boolean;
@@ -132,6 +133,7 @@ export class FusedEstimator {
     const kind = truncationKindOf(id);
     if (!kind) throw new Error(`no fused kernel for estimator '${id}'`);
     if (id === 'full-es' && settings.rankShaping) throw new Error('rank shaping has no fused kernel');
+    if (kind !== 'full') checkTruncationSettings(settings);
     this.ctx = ctx;
     this.task = task;
     this.id = id;
@@ -303,8 +305,7 @@ export class FusedEstimator {
     }
     // Adam constants exactly as src/core/optimizers.ts forms them (float64, then float32).
     this.adamStep++;
-    const beta1 = 0.9;
-    const beta2 = 0.999;
+    const { beta1, beta2 } = opt.adam ?? DEFAULT_ADAM_BETAS;
     w[F.optimizer] = 2;
     putF32(w, F.beta1, beta1);
     putF32(w, F.oneMinusBeta1, 1 - beta1);

@@ -13,6 +13,7 @@ import { gradientOnce } from '../core/estimators/estimator';
 import { estimatorInfo } from '../core/estimators/index';
 import { mixKey } from '../core/noise';
 import type { CheckpointFilter, EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame } from '../core/session';
+import { episodeScale, gradientQuality } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import { drain, eagerPacer, type Pacer, type Slices } from '../core/slices';
 import { sigmaAt } from '../core/sigma-schedule';
@@ -135,7 +136,7 @@ export class FusedSession implements SessionLike {
     const start = performance.now();
     const sigma = this.sigma;
     for (const e of this.estimators) {
-      e.update({ sigma, optimizer: { name: this.config.optimizer, lr: this.lrValue } });
+      e.update({ sigma, optimizer: { name: this.config.optimizer, lr: this.lrValue, ...(this.config.adam ? { adam: this.config.adam } : {}) } });
       yield;
     }
     this.iterationCount++;
@@ -255,10 +256,7 @@ export class FusedSession implements SessionLike {
         reference === 'autodiff'
           ? await gradientOnce(estimatorInfo('bptt').create({ task: this.task, settings: this.config.settings }), theta, 0, pacer)
           : await fusedReferenceGradient(this.ctx, this.task, theta, this.sigma, this.config.settings.seed + this.iterationCount, pairs);
-      const dot = g.reduce((s, v, k) => s + v * (ref[k] ?? 0), 0);
-      const ng = Math.hypot(...g);
-      const nr = Math.hypot(...ref);
-      out.push({ id: e.id, cosine: ng > 0 && nr > 0 ? dot / (ng * nr) : Number.NaN, normRatio: nr > 0 ? ng / nr : Number.NaN });
+      out.push(gradientQuality(e.id, g, ref, episodeScale(e.id, this.task, this.config.settings.K)));
     }
     return out;
   }

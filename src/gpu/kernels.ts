@@ -16,7 +16,8 @@
  *
  * Record layout (u32 words per pair; floats stored as their bits, which u32 storage
  * never canonicalises):
- *   family: [t, episode, σ bits, flags (1: σ set), pre, ξ[D], z[D]]
+ *   family: [t, episode, σ bits (of the current noise block), flags (1: σ set), pre,
+ *            ξ[D] (Σ z_b/σ_b over the episode's earlier blocks), z[D]]
  *   tes:    [t, episode, pre]
  *   full:   [acc⁺ bits, acc⁻ bits]
  * `pre` counts the truncations a pair still has to unroll before its first update
@@ -64,7 +65,7 @@ export const MODE = {
   perWorker: 4,
   /** Add to `per_worker` instead of overwriting (episode protocol sums). */
   accumulate: 8,
-  /** σ changes apply at once (rescale policy, or a task that never resets). */
+  /** σ changes apply from the next noise draw, NRES's at once (rescale policy, or a task that never resets). */
   rescale: 16,
   /** full-es: this chunk ends the episode (reduce and contribute). */
   last: 32,
@@ -270,7 +271,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         own_sigma = params.sigma;
         sigma_set = 1u;
       }
-      // Resample at the start of every R-step block (period 0: once per episode).
+      // NRES under 'rescale': its one block takes the current σ at once (weight included).
+      if ((params.mode & ${MODE.rescale}u) != 0u && params.period == 0u) { own_sigma = params.sigma; }
+      // Resample at the start of every R-step block (period 0: once per episode); the block
+      // that ends joins ξ over its own σ (z = 0 at an episode start: nothing), and the new
+      // block takes the current σ under 'rescale' (the episode's otherwise).
       var draw = false;
       var block = 0u;
       if (params.period == 0u) {
@@ -282,13 +287,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (draw) {
         let key = noise_key(params.seed, STREAM_PERTURBATION, i, episode, block);
         for (var k = 0u; k < D; k++) {
-          let v = gaussian_at(key, k);
-          z[k] = v;
-          xi[k] = xi[k] + v;
+          if (z[k] != 0.0) { xi[k] = xi[k] + z[k] / own_sigma; }
+          z[k] = gaussian_at(key, k);
         }
+        if ((params.mode & ${MODE.rescale}u) != 0u) { own_sigma = params.sigma; }
       }
-      var sig = own_sigma;
-      if ((params.mode & ${MODE.rescale}u) != 0u) { sig = params.sigma; }
+      let sig = own_sigma;
       var thp: array<f32, D>;
       var thm: array<f32, D>;
       for (var k = 0u; k < D; k++) {
@@ -305,11 +309,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (tr + 1u == total && real) {
         let lp = finish_loss(acc_p, params.k);
         let lm = finish_loss(acc_m, params.k);
-        let w = (lp - lm) * (1.0 / (2.0 * sig * f32(params.n)));
+        let w = (lp - lm) * (1.0 / (2.0 * f32(params.n)));
         // Divergence guard: a pair whose loss or state is NaN/±Inf is left out.
         let ok = finite(lp) && finite(lm) && finite_state(sp) && finite_state(sm);
         for (var k = 0u; k < D; k++) {
-          contrib[k] = select(0.0, w * xi[k], ok);
+          contrib[k] = select(0.0, w * (xi[k] + z[k] / sig), ok);
           eps_out[i * D + k] = sig * z[k];
         }
         usable = select(0.0, 1.0, ok);
@@ -632,9 +636,10 @@ export const ROWS_DATA_BINDING = 3;
 
 /**
  * Episode objective of many θ rows (`episodeLoss`: evaluation, surfaces). Row r is
- * base[r], or with `generate` the surface's sample m = r / points at grid point
- * p = r mod points: base[p] + σ z_m, z_m keyed by (seed, surface stream, m) as in
- * src/core/experiments/surface.ts (common random numbers across the grid).
+ * base[r], or with `generate` the surface's sample m = r / points + sample_offset at grid
+ * point p = r mod points: base[p] ± σ z_{m/2} (+ for even m, − for odd: antithetic pairs),
+ * z keyed by (seed, surface stream, m/2) as in src/core/experiments/surface.ts (common
+ * random numbers across the grid).
  */
 export function rowsKernel(task: WgslTask): string {
   return [
@@ -653,10 +658,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (r >= rp.rows) { return; }
   var th: array<f32, D>;
   if (rp.generate != 0u) {
-    let m = r / rp.points;
+    let m = r / rp.points + rp.sample_offset;
     let p = r % rp.points;
-    let key = noise_key(rp.seed, STREAM_SURFACE, m + rp.sample_offset, 0u, 0u);
-    for (var k = 0u; k < D; k++) { th[k] = base_rows[p * D + k] + rp.sigma * gaussian_at(key, k); }
+    let key = noise_key(rp.seed, STREAM_SURFACE, m / 2u, 0u, 0u);
+    let sgn = select(-rp.sigma, rp.sigma, (m % 2u) == 0u);
+    for (var k = 0u; k < D; k++) { th[k] = base_rows[p * D + k] + sgn * gaussian_at(key, k); }
   } else {
     for (var k = 0u; k < D; k++) { th[k] = base_rows[r * D + k]; }
   }

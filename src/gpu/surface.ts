@@ -4,7 +4,7 @@
  * twin), one episode per row with the state in registers, the per-point mean over samples
  * reduced on the GPU, and one readback at the end.
  */
-import { linspace, type SurfaceOptions, type SurfaceResult } from '../core/experiments/surface';
+import { antitheticSamples, linspace, type SurfaceOptions, type SurfaceResult } from '../core/experiments/surface';
 import { type GpuContext, gpuContext, webgpuDevice } from './device';
 import { DISPATCH_BUDGET } from './fused-estimator';
 import { MEAN_KERNEL, ROW_WORDS, rowsKernel, RW, WORKGROUP } from './kernels';
@@ -45,7 +45,8 @@ export async function fusedMetaLossSurface(options: FusedSurfaceOptions): Promis
     thetas[p * d + (dims[0] ?? 0)] = x[ix] ?? 0;
     if (y) thetas[p * d + (dims[1] ?? 1)] = y[iy] ?? 0;
   }
-  const M = Math.max(0, Math.floor(samples));
+  // Whole antithetic ± pairs, as metaLossSurface takes them.
+  const M = antitheticSamples(samples);
   const steps = wtask.evalSteps;
   // Samples per dispatch, within the per-dispatch work budget.
   const perDispatch = Math.max(1, Math.min(M, Math.floor(DISPATCH_BUDGET / Math.max(1, points * steps))));

@@ -9,7 +9,7 @@
  */
 import type { EstimatorId } from '../core/config';
 import { estimatorInfo } from '../core/estimators/index';
-import { sweepVariance, type VarianceOptions, type VarianceResult, varianceHorizon } from '../core/experiments/variance';
+import { gpesPeriodAt, sweepVariance, type VarianceOptions, type VarianceResult, varianceHorizon } from '../core/experiments/variance';
 import { defaultSettings } from '../core/trainer';
 import { type GpuContext, gpuContext, webgpuDevice } from './device';
 import { FusedEstimator, truncationKindOf } from './fused-estimator';
@@ -43,7 +43,7 @@ async function fusedRepeatEstimates(ctx: GpuContext, options: VarianceOptions, e
     pairs: workers,
     K,
     T,
-    R: K * Math.max(1, options.gpesPeriodInTruncations ?? 1),
+    R: gpesPeriodAt(options, K),
     workers: protocol === 'update' && online ? 'unlocked' : 'lockstep',
     seed: options.seed,
   });

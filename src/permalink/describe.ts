@@ -38,7 +38,7 @@ function describeSigma(s: SigmaSchedule): string {
 export function describeConfig(config: PlaygroundConfig, pin?: PinnedPoint): string {
   const c = config;
   const names = c.estimators.map((id) => (id === 'gpes' ? `GPES(R=${n(c.R)})` : (SHORT_NAMES[id] ?? String(id))));
-  const details = [`N=${n(c.pairs)}`, `K=${n(c.K)}`, `T=${n(c.T)}`, describeSigma(c.sigma), `${c.optimizer} lr=${n(c.lr)}`, `seed ${n(c.seed)}`];
+  const details = [`N=${n(c.pairs)}`, `K=${n(c.K)}`, `T=${n(c.T)}`, describeSigma(c.sigma), `${c.optimizer} lr=${n(c.lr)}${c.optimizer === 'adam' && (c.adam.beta1 !== 0.9 || c.adam.beta2 !== 0.999) ? ` β=${n(c.adam.beta1)},${n(c.adam.beta2)}` : ''}`, `seed ${n(c.seed)}`];
   if (c.theta0 !== null) details.push(`θ₀=(${c.theta0.map(n).join(', ')})`);
   const at = pin && pin.iteration > 0 ? ` at iteration ${n(pin.iteration)}` : '';
   return `${names.join(' vs ')} on ${c.task} (${details.join(', ')})${at}`;

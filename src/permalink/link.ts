@@ -3,13 +3,14 @@
  * reproduces its experiment even if defaults change later.
  *
  *   v1.task=lr-schedule&est=tes,pes,nres&N=50&T=100&K=10&R=10&workers=lockstep&burnin=0
- *      &rank=0&sigmachange=next-episode&sigma=constant,0.3&opt=adam&lr=0.01&seed=1
+ *      &rank=0&sigmachange=next-episode&sigma=constant,0.3&opt=adam&lr=0.01&adam=0.9,0.999&seed=1
  *      &stop=iterations,1000&theta0=task&surface=both&x=iteration&logy=1&var=update&speed=1
  *      [&at=250[&hist=40:constant,0.3:0.01;120:exponential,0.3,0.99:0.005]]
  *
  * Numbers are written as the shortest decimal that reads back to the same double (exact),
  * T = ∞ as `inf`, booleans as 1/0, θ₀ = the task's own as `task`. σ schedules and stop
  * conditions are `kind,param,…` (sigma=linear,σ₀,σ₁,steps; stop=loss,0.01; stop=none).
+ * `adam=β₁,β₂` is optional: links from before it existed take 0.9, 0.999 without a warning.
  * Keys may come in any order; unknown keys are ignored with a warning.
  *
  * `at` pins an outer iteration (the page replays the run from the seed to it); `hist`
@@ -40,6 +41,8 @@ const KEYS = {
   sigma: 'sigma',
   optimizer: 'opt',
   lr: 'lr',
+  // After lr, so an older link (no adam key) is not mistaken for one cut off before it.
+  adam: 'adam',
   seed: 'seed',
   stop: 'stop',
   theta0: 'theta0',
@@ -84,6 +87,7 @@ export function encodeFields(config: PlaygroundConfig, pin?: PinnedPoint): strin
     `${KEYS.sigma}=${sigma}`,
     `${KEYS.optimizer}=${str(c.optimizer)}`,
     `${KEYS.lr}=${formatNumber(c.lr)}`,
+    `${KEYS.adam}=${formatNumber(c.adam.beta1)},${formatNumber(c.adam.beta2)}`,
     `${KEYS.seed}=${formatNumber(c.seed)}`,
     `${KEYS.stop}=${stop}`,
     `${KEYS.theta0}=${c.theta0 === null ? THETA0_OF_TASK : c.theta0.map(formatNumber).join(',')}`,
@@ -206,6 +210,13 @@ export function parsePayload(payload: string): {
         return parseSigma(list(KEYS.sigma), warnings);
       case 'stop':
         return parseStop(list(KEYS.stop), warnings);
+      case 'adam': {
+        const v = list(KEYS.adam);
+        if (v === undefined) return undefined;
+        const [b1, b2] = v;
+        if (v.length > 2) warnings.push(`adam: ignored ${showList(v.slice(2))} after the two values β₁,β₂.`);
+        return { beta1: b1 === undefined || b1 === '' ? undefined : parseNumber(b1), beta2: b2 === undefined || b2 === '' ? undefined : parseNumber(b2) };
+      }
       case 'theta0': {
         const v = list(KEYS.theta0);
         if (v === undefined) return undefined;
@@ -281,7 +292,7 @@ function linkLabel(path: string): string {
   return sub === undefined ? main : `${key} ${SUB_LABELS[sub] ?? sub}`;
 }
 
-const SUB_LABELS: Readonly<Record<string, string>> = { sigma0: 'σ₀', sigma1: 'σ₁', gamma: 'γ', steps: 'steps', kind: 'kind', value: 'value' };
+const SUB_LABELS: Readonly<Record<string, string>> = { sigma0: 'σ₀', sigma1: 'σ₁', gamma: 'γ', steps: 'steps', kind: 'kind', value: 'value', beta1: 'β₁', beta2: 'β₂' };
 
 function parseSigma(parts: string[] | undefined, warnings: string[]): unknown {
   if (parts === undefined) return undefined;

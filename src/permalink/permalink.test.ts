@@ -39,7 +39,7 @@ const CURVES_X: ViewOptions['curvesX'][] = ['iteration', 'innerSteps', 'wallTime
 const VARIANCE: ViewOptions['varianceProtocol'][] = ['episode', 'update'];
 const CONFIG_KEYS = [
   'task', 'estimators', 'pairs', 'T', 'K', 'R', 'workers', 'burnIn', 'rankShaping', 'sigmaChange',
-  'sigma', 'optimizer', 'lr', 'seed', 'stop', 'theta0', 'view',
+  'sigma', 'optimizer', 'adam', 'lr', 'seed', 'stop', 'theta0', 'view',
 ].sort();
 const R_MAX = 1_000_000;
 const GAMMA = [1e-6, 10] as const;
@@ -47,6 +47,7 @@ const STEPS_MAX = 1_000_000;
 
 const dimOf = (task: TaskId): number => createTask(task).meta.theta0.length;
 const neverResets = (task: TaskId): boolean => !Number.isFinite(createTask(task).meta.defaults.T);
+const fixedHorizon = (task: TaskId): boolean => createTask(task).meta.fixedHorizon === true;
 
 const isInt = (x: unknown, lo: number, hi: number): boolean => typeof x === 'number' && Number.isInteger(x) && x >= lo && x <= hi;
 const inRange = (x: unknown, lo: number, hi: number): boolean => typeof x === 'number' && x >= lo && x <= hi;
@@ -68,7 +69,7 @@ function problems(c: PlaygroundConfig): string[] {
   );
   check(isInt(c.pairs, 1, 4096), 'pairs');
   if (c.T === Infinity) check(TASKS.includes(c.task) && neverResets(c.task), 'T = ∞ on a task with episodes');
-  else check(isInt(c.T, 1, 10_000), 'T');
+  else check(isInt(c.T, 1, 10_000) && (!fixedHorizon(c.task) || c.T === createTask(c.task).meta.defaults.T), 'T');
   check(isInt(c.K, 1, 10_000), 'K');
   if (Number.isFinite(c.T)) check(c.T % c.K === 0, 'K | T');
   check(isInt(c.R, 1, R_MAX) && c.R >= c.K && c.R % c.K === 0, 'R multiple of K');
@@ -229,7 +230,7 @@ function randomConfig(g: Gen): PlaygroundConfig {
     T = Infinity;
     K = g.int(1, 10_000);
   } else {
-    T = g.int(1, 10_000);
+    T = fixedHorizon(task) ? createTask(task).meta.defaults.T : g.int(1, 10_000);
     K = g.pick(divisors(T));
   }
   const R = K * g.int(1, Math.floor(R_MAX / K));
@@ -254,6 +255,7 @@ function randomConfig(g: Gen): PlaygroundConfig {
     sigmaChange: g.pick(['next-episode', 'rescale'] as const),
     sigma,
     optimizer: g.pick(['sgd', 'adam'] as const),
+    adam: g.chance(0.5) ? { beta1: 0.9, beta2: 0.999 } : { beta1: g.pick([0, 0.5, 0.99]), beta2: g.pick([0.9, 0.9999, 0.999999]) },
     lr: g.logUniform(1e-8, 10),
     seed: g.int(0, 2 ** 32 - 1),
     stop,
@@ -284,6 +286,7 @@ function largestConfig(): PlaygroundConfig {
     sigmaChange: 'rescale',
     sigma: { kind: 'cosine', sigma0: 1.2345678901234568e-5, sigma1: 9.876543210987654e-6, steps: 999_999 },
     optimizer: 'sgd',
+    adam: { beta1: 0.12345678901234568, beta2: 0.9876543210987654 },
     lr: 1.2345678901234566e-7,
     seed: 4_294_967_295,
     stop: { kind: 'loss', value: long },
@@ -651,6 +654,27 @@ describe('hand-edited links give specific messages', () => {
     ]);
   });
 
+  it("Adam's β₁, β₂: written as adam=β₁,β₂; a link without them (older links) takes 0.9, 0.999 with no warning", () => {
+    const c = { ...def, adam: { beta1: 0.99, beta2: 0.9999 } };
+    const l = encodePermalink(c);
+    expect(l).toContain('&lr=0.01&adam=0.99,0.9999&seed=');
+    expect(decodePermalink(l)).toEqual({ ok: true, config: c, warnings: [] });
+    // An old link (no adam key): the defaults, silently — and it is not mistaken for a cut-off link.
+    const old = encodePermalink(def).replace(/&adam=[^&]*/, '');
+    expect(old).not.toContain('adam=');
+    expect(decodePermalink(old)).toEqual({ ok: true, config: { ...def, adam: { beta1: 0.9, beta2: 0.999 } }, warnings: [] });
+    // Out of range: clamped (β = 1 would divide by zero in the bias correction); malformed: the defaults.
+    const clamped = decode(link({ adam: '1,-0.5' }));
+    expect(clamped.config.adam).toEqual({ beta1: 0.999999, beta2: 0 });
+    expect(clamped.warnings).toEqual([
+      'adam β₁ = 1 is above the maximum 0.999999; clamped to 0.999999.',
+      'adam β₂ = -0.5 is below the minimum 0; clamped to 0.',
+    ]);
+    const bad = decode(link({ adam: 'x' }));
+    expect(bad.config.adam).toEqual({ beta1: 0.9, beta2: 0.999 });
+    expect(bad.warnings).toEqual([expect.stringMatching(/^adam β₁ = "x" is not a number; using 0.9/), expect.stringMatching(/^adam β₂ is missing; using 0.999/)]);
+  });
+
   it('fixes K, T and R consistency', () => {
     const r = decode(link({ K: '7', R: '25' }));
     expect(r.config).toMatchObject({ T: 100, K: 5, R: 25 });
@@ -660,6 +684,10 @@ describe('hand-edited links give specific messages', () => {
     expect(r2.warnings).toEqual(['R = 25 is not a positive multiple of K = 10; using 30, the nearest multiple.']);
     const r3 = decode(link({ K: '500' }));
     expect(r3.config).toMatchObject({ T: 100, K: 100, R: 100 });
+    // lr-schedule's schedule is built for T = 100: another T is repaired (old links still open).
+    const r5 = decode(link({ T: '200', K: '10', R: '10' }));
+    expect(r5.config).toMatchObject({ task: 'lr-schedule', T: 100, K: 10 });
+    expect(r5.warnings).toEqual([expect.stringMatching(/^T = 200 is fixed at 100 for lr-schedule \(its learning-rate schedule is built for that horizon\); using 100/)]);
     const r4 = decode(link({ T: 'inf' }));
     expect(r4.config.T).toBe(100);
     expect(r4.warnings[0]).toMatch(/^T = inf is only for tasks that never reset, and lr-schedule has episodes; using 100/);
@@ -709,7 +737,7 @@ describe('hand-edited links give specific messages', () => {
     const cut = full.slice(0, full.indexOf('&lr=') + 7); // '…&lr=0.0'
     const r = decode(cut);
     expect(r.warnings[0]).toBe(
-      'The link looks cut off after "lr=0.0": 8 of 21 settings are missing and use defaults, and that last value may be incomplete. ' +
+      'The link looks cut off after "lr=0.0": 9 of 22 settings are missing and use defaults, and that last value may be incomplete. ' +
         'Copy the whole link again if you can.',
     );
   });

@@ -13,6 +13,7 @@ import { LIMITS, defaultPlaygroundConfig } from '../core/playground-config';
 import type { PlaygroundConfig, StopCondition, ViewOptions } from '../core/playground-config';
 import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
 import type { SigmaSchedule, SigmaScheduleKind } from '../core/sigma-schedule';
+import type { AdamBetas } from '../core/optimizers';
 import type { OptimizerName } from '../core/task';
 import { TASK_IDS, createTask } from '../core/tasks/index';
 import { formatNumber, show, showList } from './text';
@@ -32,6 +33,7 @@ export const CONFIG_FIELDS = [
   'sigmaChange',
   'sigma',
   'optimizer',
+  'adam',
   'lr',
   'seed',
   'stop',
@@ -215,6 +217,10 @@ export function validateConfig(source: FieldSource): Validated {
     T = Infinity;
   } else {
     T = c.number('T', rawT, LIMITS.T, true, d.T, taskDefault);
+    if (meta.fixedHorizon && T !== d.T) {
+      c.invalid('T', rawT, `is fixed at ${formatNumber(d.T)} for ${task} (its learning-rate schedule is built for that horizon)`, formatNumber(d.T));
+      T = d.T;
+    }
   }
 
   let K = c.number('K', source.get('K'), LIMITS.K, true, d.K, taskDefault);
@@ -246,6 +252,7 @@ export function validateConfig(source: FieldSource): Validated {
   const iterationsDefault = meta.defaults.iterations;
   const sigma = readSigma(c, source.get('sigma'), meta.defaults.sigma, iterationsDefault, taskDefault);
   const optimizer = c.oneOf('optimizer', source.get('optimizer'), OPTIMIZERS, d.optimizer, taskDefault);
+  const adam = readAdam(c, source.get('adam'), d.adam);
   const lr = c.number('lr', source.get('lr'), LIMITS.lr, false, d.lr, taskDefault);
   const seed = c.number('seed', source.get('seed'), LIMITS.seed, true, d.seed);
   const stop = readStop(c, source.get('stop'), d.stop, taskDefault);
@@ -265,6 +272,7 @@ export function validateConfig(source: FieldSource): Validated {
     sigmaChange,
     sigma,
     optimizer,
+    adam,
     lr,
     seed,
     stop,
@@ -272,6 +280,23 @@ export function validateConfig(source: FieldSource): Validated {
     view,
   };
   return { config, warnings: c.warnings, present };
+}
+
+/**
+ * Adam's β₁, β₂: optional (links and files from before they existed take the defaults
+ * without a warning); each clamped to [0, 0.999999].
+ */
+function readAdam(c: Checker, v: unknown, def: AdamBetas): AdamBetas {
+  if (v === undefined) return { ...def };
+  if (!isRecord(v)) {
+    c.invalid('adam', v, 'is not a pair of numbers β₁,β₂', `${formatNumber(def.beta1)}, ${formatNumber(def.beta2)} (the default)`);
+    return { ...def };
+  }
+  c.extraKeys('adam', v, ['beta1', 'beta2']);
+  return {
+    beta1: c.number('adam.beta1', ownField(v, 'beta1'), LIMITS.adamBeta, false, def.beta1),
+    beta2: c.number('adam.beta2', ownField(v, 'beta2'), LIMITS.adamBeta, false, def.beta2),
+  };
 }
 
 function readEstimators(c: Checker, v: unknown, def: EstimatorId[]): EstimatorId[] {

@@ -56,4 +56,34 @@ describe('Gaussian blur approximation of L_σ', () => {
     expect(out[5 * 11 + 6]!).toBeLessThan(1e-3);
     expect(out[6 * 11 + 5]!).toBeGreaterThan(1);
   });
+
+  it('never contradicts L_σ: blank where the kernel reaches past the plotted range (large σ), exact-ish where shown', () => {
+    // L(θ) = θ₀² + θ₁² on [−1, 1]², L_σ = L + 2σ². The blur sees only the plotted range, so at
+    // large σ it renormalises what is inside (a pale, nearly uniform field, as lr-schedule at
+    // σ = 4.79 showed before its Monte-Carlo stage turned it dark). Shown values must be close
+    // to L_σ; the others are left blank (NaN) for the Monte-Carlo stage.
+    const x = linspace(-1, 1, 41);
+    const y = linspace(-1, 1, 41);
+    const raw = y.flatMap((b) => x.map((a) => a * a + b * b));
+    for (const sigma of [0.005, 0.02, 0.1, 0.3, 1, 2, 4.79]) {
+      const out = approximateSmoothedSurface(raw, x, y, sigma);
+      let worst = 0;
+      let shown = 0;
+      out.forEach((v, i) => {
+        if (!Number.isFinite(v)) return;
+        shown++;
+        const exact = raw[i]! + 2 * sigma * sigma;
+        worst = Math.max(worst, Math.abs(v - exact));
+      });
+      // Within a tenth of the surface's own range (2) plus a tenth of the smoothing shift.
+      expect(worst, `σ = ${sigma}: worst |blur − L_σ| ${worst} over ${shown} shown points`).toBeLessThanOrEqual(0.2 + 0.2 * sigma * sigma);
+      // Where the kernel stays inside, the blur is there: at small σ nearly everything shows.
+      if (sigma <= 0.02) expect(shown).toBe(41 * 41);
+      if (sigma === 0.1) expect(shown).toBeGreaterThan(0.7 * 41 * 41);
+      if (sigma >= 1) expect(shown).toBe(0);
+    }
+    // 1-D alike.
+    const line = approximateSmoothedSurface(x.map((a) => a * a), x, null, 2);
+    expect(line.every((v) => Number.isNaN(v))).toBe(true);
+  });
 });

@@ -9,10 +9,20 @@
  * once while the engine refines the picture with Monte-Carlo samples.
  *
  * Two honest approximations, both visible in the UI text: the blur only sees the plotted
- * range (near the edges the kernel is renormalised over what is inside), and it cannot
- * see structure finer than the grid. Non-finite raw values (diverged unrolls) get zero
- * weight instead of poisoning their neighbourhood.
+ * range, and it cannot see structure finer than the grid. Non-finite raw values (diverged
+ * unrolls) get zero weight instead of poisoning their neighbourhood.
+ *
+ * The first one matters at large σ: renormalising the kernel over what is inside the range
+ * turns L_σ into a near-uniform average of the plotted grid (lr-schedule at σ = 4.79: a
+ * pale, flat field, which the Monte-Carlo stage then replaced with a dark, blocky one —
+ * it evaluates L far outside the range). So the blur is shown only where at least
+ * MIN_COVERAGE of the kernel's mass lies on finite grid points; elsewhere it is left
+ * blank (NaN) for the Monte-Carlo stage, and at large σ that is everywhere. For θ of more
+ * than two dimensions it smooths within the slice plane only (the UI says so).
  */
+
+/** Fraction of the Gaussian kernel's mass that must lie on finite, plotted grid points. */
+export const MIN_COVERAGE = 0.9;
 
 /** Truncated Gaussian weights for offsets −r…r, r = ⌈3σ⌉ (capped at `maxRadius`). */
 export function gaussianKernel(sigmaPx: number, maxRadius: number): Float64Array {
@@ -56,6 +66,19 @@ function blurLine(
  * standard deviations in grid cells along x and y.
  */
 export function blurGrid(values: ArrayLike<number>, nx: number, ny: number, sigmaXPx: number, sigmaYPx: number): number[] {
+  return blurGridWithCoverage(values, nx, ny, sigmaXPx, sigmaYPx).values;
+}
+
+/** Mass of the ±3σ Gaussian kernel on an unbounded grid (what a point far from every edge sees). */
+function fullMass(sigmaPx: number): number {
+  return gaussianKernel(sigmaPx, Number.POSITIVE_INFINITY).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * `blurGrid`, with each point's coverage: the fraction of the kernel's mass (±3σ) that lies
+ * on finite grid points — 1 far from the edges, about ½ on an edge, less at large σ.
+ */
+export function blurGridWithCoverage(values: ArrayLike<number>, nx: number, ny: number, sigmaXPx: number, sigmaYPx: number): { values: number[]; coverage: number[] } {
   const size = nx * ny;
   let num = new Float64Array(size);
   let den = new Float64Array(size);
@@ -84,7 +107,9 @@ export function blurGrid(values: ArrayLike<number>, nx: number, ny: number, sigm
   }
   const out = new Array<number>(size);
   for (let i = 0; i < size; i++) out[i] = (den[i] ?? 0) > 0 ? (num[i] ?? 0) / (den[i] ?? 1) : Number.NaN;
-  return out;
+  const full = (kx.length > 1 ? fullMass(sigmaXPx) : 1) * (ny > 1 && ky.length > 1 ? fullMass(sigmaYPx) : 1);
+  const coverage = Array.from(den, (d) => Math.min(1, d / full));
+  return { values: out, coverage };
 }
 
 /** Grid spacing of an evenly spaced axis. */
@@ -92,11 +117,15 @@ function spacing(axis: readonly number[]): number {
   return axis.length > 1 ? ((axis[axis.length - 1] ?? 0) - (axis[0] ?? 0)) / (axis.length - 1) : 1;
 }
 
-/** The fast σ-smoothed surface from a raw grid on axes x (and y for 2-D), σ in parameter units. */
+/**
+ * The fast σ-smoothed surface from a raw grid on axes x (and y for 2-D), σ in parameter
+ * units: NaN (blank) where less than MIN_COVERAGE of the kernel lies on the plotted grid.
+ */
 export function approximateSmoothedSurface(raw: ArrayLike<number>, x: readonly number[], y: readonly number[] | null, sigma: number): number[] {
   const nx = x.length;
   const ny = y ? y.length : 1;
   const sx = sigma / Math.abs(spacing(x));
   const sy = y ? sigma / Math.abs(spacing(y)) : 0;
-  return blurGrid(raw, nx, ny, sx, sy);
+  const { values, coverage } = blurGridWithCoverage(raw, nx, ny, sx, sy);
+  return values.map((v, i) => ((coverage[i] ?? 0) >= MIN_COVERAGE ? v : Number.NaN));
 }

@@ -120,11 +120,11 @@ describe('playground controller', () => {
     expect(surfaceGridFor(6, 2, 1000, 1e6)).toBe(6);
     expect(surfaceGridFor(40, 1, 500, 1)).toBe(40);
     expect(surfaceGridFor(40, 1, 500, 1e3)).toBe(MIN_SURFACE_GRID);
-    // MNIST's refinement on software WebGPU (CPU-class budget): one sample, not all six.
+    // MNIST's refinement on software WebGPU (CPU-class budget): one ± pair of samples, not all six.
     const mnist = taskMeta('mnist');
     const perSample = 12 * 12 * mnist.evalSteps;
     expect(refinePlan(TASK_VIEWS.mnist.refineStages, perSample, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.cpu)).toEqual([2, 4]);
-    expect(refinePlan(TASK_VIEWS.mnist.refineStages, perSample * stepCostOf(mnist), FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.cpu)).toEqual([1, 1]);
+    expect(refinePlan(TASK_VIEWS.mnist.refineStages, perSample * stepCostOf(mnist), FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.cpu)).toEqual([2]);
     // …and on a CPU-class backend (CPU, software WebGPU) none at all: the blur stays; on a GPU it refines.
     expect(refinesOn(perSample * stepCostOf(mnist), stepCostOf(mnist), true)).toBe(false);
     expect(refinesOn(perSample * stepCostOf(mnist), stepCostOf(mnist), false)).toBe(true);
@@ -137,10 +137,12 @@ describe('playground controller', () => {
     expect(refinePlan([16, 48], 160_000, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.gpu)).toEqual([6, 58]);
     // A stage that fits stays as it is.
     expect(refinePlan([4, 12], 10_000, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.gpu)).toEqual([4, 12]);
-    // CPU: one sample first, however small the budget; the total budget still applies.
-    expect(refinePlan([16, 48], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([1, 15]);
-    expect(refinePlan([16], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([1, 15]);
-    expect(refinePlan([16, 4], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([1, 19]);
+    // CPU: one ± pair first, however small the budget; the total budget still applies.
+    expect(refinePlan([16, 48], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([2, 14]);
+    expect(refinePlan([16], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([2, 14]);
+    expect(refinePlan([16, 4], 160_000, FIRST_STAGE_BUDGET.cpu, REFINE_BUDGET.cpu)).toEqual([2, 18]);
+    // Samples come in antithetic pairs: every stage is even, an odd one rounds up.
+    expect(refinePlan([5, 9], 10_000, FIRST_STAGE_BUDGET.gpu, REFINE_BUDGET.gpu)).toEqual([6, 10]);
   });
 
   it('shows a blurred surface at once, then refines it with Monte-Carlo stages without waiting', () => {

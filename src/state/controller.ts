@@ -91,10 +91,22 @@ export const FIRST_STAGE_BUDGET = { cpu: 2 ** 17, gpu: 2 ** 20 } as const;
 
 /**
  * The refinement stages for one σ: the task's stages, with the first one cut to what fits
- * `firstBudget` (at least one sample; the rest of it follows as a stage or joins the
- * next one), all within the total budget (`refineStagesWithin`).
+ * `firstBudget` (at least one ± pair; the rest of it follows as a stage or joins the
+ * next one), all within the total budget (`refineStagesWithin`). Samples come in
+ * antithetic pairs (surface.ts), so every stage is a whole number of pairs: planned in
+ * pairs, returned in samples.
  */
 export function refinePlan(stages: readonly number[], pointsTimesSteps: number, firstBudget: number, budget: number): number[] {
+  const pairs = refinePlanUnits(
+    stages.map((m) => Math.ceil(m / 2)),
+    2 * pointsTimesSteps,
+    firstBudget,
+    budget,
+  );
+  return pairs.map((p) => 2 * p);
+}
+
+function refinePlanUnits(stages: readonly number[], pointsTimesSteps: number, firstBudget: number, budget: number): number[] {
   const [first, ...rest] = stages;
   if (first === undefined) return [];
   const fits = Math.max(1, Math.floor(firstBudget / Math.max(1, pointsTimesSteps)));
@@ -138,12 +150,12 @@ export function refineStagesWithin(stages: readonly number[], pointsTimesSteps: 
 
 /**
  * Whether the Monte-Carlo refinement runs at all: always for toy tasks (stepCost 1), and on
- * a real GPU; on a CPU-class backend a heavy task refines only when one sample fits the
- * first-stage budget. Measured: MNIST's one sample (12² points × 10 steps) held software
+ * a real GPU; on a CPU-class backend a heavy task refines only when one ± pair of samples
+ * fits the first-stage budget. Measured: MNIST's one sample (12² points × 10 steps) held software
  * WebGPU for over 100 s with no session update in between; the blur approximation stays.
  */
 export function refinesOn(perSample: number, stepCost: number, cpuClass: boolean): boolean {
-  return !cpuClass || stepCost <= 1 || perSample <= FIRST_STAGE_BUDGET.gpu;
+  return !cpuClass || stepCost <= 1 || 2 * perSample <= FIRST_STAGE_BUDGET.gpu;
 }
 
 /** The landscape grid side of a task (see `surfaceGridFor`). */

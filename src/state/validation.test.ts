@@ -35,6 +35,12 @@ describe('cross-field issues', () => {
     expect(configIssues({ ...c, R: 15 })).toEqual([expect.stringMatching(/multiple of K = 10/)]);
   });
 
+  it("lr-schedule's T is fixed at 100 (its schedule is built for that horizon)", () => {
+    const c = defaultPlaygroundConfig('lr-schedule');
+    expect(configIssues({ ...c, T: 200 })).toEqual([expect.stringMatching(/lr-schedule.*built for T = 100/)]);
+    expect(configIssues({ ...defaultPlaygroundConfig('lorenz'), T: 1000 })).toEqual([]);
+  });
+
   it('needs at least one estimator', () => {
     expect(configIssues({ ...defaultPlaygroundConfig(), estimators: [] })).toEqual(['select at least one estimator']);
   });

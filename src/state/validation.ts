@@ -6,6 +6,7 @@ import { ESTIMATOR_IDS } from '../core/estimators/index';
 import { LIMITS, type PlaygroundConfig } from '../core/playground-config';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import { PERMALINK_LIMITS } from '../permalink/index';
+import { taskMeta } from './task-meta';
 
 export interface NumberRule {
   min: number;
@@ -31,6 +32,8 @@ export const RULES = {
   /** Schedule length in outer updates. */
   scheduleSteps: { ...PERMALINK_LIMITS.scheduleSteps, integer: true },
   lossTarget: { min: 0, max: 1e12 },
+  /** Adam's β₁, β₂. */
+  adamBeta: { ...LIMITS.adamBeta },
   repeats: { min: 4, max: 512, integer: true },
 } as const satisfies Record<string, NumberRule>;
 
@@ -86,13 +89,18 @@ export function configIssues(config: PlaygroundConfig): string[] {
     issues.push(`N must be a whole number in [${LIMITS.pairs.min}, ${LIMITS.pairs.max}]`);
   }
   if (!(Number.isInteger(K) && K >= LIMITS.K.min && K <= LIMITS.K.max)) issues.push(`K must be a whole number in [${LIMITS.K.min}, ${LIMITS.K.max}]`);
-  if (Number.isFinite(T)) {
+  const meta = taskMeta(config.task);
+  if (meta.fixedHorizon && T !== meta.defaults.T) {
+    issues.push(`${config.task}'s learning-rate schedule is built for T = ${meta.defaults.T}: another T would extrapolate it (η_t turns negative past T)`);
+  } else if (Number.isFinite(T)) {
     if (!(Number.isInteger(T) && T >= LIMITS.T.min && T <= LIMITS.T.max)) issues.push(`T must be a whole number in [${LIMITS.T.min}, ${LIMITS.T.max}]`);
     else if (K > T) issues.push(`K = ${K} is longer than the episode T = ${T}`);
     else if (T % K !== 0) issues.push(`K = ${K} must divide T = ${T} so episodes end on truncation boundaries`);
   }
   if (!(R >= K && R % K === 0)) issues.push(`R = ${R} must be a multiple of K = ${K}`);
   if (config.lr < LIMITS.lr.min || config.lr > LIMITS.lr.max) issues.push(`learning rate must be in [${LIMITS.lr.min}, ${LIMITS.lr.max}]`);
+  const betaOk = (b: number): boolean => b >= LIMITS.adamBeta.min && b <= LIMITS.adamBeta.max;
+  if (!betaOk(config.adam.beta1) || !betaOk(config.adam.beta2)) issues.push(`Adam's β₁ and β₂ must be in [${LIMITS.adamBeta.min}, ${LIMITS.adamBeta.max}]`);
   if (!(Number.isInteger(config.seed) && config.seed >= LIMITS.seed.min && config.seed <= LIMITS.seed.max)) issues.push('seed must be a whole number in [0, 2³² − 1]');
   issues.push(...scheduleIssues(config.sigma));
   if (config.stop.kind === 'iterations' && !(Number.isInteger(config.stop.value) && config.stop.value >= LIMITS.iterations.min && config.stop.value <= LIMITS.iterations.max)) {

@@ -120,7 +120,7 @@ function EstimatorSection() {
 }
 
 function pickUnroll(c: PlaygroundConfig) {
-  return { pairs: c.pairs, T: c.T, K: c.K, R: c.R, estimators: c.estimators, workers: c.workers, burnIn: c.burnIn, rankShaping: c.rankShaping, sigmaChange: c.sigmaChange };
+  return { task: c.task, pairs: c.pairs, T: c.T, K: c.K, R: c.R, estimators: c.estimators, workers: c.workers, burnIn: c.burnIn, rankShaping: c.rankShaping, sigmaChange: c.sigmaChange };
 }
 
 function UnrollSection() {
@@ -146,7 +146,14 @@ function UnrollSection() {
     <Section title="Population and truncation" testId="controls-unroll">
       <NumberField label="N antithetic pairs" value={config.pairs} rule={RULES.pairs} onCommit={(pairs) => patch({ pairs })} testId="pairs" suffix={<PendingDot show={pendingPairs} />} hint={`2N = ${2 * config.pairs} particles per estimator`} />
       <div className="field-pair">
-        {finiteT ? (
+        {finiteT && taskMeta(config.task).fixedHorizon ? (
+          <div className="field">
+            <label>T episode</label>
+            <p className="static-value" data-testid="T-fixed" title="This task's learning-rate schedule η_t runs over t/T: another T would extrapolate it (η_t turns negative past T)">
+              {config.T} (fixed: the schedule is built for it)
+            </p>
+          </div>
+        ) : finiteT ? (
           <NumberField label="T episode" value={config.T} rule={RULES.T} onCommit={(T) => patch({ T, R: Math.min(config.R, T) })} testId="T" />
         ) : (
           <div className="field">
@@ -207,9 +214,22 @@ function UnrollSection() {
           <option value="next-episode" disabled={!finiteT}>
             apply at each particle&apos;s next episode
           </option>
-          <option value="rescale">rescale the running noise at once</option>
+          <option value="rescale">apply at each pair&apos;s next noise draw</option>
         </select>
       </label>
+      {!finiteT && config.estimators.includes('nres') ? (
+        <p className="field-hint" data-testid="nres-never-resets-note">
+          NRES on a task that never resets: there is no episode end to redraw at, so each pair keeps the noise it drew at the start for the whole
+          run — N fixed directions, not the per-episode noise reuse of the NRES paper.
+        </p>
+      ) : null}
+      {config.sigmaChange === 'rescale' && config.estimators.includes('nres') ? (
+        <p className="field-hint" data-testid="nres-rescale-note">
+          {finiteT ? '' : 'This task never resets, so σ changes must apply within the run. '}PES and GPES take a new σ at their next noise draw and stay
+          unbiased; NRES draws once per episode, so it rescales its noise at once — its estimates after a σ change are biased until its next
+          episode{finiteT ? '' : ' (here: for the rest of the run)'}.
+        </p>
+      ) : null}
     </Section>
   );
 }
@@ -297,7 +317,9 @@ function OptimizerSection() {
   const patch = usePatch();
   const optimizer = useConfig((s) => s.config.optimizer);
   const lr = useConfig((s) => s.config.lr);
+  const adam = useConfig(useShallow((s) => s.config.adam));
   const pending = usePending('optimizer');
+  const pendingBetas = usePending('adam');
   return (
     <Section title="Outer optimizer" testId="controls-optimizer">
       <label className="field">
@@ -309,6 +331,20 @@ function OptimizerSection() {
           <option value="adam">Adam</option>
         </select>
       </label>
+      {optimizer === 'adam' ? (
+        <div className="field-pair">
+          <NumberField
+            label="Adam β₁"
+            value={adam.beta1}
+            rule={RULES.adamBeta}
+            onCommit={(beta1) => patch({ adam: { ...adam, beta1 } })}
+            testId="adam-beta1"
+            suffix={<PendingDot show={pendingBetas} />}
+            hint="0.9 (Kingma & Ba); the PES paper's lr-schedule uses 0.99"
+          />
+          <NumberField label="Adam β₂" value={adam.beta2} rule={RULES.adamBeta} onCommit={(beta2) => patch({ adam: { ...adam, beta2 } })} testId="adam-beta2" />
+        </div>
+      ) : null}
       <div className="field">
         <div className="label-row">
           <span>learning rate (live)</span>

@@ -3,6 +3,7 @@ import type { ViewOptions } from '../../core/playground-config';
 import { estimatorInfo } from '../../core/estimators/index';
 import { ESTIMATOR_COLORS } from '../../content/colors';
 import { diagnosticsReferenceFor } from '../../engine/diagnostics-reference';
+import { taskMeta } from '../../state/task-meta';
 import { useConfig, useController, useSim } from '../context';
 import { diagnosticsFigure, lossFigure, metricFigure, scheduleFigure, type SeriesStyle, X_TITLES } from '../figures/curves';
 import { fmt } from '../figures/common';
@@ -97,7 +98,7 @@ export function CurvesPanel() {
           </figure>
         )}
         <figure>
-          <figcaption title={referenceText}>Gradient quality: cos ∠(ĝ, g_ref) and ‖ĝ‖ / ‖g_ref‖</figcaption>
+          <figcaption title={referenceText}>Gradient quality: cos ∠(ĝ, g_ref) and ‖ĝ‖ / ‖g_ref‖ (per truncation of a summed loss: ‖J·ĝ‖ / ‖g_ref‖)</figcaption>
           <Plot figure={diag} testId="plot-diagnostics" label="Cosine similarity and norm ratio of each estimate to the reference gradient" data={{ points: diagCount }} />
         </figure>
         <figure>
@@ -108,6 +109,9 @@ export function CurvesPanel() {
       <HealthPanel />
       <p className="panel-note diagnostics-note" data-testid="diagnostics-reference">
         Gradient quality is measured every ~20 updates while running (every ~5 s of stepping when updates are slow, less often when the reference is expensive), {referenceText}.
+        {taskMeta(applied.task).reduction === 'sum'
+          ? ` This task's loss sums its steps, so one truncation's estimate is of ∇L/J on average: the norm ratio of the online estimators is taken of J·ĝ (J = T/K = ${fmt(taskMeta(applied.task).evalSteps / applied.K)}), as the variance figure scales them, so 1 on the dotted line means the right size for every estimator.`
+          : ' The dotted line at norm ratio 1 is the right size.'}
       </p>
     </section>
   );

@@ -10,7 +10,7 @@ import { taskMeta } from '../../state/task-meta';
 import { useConfig, useController, useSim } from '../context';
 import { fmt } from '../figures/common';
 import { pngDataUrl } from '../canvas-png';
-import { colorRange, contourImageSource, DIVERGED_COLOR, EMPTY_IMAGE, type GridImage, gridOf, gridPixels, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
+import { BLANK_COLOR, blurBlanks, colorRange, contourImageSource, DIVERGED_COLOR, EMPTY_IMAGE, type GridImage, gridOf, gridPixels, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
 import { BASE_CONFIG, type Figure, loadPlotly, MIN_REDRAW_MS } from '../usePlotly';
 import { Plot } from './Plot';
 
@@ -135,12 +135,13 @@ function useSurfacePlotly(ref: RefObject<HTMLDivElement | null>, next: SurfaceDr
 }
 
 /** The grid's images: its cells as a PNG, its contour lines (when drawn) as an SVG; null without a grid. */
-function gridImageOf(z: readonly (readonly number[])[], zRange: readonly [number, number], contours: boolean): GridImage | null {
+function gridImageOf(z: readonly (readonly number[])[], zRange: readonly [number, number], contours: boolean, blank?: readonly boolean[]): GridImage | null {
   const ny = z.length;
   const nx = z[0]?.length ?? 0;
   if (nx === 0 || ny === 0) return null;
-  return { cells: pngDataUrl(gridPixels(z, zRange), nx, ny), contours: contours ? contourImageSource(z, zRange) : null };
+  return { cells: pngDataUrl(gridPixels(z, zRange, blank), nx, ny), contours: contours ? contourImageSource(z, zRange) : null };
 }
+
 
 function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
@@ -204,9 +205,11 @@ export function checksum(values: readonly number[] | null | undefined): string {
   return s.toPrecision(8);
 }
 
-function smoothedLabel(sm: SmoothedSurface | null): string {
+function smoothedLabel(sm: SmoothedSurface | null, dim: number): string {
   if (!sm) return 'σ-smoothed L_σ';
-  return sm.source === 'blur' ? `L_σ, σ = ${fmt(sm.sigma, 3)} (fast blur)` : `L_σ, σ = ${fmt(sm.sigma, 3)} (Monte-Carlo, M = ${sm.samples})`;
+  if (sm.source === 'monte-carlo') return `L_σ, σ = ${fmt(sm.sigma, 3)} (Monte-Carlo, M = ${sm.samples})`;
+  const blur = dim > 2 ? 'fast blur in the slice plane, not L_σ' : 'fast blur';
+  return sm.values.every((v) => !Number.isFinite(v)) ? `L_σ, σ = ${fmt(sm.sigma, 3)} (σ too large for the fast blur: Monte-Carlo)` : `L_σ, σ = ${fmt(sm.sigma, 3)} (${blur})`;
 }
 
 /** θ in the legend: every entry for small θ, else its size and its slice coordinates. */
@@ -266,7 +269,7 @@ function SlicePicker({ meta, slice, onChange }: { meta: TaskMeta; slice: Surface
   );
 }
 
-function SurfaceStatus({ surface }: { surface: SurfaceState }) {
+function SurfaceStatus({ surface, dim }: { surface: SurfaceState; dim: number }) {
   if (surface.rawStatus === 'error') {
     return (
       <p className="panel-status error" role="alert">
@@ -287,10 +290,19 @@ function SurfaceStatus({ surface }: { surface: SurfaceState }) {
     <p className="panel-status" data-testid="surface-status" data-state={surface.refining ? 'refining' : 'ready'}>
       {sm?.source === 'monte-carlo' ? (
         <>
-          Smoothed surface: Monte-Carlo mean of L(θ + σz) over <strong>{sm.samples}</strong> common samples per point.
+          Smoothed surface: Monte-Carlo mean of L(θ ± σz) over <strong>{sm.samples}</strong> common samples per point (antithetic pairs).
+        </>
+      ) : sm && sm.values.length > 0 && sm.values.every((v) => !Number.isFinite(v)) ? (
+        <>
+          Smoothed surface: σ = {fmt(sm.sigma, 3)} reaches past the plotted range, where the raw grid knows nothing, so the instant blur would only average what
+          is drawn — it is left blank{surface.refining ? ' until the Monte-Carlo stage, which evaluates L(θ + σz) wherever that lands, arrives.' : '; the Monte-Carlo stage does not run for this task on this backend.'}
         </>
       ) : (
-        <>Smoothed surface: instant approximation (Gaussian blur of the raw grid with kernel σ; edges see only the plotted range).</>
+        <>
+          Smoothed surface: instant approximation — a Gaussian blur of the raw grid with kernel σ, left blank (grey) where more than a tenth of the kernel falls
+          outside the plotted range{dim > 2 ? '; on this slice it smooths within the slice plane only, while L_σ perturbs all coordinates' : ''}.
+          {surface.refining ? ' The Monte-Carlo stage replaces it.' : ''}
+        </>
       )}
       {surface.refining ? (
         <>
@@ -357,7 +369,8 @@ export function LandscapePanel() {
   const rawOverlay = useMemo(() => ({ axes, x: surface.x, y: surface.y, zRange, view, show, estimators, task }), [axes, surface.x, surface.y, zRange, view, show, estimators, task]);
   const smoothedOverlay = useMemo(() => ({ axes, x: surface.x, y: surface.y, zRange, view, estimators, task }), [axes, surface.x, surface.y, zRange, view, estimators, task]);
   const rawImage = useMemo(() => gridImageOf(rawGrid.z, zRange, contours), [rawGrid, zRange, contours]);
-  const smoothedImage = useMemo(() => gridImageOf(smoothedGrid.z, zRange, contours), [smoothedGrid, zRange, contours]);
+  const blanks = useMemo(() => blurBlanks(surfaceReady ? surface.smoothed : null, surface.raw), [surfaceReady, surface.smoothed, surface.raw]);
+  const smoothedImage = useMemo(() => gridImageOf(smoothedGrid.z, zRange, contours, blanks), [smoothedGrid, zRange, contours, blanks]);
   const rawFigure = useMemo(
     () =>
       landscape2dFigure({
@@ -468,7 +481,7 @@ export function LandscapePanel() {
           />
         </>
       ) : null}
-      <SurfaceStatus surface={surface} />
+      <SurfaceStatus surface={surface} dim={dim} />
       {oneDFigure ? (
         <Plot figure={oneDFigure} testId="plot-landscape-1d" className="plot-landscape" label="Loss against θ, raw and σ-smoothed, with each estimator's θ and particles" data={{ ...smoothedData, rawChecksum: checksum(surface.raw) }} />
       ) : (
@@ -481,7 +494,7 @@ export function LandscapePanel() {
           ) : null}
           {show !== 'raw' ? (
             <figure>
-              <figcaption>{smoothedLabel(surface.smoothed)}</figcaption>
+              <figcaption>{smoothedLabel(surface.smoothed, dim)}</figcaption>
               <SurfacePlot draw={smoothedDraw} testId="plot-surface-smoothed" label="σ-smoothed meta-loss heatmap with particles, θ and gradient arrows" data={smoothedData} />
             </figure>
           ) : null}
@@ -499,9 +512,14 @@ export function LandscapePanel() {
             {e.diverged ? <span className="tag danger">diverged</span> : null}
           </li>
         ))}
-        {surface.raw?.some((v) => !Number.isFinite(v)) || surface.smoothed?.values.some((v) => !Number.isFinite(v)) ? (
+        {surface.raw?.some((v) => !Number.isFinite(v)) || surface.smoothed?.values.some((v, i) => !Number.isFinite(v) && !blanks?.[i]) ? (
           <li>
             <span className="swatch" style={{ background: DIVERGED_COLOR }} aria-hidden="true" /> unroll diverged there (loss NaN or ∞)
+          </li>
+        ) : null}
+        {blanks?.some(Boolean) ? (
+          <li data-testid="legend-blur-blank">
+            <span className="swatch" style={{ background: BLANK_COLOR }} aria-hidden="true" /> beyond the fast blur&apos;s reach (its kernel leaves the plotted range)
           </li>
         ) : null}
         {meta.optimum ? (

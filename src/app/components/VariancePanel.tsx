@@ -6,7 +6,7 @@ import { varianceSetupOf } from '../../state/controller';
 import { useConfig, useController, useSim } from '../context';
 import { fmt } from '../figures/common';
 import type { SeriesStyle } from '../figures/curves';
-import { logLogSlope, METRIC_TITLES, rowsByEstimator, type VarianceMetric, varianceFigure } from '../figures/variance';
+import { logLogSlope, METRIC_TITLES, referenceFloor, rowsByEstimator, type VarianceMetric, varianceFigure } from '../figures/variance';
 import { Plot } from './Plot';
 
 const REPEAT_CHOICES = [16, 32, 64, 128];
@@ -32,7 +32,8 @@ export function VariancePanel() {
     return ids.map((id) => ({ id, title: estimatorInfo(id).title, color: ESTIMATOR_COLORS[id], diverged: false }));
   }, [rows]);
   const truncations = useMemo(() => (rows.length ? [...new Set(rows.map((r) => r.J))].sort((a, b) => a - b) : setup.truncations), [rows, setup.truncations]);
-  const figure = useMemo(() => varianceFigure(series, rows, metric, truncations), [series, rows, metric, truncations]);
+  const floor = result ? referenceFloor(result.reference, result.referenceVariance) : 0;
+  const figure = useMemo(() => varianceFigure(series, rows, metric, truncations, floor), [series, rows, metric, truncations, floor]);
   const slopes = useMemo(() => {
     const by = rowsByEstimator(rows);
     return [...by.entries()].map(([id, list]) => ({ id, slope: logLogSlope(list, 'totalVariance'), errorSlope: logLogSlope(list, 'normalizedError') }));
@@ -126,7 +127,9 @@ export function VariancePanel() {
         <table className="slopes" data-testid="variance-slopes">
           <caption>
             Growth with J (least-squares slope on log-log axes; 0 = flat, 1 = ∝ J) · reference gradient:{' '}
-            {result?.referenceKind === 'exact' ? 'exact (closed form)' : `full-unroll ES with ${result?.referencePairs ?? '?'} pairs`}
+            {result?.referenceKind === 'exact'
+              ? 'exact (closed form)'
+              : `full-unroll ES with ${result?.referencePairs ?? '?'} pairs, whose own error E‖g_ref − g‖²/‖g_ref‖² ≈ ${fmt(floor, 2)} is subtracted from every normalized error (dotted line)`}
           </caption>
           <thead>
             <tr>

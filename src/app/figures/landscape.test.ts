@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contourImageSource, contourLevels, contourPolylines, contourSegments, EMPTY_IMAGE, gridImages, gridOf, gridPixels, landscape2dFigure, lossColor } from './landscape';
+import { blurBlanks, contourImageSource, contourLevels, contourPolylines, contourSegments, EMPTY_IMAGE, gridImages, gridOf, gridPixels, landscape2dFigure, lossColor } from './landscape';
 
 describe('landscape grid image', () => {
   it('colours like the heatmap: the scale over zRange, clamped, NaN left out', () => {
@@ -31,6 +31,20 @@ describe('landscape grid image', () => {
     expect(pixel(0, 1)).toEqual([0xfb, 0xfc, 0xfd, 255]);
     expect(pixel(1, 1)).toEqual([0xfb, 0xfc, 0xfd, 255]);
     expect(pixel(2, 1)).toEqual([...(lossColor(2, 1, 5) ?? []), 255]);
+  });
+
+  it('paints the cells the fast blur left blank grey, not in the diverged colour', () => {
+    const raw = [1, 1, Number.NaN, 2];
+    const blur = { values: [1, Number.NaN, Number.NaN, 2], source: 'blur' as const };
+    const blank = blurBlanks(blur, raw);
+    // NaN where the raw was finite: beyond the blur's reach; NaN where the raw diverged: diverged.
+    expect(blank).toEqual([false, true, false, false]);
+    expect(blurBlanks({ ...blur, source: 'monte-carlo' }, raw)).toBeUndefined();
+    const { z } = gridOf(blur.values, 2, 2, 'linear');
+    const px = Array.from(gridPixels(z, [1, 2], blank));
+    const pixel = (ix: number, row: number): number[] => px.slice((row * 2 + ix) * 4, (row * 2 + ix) * 4 + 4);
+    expect(pixel(1, 1)).toEqual([0xd5, 0xda, 0xe0, 255]); // grid (1, 0): blank
+    expect(pixel(0, 0)).toEqual([0x7a, 0x2e, 0x3b, 255]); // grid (0, 1): diverged
   });
 
   it('joins contour segments into polylines, each segment drawn once', () => {

@@ -41,6 +41,8 @@ export const LOSS_COLORSCALE: [number, string][] = [
 
 /** Background behind the heatmap: what shows where an unroll diverged (NaN/∞ loss, no colour). */
 export const DIVERGED_COLOR = '#7a2e3b';
+/** Cells the instant blur leaves blank (its kernel reaches past the plotted range; Monte-Carlo fills them). */
+export const BLANK_COLOR = '#d5dae0';
 
 /** Loss → colour coordinate. */
 export function displayValue(v: number, scale: ColorScale): number {
@@ -204,22 +206,25 @@ export interface GridImage {
 
 /**
  * The grid z (from gridOf, colour coordinates) as RGBA pixels, one per grid point, the top
- * row the largest y: LOSS_COLORSCALE over zRange, NaN cells in the diverged colour. The
+ * row the largest y: LOSS_COLORSCALE over zRange, NaN cells in the diverged colour (those
+ * marked in `blank`, left out by the instant blur, in BLANK_COLOR). The
  * page encodes them as a PNG drawn pixelated. Why not an SVG of the cells (as before):
  * Chromium parses and rasterises an SVG image on the main thread (measured 25–55 ms for a
  * 40×40 grid on software rendering, paid at every σ), a 40×40 PNG decodes in well under
  * a millisecond.
  */
-export function gridPixels(z: readonly (readonly number[])[], zRange: readonly [number, number]): Uint8ClampedArray {
+export function gridPixels(z: readonly (readonly number[])[], zRange: readonly [number, number], blank?: readonly boolean[]): Uint8ClampedArray {
   const ny = z.length;
   const nx = z[0]?.length ?? 0;
   const out = new Uint8ClampedArray(nx * ny * 4);
-  const nan = hexRgb(DIVERGED_COLOR);
+  const diverged = hexRgb(DIVERGED_COLOR);
+  const gray = hexRgb(BLANK_COLOR);
   for (let iy = 0; iy < ny; iy++) {
     const row = z[iy] ?? [];
     const top = ny - 1 - iy;
     for (let ix = 0; ix < nx; ix++) {
-      const rgb = lossColor(row[ix] ?? Number.NaN, zRange[0], zRange[1]) ?? nan;
+      // `blank` (row-major like the grid's values): NaN cells that did not diverge, drawn neutral.
+      const rgb = lossColor(row[ix] ?? Number.NaN, zRange[0], zRange[1]) ?? (blank?.[iy * nx + ix] ? gray : diverged);
       const o = (top * nx + ix) * 4;
       out[o] = rgb[0];
       out[o + 1] = rgb[1];
@@ -228,6 +233,15 @@ export function gridPixels(z: readonly (readonly number[])[], zRange: readonly [
     }
   }
   return out;
+}
+
+/**
+ * Points the instant blur left blank (its kernel reaches past the plotted range, see
+ * src/state/blur.ts) — NaN in the blur where the raw unroll was finite; not divergence.
+ */
+export function blurBlanks(smoothed: { values: readonly number[]; source: 'blur' | 'monte-carlo' } | null, raw: readonly number[] | null): boolean[] | undefined {
+  if (!smoothed || smoothed.source !== 'blur' || !raw) return undefined;
+  return smoothed.values.map((v, i) => !Number.isFinite(v) && Number.isFinite(raw[i] ?? Number.NaN));
 }
 
 /**

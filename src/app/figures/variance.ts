@@ -38,7 +38,23 @@ export function rowsByEstimator(rows: readonly VarianceRow[]): Map<EstimatorId, 
   return by;
 }
 
-export function varianceFigure(series: readonly SeriesStyle[], rows: readonly VarianceRow[], metric: VarianceMetric, truncations: readonly number[]): Figure {
+/**
+ * The reference's own normalized error E‖g_ref − g‖²/‖g_ref‖² (0 for an exact reference):
+ * already subtracted from every row's normalized error, drawn as a dotted line so the rows
+ * can be read against what the reference itself can resolve.
+ */
+export function referenceFloor(reference: readonly number[], referenceVariance: number | undefined): number {
+  const n2 = reference.reduce((s, g) => s + g * g, 0);
+  return referenceVariance && n2 > 0 ? referenceVariance / n2 : 0;
+}
+
+export function varianceFigure(
+  series: readonly SeriesStyle[],
+  rows: readonly VarianceRow[],
+  metric: VarianceMetric,
+  truncations: readonly number[],
+  floor = 0,
+): Figure {
   const by = rowsByEstimator(rows);
   const data: PlotData[] = [];
   for (const s of series) {
@@ -65,6 +81,7 @@ export function varianceFigure(series: readonly SeriesStyle[], rows: readonly Va
           : `${s.title}<br>J = %{x} (K = %{customdata[0]})<br>normalized error = %{y:.4g}<extra></extra>`,
     });
   }
+  const showFloor = metric === 'normalizedError' && floor > 0 && Number.isFinite(floor) && data.length > 0;
   const lo = Math.min(...truncations, 1);
   const hi = Math.max(...truncations, 1);
   return {
@@ -75,7 +92,13 @@ export function varianceFigure(series: readonly SeriesStyle[], rows: readonly Va
       margin: { l: 60, r: 12, t: 30, b: 42 },
       xaxis: axis('number of truncations J = T/K', { type: 'log', range: [Math.log10(lo) - 0.1, Math.log10(hi) + 0.1], tickvals: truncations }),
       yaxis: axis(METRIC_TITLES[metric], { type: 'log', exponentformat: 'power' }),
-      annotations: data.length === 0 ? [emptyNote('Press “Measure” to estimate the variance for every J')] : [],
+      annotations:
+        data.length === 0
+          ? [emptyNote('Press “Measure” to estimate the variance for every J')]
+          : showFloor
+            ? [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: Math.log10(floor), yanchor: 'bottom', text: 'reference’s own error (subtracted)', showarrow: false, font: { size: 10, color: '#6b7785' } }]
+            : [],
+      shapes: showFloor ? [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: floor, y1: floor, line: { color: '#9aa5b1', width: 1, dash: 'dot' } }] : [],
       hovermode: 'closest',
     }),
   };

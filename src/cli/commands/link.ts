@@ -14,6 +14,7 @@ import { truncationChoices } from '../../state/validation';
 import { COMMANDS, UsageError } from '../args';
 import type { CommandName, LinkedExperiment, OptionName, OptionValue } from '../args';
 import { HORIZON_FACTORIES, progress } from './common';
+import { gpesPeriodFits } from './variance';
 
 /** Deterministic estimators: the variance figure skips them, as the playground does (cli.test checks this list). */
 export const AUTODIFF_ESTIMATORS: readonly EstimatorId[] = ['tbptt', 'bptt'];
@@ -72,6 +73,10 @@ export function linkValues(command: CommandName, linked: LinkedExperiment, chose
       // The playground carries R and rank shaping for every experiment; train takes them only where they apply.
       if (estimator === 'gpes') all.R = c.R;
       if (c.rankShaping && estimator === 'full-es') all['rank-shaping'] = true;
+      if (c.optimizer === 'adam') {
+        all.beta1 = c.adam.beta1;
+        all.beta2 = c.adam.beta2;
+      }
       const iters = linked.pin ? linked.pin.iteration : c.stop.kind === 'iterations' ? c.stop.value : undefined;
       if (iters !== undefined) all.iters = iters;
       break;
@@ -81,10 +86,14 @@ export function linkValues(command: CommandName, linked: LinkedExperiment, chose
       if (c.T !== task.meta.defaults.T && Number.isFinite(c.T) && c.task in HORIZON_FACTORIES) all.T = c.T;
       break;
     case 'variance': {
-      all.estimators = c.estimators.filter((e) => !AUTODIFF_ESTIMATORS.includes(e));
+      const estimators = c.estimators.filter((e) => !AUTODIFF_ESTIMATORS.includes(e));
+      all.estimators = estimators;
       const T = task.meta.defaults.T;
-      // The playground's variance figure: the divisors of the task's own horizon.
-      if (Number.isFinite(T)) all.truncations = truncationChoices(T);
+      // The playground's variance figure: the divisors of the task's own horizon (for gpes,
+      // those where it can resample every R steps: see linkNotes).
+      const gpes = estimators.includes('gpes');
+      if (gpes) all.R = c.R;
+      if (Number.isFinite(T)) all.truncations = truncationChoices(T).filter((J) => !gpes || gpesPeriodFits(T, J, c.R));
       break;
     }
     default:
@@ -111,6 +120,14 @@ export function linkNotes(command: CommandName, linked: LinkedExperiment, explic
   if (command === 'variance') {
     const skipped = c.estimators.filter((e) => AUTODIFF_ESTIMATORS.includes(e));
     if (skipped.length > 0 && explicit.estimators === undefined) notes.push(`note: skipping ${skipped.join(', ')} (autodiff: deterministic, zero variance)`);
+    const T = createTask(c.task).meta.defaults.T;
+    if (c.estimators.includes('gpes') && explicit.R === undefined && Number.isFinite(T)) {
+      const dropped = truncationChoices(T).filter((J) => !gpesPeriodFits(T, J, c.R));
+      notes.push(
+        `note: gpes resamples every R = ${c.R} inner steps at every J (the playground's figure keeps R/K = ${Math.max(1, Math.round(c.R / c.K))} truncations instead)` +
+          (explicit.truncations === undefined && dropped.length > 0 ? `; skipping J = ${dropped.join(', ')} (K = T/J does not divide R)` : ''),
+      );
+    }
   }
   return notes;
 }

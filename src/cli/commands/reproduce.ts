@@ -3,8 +3,9 @@
  * one CSV per figure in the output folder, plus summary.json (also printed on stdout).
  *
  *   influence-balancing        θ and evaluation loss over training: TBPTT K = 1/10/100,
- *                              TES, PES, NRES (K = 1), PES-paper settings (N = 500, σ = 0.1,
- *                              SGD 1e-4, 3000 iterations)
+ *                              TES, PES, NRES (K = 1; the task never resets, so NRES's noise
+ *                              is drawn once for the whole run: labelled so), PES-paper
+ *                              settings (N = 500, σ = 0.1, SGD 1e-4, 3000 iterations)
  *   variance-linear-quadratic  tr Cov(ĝ) and normalized error against J (per-update protocol)
  *   variance-lorenz            for TES, PES, NRES at every J and full-unroll ES (J = 1)
  *   lr-schedule-surface        raw and σ-smoothed meta-loss on a grid over [−5, 5]²
@@ -75,7 +76,31 @@ interface RunSpec {
   label: string;
   estimator: EstimatorId;
   K: number;
+  /** What the run is, where its label alone would mislead (written with the run). */
+  note?: string;
 }
+
+/**
+ * The influence-balancing runs (PES paper). The task never resets (T = ∞), so NRES has no
+ * episode end to redraw its noise at: each pair keeps the perturbation it drew at the start
+ * for the whole run — N fixed directions (here θ is 1-D: a fixed ±ε per pair), not the
+ * per-episode noise reuse of the NRES paper. Labelled so.
+ */
+export const INFLUENCE_BALANCING_RUNS: readonly RunSpec[] = [
+  { label: 'tbptt-K1', estimator: 'tbptt', K: 1 },
+  { label: 'tbptt-K10', estimator: 'tbptt', K: 10 },
+  { label: 'tbptt-K100', estimator: 'tbptt', K: 100 },
+  { label: 'tes', estimator: 'tes', K: 1 },
+  { label: 'pes', estimator: 'pes', K: 1 },
+  {
+    label: 'nres-noise-drawn-once',
+    estimator: 'nres',
+    K: 1,
+    note:
+      'The task never resets (T = ∞): NRES redraws only at an episode end, so each pair\'s noise is drawn once and kept ' +
+      'for the whole run (N fixed directions), not resampled per episode as in the NRES paper.',
+  },
+];
 
 function round(x: number, digits = 4): number {
   return Number.isFinite(x) ? Number(x.toPrecision(digits)) : x;
@@ -133,6 +158,7 @@ async function trainingFigure(
       label: run.label,
       estimator: run.estimator,
       K: run.K,
+      ...(run.note ? { note: run.note } : {}),
       theta: result.theta,
       loss: result.loss,
       distanceToOptimum: distance(result.theta),
@@ -170,6 +196,7 @@ async function varianceFigure(
   const sigma = meta.defaults.sigma;
   let reference: number[];
   let referenceKind: 'exact' | 'full-es';
+  let referenceVariance = 0;
   let referenceSeconds = 0;
   if (task === 'linear-quadratic') {
     reference = linearQuadraticExact().gradient(theta);
@@ -177,11 +204,12 @@ async function varianceFigure(
   } else {
     const pairs = s.referencePairs ?? 4096;
     const ref = await pool.run({ kind: 'reference', label: `${name} reference`, task, theta, sigma, seed, pairs }, 1e6);
-    reference = ref.result;
+    reference = ref.result.gradient;
+    referenceVariance = ref.result.variance;
     referenceKind = 'full-es';
     referenceSeconds = ref.seconds;
   }
-  const common = { task, theta, pairs: s.pairs, sigma, repeats: s.repeats, protocol: 'update' as const, seed, reference };
+  const common = { task, theta, pairs: s.pairs, sigma, repeats: s.repeats, protocol: 'update' as const, seed, reference, referenceVariance };
   const jobs = [
     ...VARIANCE_ESTIMATORS.map((e) => ({ estimators: [e], truncations: s.truncations })),
     { estimators: ['full-es' as EstimatorId], truncations: [1] },
@@ -205,7 +233,10 @@ async function varianceFigure(
     truncations: s.truncations,
     referenceKind,
     reference,
-    note: 'full-es is measured at J = 1 only (it unrolls whole episodes; J does not apply)',
+    referenceVariance,
+    note:
+      'full-es is measured at J = 1 only (it unrolls whole episodes; J does not apply). normalizedError has the ' +
+      'reference’s own error referenceVariance (E‖g_ref − g‖², 0 when exact) subtracted.',
     rows,
   };
   const key: Record<string, unknown> = {};
@@ -285,7 +316,7 @@ export async function reproduceCommand(opts: Options): Promise<CommandResult> {
     progress(`[reproduce] wrote ${f.name} (${seconds(started)}s)`);
   };
   // Rough expected seconds of each job (full settings, one core): longest first.
-  const ibCost: Record<string, number> = { 'tbptt-K1': 4, 'tbptt-K10': 10, 'tbptt-K100': 45, tes: 35, pes: 27, nres: 22 };
+  const ibCost: Record<string, number> = { 'tbptt-K1': 4, 'tbptt-K10': 10, 'tbptt-K100': 45, tes: 35, pes: 27, 'nres-noise-drawn-once': 22 };
   const lorenzCost: Record<string, number> = { tes: 150, pes: 95, nres: 100, tbptt: 45 };
   try {
     const figures = [
@@ -293,14 +324,7 @@ export async function reproduceCommand(opts: Options): Promise<CommandResult> {
         pool,
         'influence-balancing',
         'influence-balancing',
-        [
-          { label: 'tbptt-K1', estimator: 'tbptt', K: 1 },
-          { label: 'tbptt-K10', estimator: 'tbptt', K: 10 },
-          { label: 'tbptt-K100', estimator: 'tbptt', K: 100 },
-          { label: 'tes', estimator: 'tes', K: 1 },
-          { label: 'pes', estimator: 'pes', K: 1 },
-          { label: 'nres', estimator: 'nres', K: 1 },
-        ],
+        INFLUENCE_BALANCING_RUNS,
         s.ib,
         seed,
         (run) => ibCost[run.label] ?? 10,

@@ -4,6 +4,7 @@ import { runTraining } from '../../core/experiments/training';
 import type { SigmaSchedule } from '../../core/sigma-schedule';
 import { SIGMA_SCHEDULE_KINDS } from '../../core/sigma-schedule';
 import type { OptimizerName } from '../../core/task';
+import { DEFAULT_ADAM_BETAS } from '../../core/optimizers';
 import { createTask } from '../../core/tasks/index';
 import type { TrainSnapshot } from '../../core/trainer';
 import { defaultTrainConfig } from '../../core/trainer';
@@ -73,6 +74,11 @@ export function trainConfigOf(opts: Options): { config: TrainConfig; logEvery: n
   if (!Number.isFinite(T) && Number.isFinite(taskT)) {
     throw new UsageError(`--T inf: ${taskId} has a finite horizon (T = ${taskT}); only tasks that never reset take inf`);
   }
+  if (task.meta.fixedHorizon && T !== taskT) {
+    throw new UsageError(
+      `--T ${T}: ${taskId}'s learning-rate schedule is built for T = ${taskT} (another T would extrapolate it); \`loss --T\` builds the task for other horizons`,
+    );
+  }
   const maxT = MAX_TRAIN_T[taskId];
   if (maxT !== undefined && T > maxT) throw new UsageError(`--T for ${taskId} must be ≤ ${maxT}, got ${T}`);
   const K = opts.number('K') ?? base.settings.K;
@@ -91,6 +97,9 @@ export function trainConfigOf(opts: Options): { config: TrainConfig; logEvery: n
     }
   }
 
+  const optimizer = (opts.string('optimizer') as OptimizerName | undefined) ?? base.optimizer;
+  const betas = (['beta1', 'beta2'] as const).filter((o) => opts.given(o));
+  if (betas.length > 0 && optimizer !== 'adam') throw new UsageError(`${betas.map((o) => `--${o}`).join(', ')} (Adam's β) appl${betas.length === 1 ? 'ies' : 'y'} to --optimizer adam only, not ${optimizer}`);
   const sigma0 = opts.number('sigma') ?? base.sigma.sigma0;
   const sigma = parseSigmaSchedule(opts.string('sigma-schedule') ?? 'constant', sigma0);
   const iterations = opts.number('iters') ?? base.iterations;
@@ -111,7 +120,8 @@ export function trainConfigOf(opts: Options): { config: TrainConfig; logEvery: n
       sigmaChange: opts.linked?.config.sigmaChange ?? base.settings.sigmaChange,
     },
     sigma,
-    optimizer: (opts.string('optimizer') as OptimizerName | undefined) ?? base.optimizer,
+    optimizer,
+    ...(optimizer === 'adam' ? { adam: { beta1: opts.number('beta1') ?? DEFAULT_ADAM_BETAS.beta1, beta2: opts.number('beta2') ?? DEFAULT_ADAM_BETAS.beta2 } } : {}),
     lr: opts.number('lr') ?? base.lr,
     iterations,
     theta0: thetaOf(opts, task),

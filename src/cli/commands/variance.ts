@@ -1,9 +1,8 @@
 import type { EstimatorId } from '../../core/config';
 import type { VarianceProtocol, VarianceRow } from '../../core/experiments/variance';
-import { measureVariance, referenceGradient } from '../../core/experiments/variance';
+import { measureVariance, varianceReferenceFor } from '../../core/experiments/variance';
 import type { Task } from '../../core/task';
 import { createTask } from '../../core/tasks/index';
-import { linearQuadraticExact } from '../../core/tasks/linear-quadratic';
 import type { Options } from '../args';
 import { UsageError } from '../args';
 import type { Table } from '../csv';
@@ -24,19 +23,30 @@ export function checkTruncations(task: Task, truncations: readonly number[]): nu
   return T;
 }
 
-export type ReferenceKind = 'exact' | 'full-es';
-
-/** Exact ∇L for linear-quadratic (L is quadratic, so ∇L_σ = ∇L); else a large-population full-unroll ES estimate. */
-export async function varianceReference(
-  task: Task,
-  theta: readonly number[],
-  sigma: number,
-  seed: number,
-  pairs: number,
-): Promise<{ reference: number[]; kind: ReferenceKind }> {
-  if (task.meta.id === 'linear-quadratic') return { reference: linearQuadraticExact().gradient(theta), kind: 'exact' };
-  return { reference: await referenceGradient(task, theta, sigma, task.meta.defaults.T, seed, pairs), kind: 'full-es' };
+/**
+ * GPES's resampling period (--R, inner steps) checked against every J: where K = T/J < R,
+ * K must divide R (the noise is redrawn at truncation starts); where K ≥ R, GPES draws
+ * every truncation. Undefined when --R is not given (GPES then resamples every truncation,
+ * R = K: PES).
+ */
+/** Whether GPES can resample every R steps at J (K = T/J ≥ R: every truncation; else K divides R). */
+export function gpesPeriodFits(T: number, J: number, R: number): boolean {
+  const K = T / J;
+  return K >= R || R % K === 0;
 }
+
+export function checkGpesPeriod(opts: Options, estimators: readonly EstimatorId[], T: number, truncations: readonly number[]): number | undefined {
+  const R = opts.number('R');
+  if (R === undefined) return undefined;
+  if (!estimators.includes('gpes')) throw new UsageError(`--R (the GPES resampling period) applies to gpes only, not ${estimators.join(', ')}`);
+  const bad = truncations.filter((J) => !gpesPeriodFits(T, J, R));
+  if (bad.length > 0) {
+    throw new UsageError(`--R ${R} must be a multiple of K = T/J at every J with K < R: ${bad.map((J) => `J = ${J} (K = ${T / J})`).join(', ')}`);
+  }
+  return R;
+}
+
+export type { ReferenceKind } from '../../core/experiments/variance';
 
 export function varianceTable(rows: readonly (VarianceRow & { task?: string })[]): Table {
   return {
@@ -51,7 +61,9 @@ export async function varianceCommand(opts: Options): Promise<CommandResult> {
   const theta = thetaOf(opts, task);
   const estimators: EstimatorId[] = estimatorIdsOf(opts, 'estimators');
   const truncations = opts.numbers('truncations') ?? [];
-  checkTruncations(task, truncations);
+  const T = checkTruncations(task, truncations);
+  const gpesR = checkGpesPeriod(opts, estimators, T, truncations);
+  if (gpesR === undefined && estimators.includes('gpes')) progress('[variance] note: gpes without --R resamples every truncation (R = K), which is PES');
   const pairs = opts.number('pairs') ?? VARIANCE_DEFAULTS.pairs;
   const repeats = opts.number('repeats') ?? VARIANCE_DEFAULTS.repeats;
   if (pairs * repeats > MAX_VARIANCE_WORKERS) {
@@ -63,8 +75,12 @@ export async function varianceCommand(opts: Options): Promise<CommandResult> {
   const referencePairs = opts.number('reference-pairs') ?? VARIANCE_DEFAULTS.referencePairs;
   const started = performance.now();
   if (taskId !== 'linear-quadratic') progress(`[variance] reference gradient: full-unroll ES with ${referencePairs} pairs …`);
-  const { reference, kind } = await varianceReference(task, theta, sigma, seed, referencePairs);
-  progress(`[variance] reference (${kind}) ${reference.map((g) => g.toPrecision(5)).join(', ')}  ${seconds(started)}s`);
+  const { reference, referenceKind: kind, referenceVariance } = await varianceReferenceFor(task, theta, sigma, seed, referencePairs);
+  progress(
+    `[variance] reference (${kind}) ${reference.map((g) => g.toPrecision(5)).join(', ')}` +
+      (kind === 'exact' ? '' : `, its own error E‖g_ref − g‖² ≈ ${referenceVariance.toPrecision(3)} (subtracted from the normalized errors)`) +
+      `  ${seconds(started)}s`,
+  );
   const cells = estimators.flatMap((e) => truncations.map((J) => `${e} J=${J}`));
   const result = await measureVariance({
     task,
@@ -77,6 +93,8 @@ export async function varianceCommand(opts: Options): Promise<CommandResult> {
     protocol,
     seed,
     reference,
+    referenceVariance,
+    ...(gpesR !== undefined ? { gpesPeriod: gpesR } : {}),
     onProgress: (done, total) => progress(`[variance] ${done}/${total} ${cells[done - 1] ?? ''}  ${seconds(started)}s`),
   });
   const rows = result.rows.map(({ estimator, J, K, totalVariance, normalizedError, ciLow, ciHigh, mean }) => ({
@@ -90,7 +108,7 @@ export async function varianceCommand(opts: Options): Promise<CommandResult> {
     mean,
   }));
   return {
-    json: { task: taskId, theta, sigma, pairs, repeats, protocol, seed, referenceKind: kind, rows, reference },
+    json: { task: taskId, theta, sigma, pairs, repeats, protocol, seed, ...(gpesR !== undefined ? { gpesR } : {}), referenceKind: kind, rows, reference, referenceVariance },
     table: varianceTable(rows),
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { EstimatorId, TaskId, TrainConfig } from '../../core/config';
 import type { VarianceProtocol } from '../../core/experiments/variance';
-import { measureVariance, referenceGradient } from '../../core/experiments/variance';
+import { measureVariance, type ReferenceEstimate, referenceEstimate } from '../../core/experiments/variance';
 import { metaLossSurface } from '../../core/experiments/surface';
 import { runTraining } from '../../core/experiments/training';
 import { createTask } from '../../core/tasks/index';
@@ -28,6 +28,8 @@ export type Job =
       protocol: VarianceProtocol;
       seed: number;
       reference: number[];
+      /** The reference's own error E‖g_ref − g‖² (0: exact), subtracted from the normalized errors. */
+      referenceVariance: number;
     }
   | { kind: 'surface'; label: string; task: TaskId; grid: number; sigma: number; samples: number; seed: number };
 
@@ -58,7 +60,7 @@ export interface SurfaceJobResult {
 
 export interface JobResults {
   train: TrainJobResult;
-  reference: number[];
+  reference: ReferenceEstimate;
   variance: VarianceJobRow[];
   surface: SurfaceJobResult;
 }
@@ -87,9 +89,9 @@ export async function runJob(job: Job, log: (message: string) => void): Promise<
     }
     case 'reference': {
       const task = createTask(job.task);
-      const g = await referenceGradient(task, job.theta, job.sigma, task.meta.defaults.T, job.seed, job.pairs);
-      log(`[${job.label}] ${job.pairs} pairs: ${formatVector(g)} ${secs()}`);
-      return g;
+      const r = await referenceEstimate(task, job.theta, job.sigma, task.meta.defaults.T, job.seed, job.pairs);
+      log(`[${job.label}] ${job.pairs} pairs: ${formatVector(r.gradient)} (own error ${r.variance.toPrecision(3)}) ${secs()}`);
+      return r;
     }
     case 'variance': {
       const task = createTask(job.task);
@@ -104,6 +106,7 @@ export async function runJob(job: Job, log: (message: string) => void): Promise<
         protocol: job.protocol,
         seed: job.seed,
         reference: job.reference,
+        referenceVariance: job.referenceVariance,
         onProgress: (done, total) => log(`[${job.label}] cell ${done}/${total} ${secs()}`),
       });
       return result.rows.map(({ estimator, J, K, totalVariance, normalizedError, ciLow, ciHigh, mean }) => ({

@@ -186,7 +186,7 @@ describe('TBPTT and BPTT through the checkpointed pass', () => {
 
   it('tbptt with step-unlocked workers returns one gradient row per trajectory and leaks nothing', () => {
     const task = createTask('lr-schedule');
-    const settings = defaultSettings(task, { K: 7, pairs: 5, workers: 'unlocked' });
+    const settings = defaultSettings(task, { K: 5, pairs: 5, workers: 'unlocked' });
     const est = estimatorInfo('tbptt').create({ task, settings });
     const theta = tf.tensor1d([-3, -2.5]);
     // Warm up (positions the workers at their offsets), then count tensors across one update.

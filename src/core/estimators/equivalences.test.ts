@@ -77,3 +77,23 @@ describe('estimator identities (same noise keys)', () => {
     expect(() => estimatorInfo('gpes').create({ task, settings: defaultSettings(task, { K: 10, R: 15 }) })).toThrow(/multiple of K/);
   });
 });
+
+describe('truncation settings are checked by the core', () => {
+  beforeAll(useCpuBackend);
+
+  const lq = createLinearQuadratic();
+  for (const id of ['tes', 'pes', 'nres', 'gpes', 'tbptt'] as const) {
+    it(`${id} refuses a K that does not divide T (episodes must end on truncation boundaries)`, () => {
+      const make = (K: number, T: number) => () => estimatorInfo(id).create({ task: lq, settings: defaultSettings(lq, { pairs: 2, K, T }) }).dispose();
+      expect(make(30, 100)).toThrow(/K = 30 must divide T = 100/);
+      expect(make(0, 100)).toThrow(/K = 0/);
+      expect(make(2.5, 100)).toThrow(/K = 2.5/);
+      expect(make(200, 100)).toThrow(/K = 200/);
+      expect(make(20, 100)).not.toThrow();
+    });
+  }
+  it('a task that never resets takes any whole K', () => {
+    const ib = createTask('influence-balancing');
+    expect(() => estimatorInfo('pes').create({ task: ib, settings: defaultSettings(ib, { pairs: 2, K: 7 }) }).dispose()).not.toThrow();
+  });
+});

@@ -66,6 +66,34 @@ export interface EstimatorContext {
 
 export type EstimatorFactory = (ctx: EstimatorContext) => Estimator;
 
+/**
+ * Checks the truncation settings every online estimator relies on: K a whole number ≥ 1
+ * and, for a task that resets, K ≤ T with K dividing T, so every episode ends on a
+ * truncation boundary (the page, the CLI and the link decoder enforce the same; this is
+ * the core's own guard for any other caller). Throws a RangeError naming the values.
+ */
+export function checkTruncationSettings(settings: Pick<EstimatorSettings, 'K' | 'T'>): void {
+  const { K, T } = settings;
+  if (!(Number.isInteger(K) && K >= 1)) throw new RangeError(`K = ${K}: the truncation length must be a whole number ≥ 1`);
+  if (Number.isFinite(T) && (K > T || T % K !== 0)) {
+    throw new RangeError(`K = ${K} must divide T = ${T} (episodes must end on truncation boundaries)`);
+  }
+}
+
+/**
+ * Checks the episode horizon against a task whose dynamics depend on it
+ * (`TaskMeta.fixedHorizon`, lr-schedule): its episodes must be exactly the T it was built for.
+ */
+export function checkTaskHorizon(task: Task, settings: Pick<EstimatorSettings, 'T'>): void {
+  const built = task.meta.defaults.T;
+  if (task.meta.fixedHorizon && settings.T !== built) {
+    throw new RangeError(
+      `${task.meta.id}: its learning-rate schedule is built for T = ${built} (η_t would extrapolate, and turn negative, past T); ` +
+        `episodes of T = ${settings.T} need the task built for that horizon`,
+    );
+  }
+}
+
 /** Truncations per episode, J = T/K (1 for a task that never resets: J is undefined there). */
 export function truncationsPerEpisode(settings: EstimatorSettings): number {
   return Number.isFinite(settings.T) ? Math.max(1, Math.round(settings.T / settings.K)) : 1;

@@ -1,6 +1,6 @@
 import type { EstimatorId } from '../config';
 import { createBptt } from './bptt';
-import type { EstimatorFactory } from './estimator';
+import { checkTaskHorizon, type EstimatorFactory } from './estimator';
 import { createFullEs } from './full-es';
 import { createGpes } from './gpes';
 import { createNres } from './nres';
@@ -18,15 +18,23 @@ export interface EstimatorInfo {
   create: EstimatorFactory;
 }
 
+/** A factory that first checks the task's horizon (`checkTaskHorizon`). */
+function checked(create: EstimatorFactory): EstimatorFactory {
+  return (ctx) => {
+    checkTaskHorizon(ctx.task, ctx.settings);
+    return create(ctx);
+  };
+}
+
 /** The registry: adding an estimator is one file plus one line here. */
 export const ESTIMATORS: readonly EstimatorInfo[] = [
-  { id: 'full-es', title: 'Full-unroll ES', autodiff: false, online: false, create: createFullEs },
-  { id: 'tes', title: 'Truncated ES', autodiff: false, online: true, create: createTes },
-  { id: 'pes', title: 'PES', autodiff: false, online: true, create: createPes },
-  { id: 'nres', title: 'ES-Single / NRES', autodiff: false, online: true, create: createNres },
-  { id: 'gpes', title: 'GPES_R', autodiff: false, online: true, create: createGpes },
-  { id: 'tbptt', title: 'Truncated BPTT', autodiff: true, online: true, create: createTbptt },
-  { id: 'bptt', title: 'Full BPTT', autodiff: true, online: false, create: createBptt },
+  { id: 'full-es', title: 'Full-unroll ES', autodiff: false, online: false, create: checked(createFullEs) },
+  { id: 'tes', title: 'Truncated ES', autodiff: false, online: true, create: checked(createTes) },
+  { id: 'pes', title: 'PES', autodiff: false, online: true, create: checked(createPes) },
+  { id: 'nres', title: 'ES-Single / NRES', autodiff: false, online: true, create: checked(createNres) },
+  { id: 'gpes', title: 'GPES_R', autodiff: false, online: true, create: checked(createGpes) },
+  { id: 'tbptt', title: 'Truncated BPTT', autodiff: true, online: true, create: checked(createTbptt) },
+  { id: 'bptt', title: 'Full BPTT', autodiff: true, online: false, create: checked(createBptt) },
 ];
 
 export const ESTIMATOR_IDS: readonly EstimatorId[] = ESTIMATORS.map((e) => e.id);

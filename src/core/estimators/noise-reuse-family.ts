@@ -10,36 +10,42 @@ import { WorkerClock } from './workers';
 /**
  * The generalized persistent ES family GPES_R shared by PES (R = K), ES-Single/NRES
  * (R ≥ T) and GPES (K ≤ R, a multiple of K). Each antithetic pair i keeps its own
- * perturbed states s⁺_i, s⁻_i across truncations, its current unit noise z_i and the
- * accumulator ξ_i of every unit noise it has used this episode:
+ * perturbed states s⁺_i, s⁻_i across truncations, its current unit noise z_i with the σ_i
+ * of its block, and the weight of every earlier block of this episode:
  *
- *   at t ≡ 0 (mod R):  z_i ~ N(0, I) keyed by (seed, i, episode, t/R);  ξ_i ← ξ_i + z_i
+ *   at t ≡ 0 (mod R):  ξ_i ← ξ_i + z_i/σ_i (the block that ends);  z_i ~ N(0, I) keyed by
+ *                      (seed, i, episode, t/R);  σ_i ← the block's σ
  *   unroll K steps with θ ± σ_i z_i  →  ℓ⁺_i, ℓ⁻_i
- *   ĝ = (1/N) Σ_i ξ_i (ℓ⁺_i − ℓ⁻_i) / (2σ_i)        (the ε-form with ε = σ z)
+ *   ĝ = (1/N) Σ_i (ξ_i + z_i/σ_i) (ℓ⁺_i − ℓ⁻_i) / 2   (= the ε-form Σ_τ ε_τ/σ_τ² with ε = σz)
  *   at episode end: reset both states, ξ_i = 0, the episode counter advances.
  *
  * The particle is perturbed by the current noise only; ξ is the weight that accounts
- * for the earlier perturbations still felt through the state.
+ * for the earlier perturbations still felt through the state, each block's noise over the
+ * σ it was perturbed with — so an estimate stays unbiased when blocks ran at different σ.
  *
- * R is kept a multiple of K so ξ only changes at truncation boundaries.
- * σ_i is the σ pair i started its episode with ('next-episode' policy) or the current σ
- * ('rescale' policy, forced for tasks that never reset); see SigmaChangePolicy.
+ * R is kept a multiple of K so the noise only changes at truncation boundaries.
+ * σ_i (see SigmaChangePolicy): 'next-episode' — the σ pair i started its episode with;
+ * 'rescale' (forced for tasks that never reset) — the σ at the block's draw, kept until
+ * the next draw: at once for PES (a draw every truncation), at the next resampling for
+ * GPES. NRES draws once per episode, so under 'rescale' it rescales its noise at once
+ * (σ_i = the current σ, weight z_i/σ_i): one weight cannot account for truncations run at
+ * another σ, so those estimates are biased (sigma-change.test.ts measures it).
  */
 export class NoiseReuseFamily implements Estimator {
   private states: tf.Tensor2D | null = null;
   private readonly clock: WorkerClock;
-  /** Accumulated unit noise ξ, row-major [N, d]. */
+  /** Weight of the pair's earlier noise blocks this episode, Σ_b z_b/σ_b, row-major [N, d]. */
   private readonly xi: Float32Array;
   /** Unit noise z the pair is perturbed with now, row-major [N, d]. */
   private readonly current: Float32Array;
   /** σ each pair's current episode runs with ('next-episode' policy). */
   private readonly pairSigma: Float32Array;
+  /** σ of each pair's current noise block: its particles are θ ± σ z (see the class comment). */
+  private readonly blockSigma: Float32Array;
   private readonly N: number;
   private readonly d: number;
   private readonly rescale: boolean;
   private positioned = false;
-  /** σ of the latest truncation (to draw the particles where they last were). */
-  private lastSigma = Number.NaN;
 
   constructor(
     readonly id: EstimatorId,
@@ -57,6 +63,7 @@ export class NoiseReuseFamily implements Estimator {
     this.xi = new Float32Array(this.N * this.d);
     this.current = new Float32Array(this.N * this.d);
     this.pairSigma = new Float32Array(this.N).fill(Number.NaN);
+    this.blockSigma = new Float32Array(this.N).fill(Number.NaN);
     this.rescale = settings.sigmaChange === 'rescale' || !Number.isFinite(settings.T);
   }
 
@@ -91,7 +98,7 @@ export class NoiseReuseFamily implements Estimator {
 
   particles(theta: tf.Tensor1D): tf.Tensor2D {
     return tf.tidy(() => {
-      const eps = this.perturbations(this.lastSigma);
+      const eps = this.perturbations();
       return tf.concat([tf.add(theta, eps), tf.sub(theta, eps)]) as tf.Tensor2D;
     });
   }
@@ -122,21 +129,28 @@ export class NoiseReuseFamily implements Estimator {
     return index.map((j) => (j >= J ? 0 : j));
   }
 
-  /** ε_i = σ_i z_i as [N, d]; σ_i per the σ-change policy (`sigmaNow` for 'rescale'). */
-  private perturbations(sigmaNow: number): tf.Tensor2D {
+  /** ε_i = σ_i z_i as [N, d], σ_i the σ of the pair's current block (NaN before its first: zero). */
+  private perturbations(): tf.Tensor2D {
     const { N, d } = this;
     const eps = new Float32Array(N * d);
     for (let i = 0; i < N; i++) {
-      const s = this.sigmaOf(i, sigmaNow);
+      const s = this.blockSigma[i] ?? Number.NaN;
+      if (!Number.isFinite(s)) continue;
       for (let k = 0; k < d; k++) eps[i * d + k] = s * (this.current[i * d + k] ?? 0);
     }
     return tf.tensor2d(eps, [N, d]);
   }
 
-  private sigmaOf(i: number, sigmaNow: number): number {
-    const own = this.pairSigma[i] ?? Number.NaN;
-    if (this.rescale && Number.isFinite(sigmaNow)) return sigmaNow;
-    return Number.isFinite(own) ? own : sigmaNow;
+  /** The weight ξ_i + z_i/σ_i of every pair, row-major [N, d] (zero for a pair with no block yet). */
+  private weights(): Float32Array {
+    const { N, d } = this;
+    const w = new Float32Array(N * d);
+    for (let i = 0; i < N; i++) {
+      const s = this.blockSigma[i] ?? Number.NaN;
+      if (!Number.isFinite(s)) continue;
+      for (let k = 0; k < d; k++) w[i * d + k] = (this.xi[i * d + k] ?? 0) + Math.fround((this.current[i * d + k] ?? 0) / s);
+    }
+    return w;
   }
 
   /**
@@ -159,6 +173,7 @@ export class NoiseReuseFamily implements Estimator {
     for (let i = 0; i < N; i++) {
       if (ended[i] || !Number.isFinite(this.pairSigma[i] ?? Number.NaN)) {
         this.pairSigma[i] = sigma;
+        this.blockSigma[i] = sigma;
         if (ended[i]) {
           this.xi.fill(0, i * d, (i + 1) * d);
           this.current.fill(0, i * d, (i + 1) * d);
@@ -175,7 +190,11 @@ export class NoiseReuseFamily implements Estimator {
       this.states = next;
     }
 
-    // Resample at the start of every R-step block: perturb with the new z, ξ ← ξ + z.
+    // NRES under 'rescale': its one block takes the current σ at once (weight included).
+    if (this.rescale && !Number.isFinite(this.R)) this.blockSigma.fill(sigma);
+    // Resample at the start of every R-step block: the block that ends joins ξ with its
+    // own σ (ξ ← ξ + z/σ; nothing at an episode start, where z = 0), then the new z with
+    // the block's σ ('rescale': the current σ; 'next-episode': the episode's).
     const draw: number[] = [];
     for (let i = 0; i < N; i++) {
       const t = this.clock.t[i] ?? 0;
@@ -191,22 +210,23 @@ export class NoiseReuseFamily implements Estimator {
         d,
       );
       draw.forEach((i, r) => {
+        const old = this.blockSigma[i] ?? Number.NaN;
         for (let k = 0; k < d; k++) {
-          const v = z[r * d + k] ?? 0;
-          this.current[i * d + k] = v;
-          this.xi[i * d + k] = (this.xi[i * d + k] ?? 0) + v;
+          const prev = this.current[i * d + k] ?? 0;
+          if (prev !== 0) this.xi[i * d + k] = (this.xi[i * d + k] ?? 0) + Math.fround(prev / old);
+          this.current[i * d + k] = z[r * d + k] ?? 0;
         }
+        this.blockSigma[i] = this.rescale ? sigma : (this.pairSigma[i] ?? sigma);
       });
     }
 
-    this.lastSigma = sigma;
-    const sigmas = Float32Array.from({ length: N }, (_, i) => this.sigmaOf(i, sigma));
     const t0 = new Int32Array(2 * N);
     t0.set(this.clock.t, 0);
     t0.set(this.clock.t, N);
     const prev = this.states;
+    const weights = this.weights();
     const thetaPM = tf.tidy(() => {
-      const eps = this.perturbations(sigma);
+      const eps = this.perturbations();
       const rows = tileTheta(theta, N);
       return tf.concat([tf.add(rows, eps), tf.sub(rows, eps)]) as tf.Tensor2D;
     });
@@ -222,13 +242,13 @@ export class NoiseReuseFamily implements Estimator {
       const [lPlus, lMinus] = tf.split(unrolled.loss, 2) as [tf.Tensor1D, tf.Tensor1D];
       const [sPlus, sMinus] = tf.split(unrolled.state, 2) as [tf.Tensor2D, tf.Tensor2D];
       const activeCount = active === null ? N : active.filter(Boolean).length;
-      // w_i = (ℓ⁺_i − ℓ⁻_i) / (2σ_i N), zero for inactive pairs; ĝ = Σ_i w_i ξ_i.
-      const scale = Float32Array.from(sigmas, (s, i) => (isActive(i) ? 1 / (2 * s * Math.max(1, activeCount)) : 0));
+      // w_i = (ℓ⁺_i − ℓ⁻_i) / (2N), zero for inactive pairs; ĝ = Σ_i w_i (ξ_i + z_i/σ_i).
+      const scale = Float32Array.from({ length: N }, (_, i) => (isActive(i) ? 1 / (2 * Math.max(1, activeCount)) : 0));
       const activeMask = active === null ? null : tf.tensor1d(active.map((a) => (a ? 1 : 0)), 'float32');
       // Pairs whose loss or state became NaN/±Inf are left out (and counted).
       const guard = pairGuard(lPlus, lMinus, sPlus, sMinus, activeMask);
       const w = maskedWeights(tf.mul(tf.sub(lPlus, lMinus), tf.tensor1d(scale)), guard.usable, guard.renormalise);
-      const xi = tf.tensor2d(this.xi, [N, d]);
+      const xi = tf.tensor2d(weights, [N, d]);
       const g = tf.reshape(tf.matMul(tf.reshape(w, [1, N]), xi), [d]) as tf.Tensor1D;
       const nextState = active === null ? unrolled.state : replaceRows(prev, unrolled.state, [...active, ...active]);
       const each = wantPerWorker ? (tf.mul(tf.expandDims(tf.mul(w, N), 1), xi) as tf.Tensor2D) : undefined;

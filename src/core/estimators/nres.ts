@@ -10,5 +10,9 @@ import { NoiseReuseFamily } from './noise-reuse-family';
  *
  * Summed over an episode with θ fixed it equals full-unroll ES with the same ε; its
  * per-update variance does not grow with the number of truncations. GPES with R ≥ T.
+ *
+ * On a task that never resets (T = ∞) there is no episode end to redraw at: each pair
+ * keeps the noise it drew at the start for the whole run (N fixed directions). A σ change
+ * there rescales that noise at once, which biases the estimates (see SigmaChangePolicy).
  */
 export const createNres: EstimatorFactory = (ctx) => new NoiseReuseFamily('nres', ctx, Number.POSITIVE_INFINITY);

@@ -1,6 +1,6 @@
 import type { EstimatorSettings } from '../config';
 import { Stream, uniformInt } from '../noise';
-import { truncationsPerEpisode } from './estimator';
+import { checkTruncationSettings, truncationsPerEpisode } from './estimator';
 
 /**
  * Where each worker (an antithetic pair, or an AD particle) is in its episode.
@@ -24,6 +24,7 @@ export class WorkerClock {
     readonly workers: number,
     private readonly settings: EstimatorSettings,
   ) {
+    checkTruncationSettings(settings);
     this.t = new Int32Array(workers);
     this.episode = new Int32Array(workers);
     this.offset = new Int32Array(workers);

@@ -6,11 +6,16 @@ import { episodeLossSlices, type Task } from '../task';
 /**
  * The meta-loss surface on a 1-D or 2-D grid, raw and σ-smoothed:
  *
- *   raw(θ)      = L(θ)                         (one unperturbed episode per grid point)
- *   smoothed(θ) ≈ (1/M) Σ_m L(θ + σ z_m)       (M samples per point)
+ *   raw(θ)      = L(θ)                                       (one unperturbed episode per grid point)
+ *   smoothed(θ) ≈ (1/2P) Σ_p [L(θ + σ z_p) + L(θ − σ z_p)]     (M samples per point as P = ⌈M/2⌉ ± pairs)
  *
- * The z_m are common random numbers, the same at every grid point, so the smoothed
- * picture is itself smooth instead of speckled. For θ of more than two dimensions the
+ * The z_p are common random numbers, the same at every grid point, so the smoothed
+ * picture is itself smooth instead of speckled. They come in antithetic ± pairs: with
+ * one-sided samples the sample mean z̄ of the few z_m left a ramp σ∇L·z̄ that differs
+ * across the grid (on linear-quadratic, 4 samples at σ = 0.5: smoothed − raw from −2.26 to
+ * +1.64 where it must be constant), tilting the picture and moving its minimum. With
+ * pairs the odd part cancels: on a quadratic smoothed − raw is exactly constant. An odd M
+ * is rounded up to whole pairs (`samples` in the result says how many were taken). For θ of more than two dimensions the
  * grid is a 2-D slice through `center` along the coordinates `dims`; the noise
  * perturbs all coordinates, as the estimators do. Grid points are evaluated in
  * batches of at most `batchRows` episodes.
@@ -64,6 +69,12 @@ export function linspace(lo: number, hi: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }
 
+/** Samples per grid point actually taken for `samples` asked: whole ± pairs (0 stays 0). */
+export function antitheticSamples(samples: number): number {
+  const M = Math.max(0, Math.floor(samples));
+  return 2 * Math.ceil(M / 2);
+}
+
 export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceResult> {
   const { task, grid, sigma, samples } = options;
   const dTheta = task.meta.theta0.length;
@@ -93,7 +104,7 @@ export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceR
     if (y) thetas[p * dTheta + (dims[1] ?? 1)] = y[iy] ?? 0;
   }
   const batchRows = Math.max(1, options.batchRows ?? 4096);
-  const M = Math.max(0, Math.floor(samples));
+  const M = antitheticSamples(samples);
   const total = points * (1 + M);
   let done = 0;
   let cancelled = false;
@@ -105,13 +116,17 @@ export async function metaLossSurface(options: SurfaceOptions): Promise<SurfaceR
   const raw = await evaluateRows(task, thetas, dTheta, batchRows, progress, () => cancelled, options.pacer);
   let smoothed: number[] | null = null;
   if (M > 0 && !cancelled) {
-    const z = gaussianRows(options.seed, Stream.surface, range(M), new Int32Array(M), new Int32Array(M), dTheta);
-    // Rows ordered (sample, point), so each batch shares few samples.
+    const pairs = M / 2;
+    const z = gaussianRows(options.seed, Stream.surface, range(pairs), new Int32Array(pairs), new Int32Array(pairs), dTheta);
+    // Rows ordered (sample, point), so each batch shares few samples; sample m is
+    // θ + σ z_{m/2} for even m and θ − σ z_{(m−1)/2} for odd m.
     const rows = new Float32Array(points * M * dTheta);
     for (let m = 0; m < M; m++) {
+      const zp = (m >> 1) * dTheta;
+      const sign = m % 2 === 0 ? sigma : -sigma;
       for (let p = 0; p < points; p++) {
         for (let k = 0; k < dTheta; k++) {
-          rows[(m * points + p) * dTheta + k] = (thetas[p * dTheta + k] ?? 0) + sigma * (z[m * dTheta + k] ?? 0);
+          rows[(m * points + p) * dTheta + k] = (thetas[p * dTheta + k] ?? 0) + sign * (z[zp + k] ?? 0);
         }
       }
     }

@@ -6,6 +6,7 @@ import { mixKey, noiseKey, Stream } from '../noise';
 import { eagerPacer, type Pacer } from '../slices';
 import type { Task } from '../task';
 import { defaultSettings } from '../trainer';
+import { linearQuadraticExact } from '../tasks/linear-quadratic';
 
 /**
  * Gradient variance against the number of truncations J (the key figure of PES,
@@ -20,8 +21,14 @@ import { defaultSettings } from '../trainer';
  *
  * Repeats are batched: one population of repeats × N pairs runs at once and its
  * pairs (i.i.d. by construction of the noise keys) are grouped into repeats.
- * Reported: total variance tr Cov(ĝ), normalized error E‖ĝ − g_ref‖²/‖g_ref‖², and a
+ * Reported: total variance tr Cov(ĝ), normalized error E‖ĝ − g‖²/‖g_ref‖², and a
  * percentile bootstrap 95 % interval of the total variance over repeats.
+ *
+ * g is estimated by g_ref: exact on linear-quadratic, else a large full-unroll ES estimate,
+ * which is itself noisy: E‖ĝ − g_ref‖² = E‖ĝ − g‖² + E‖g_ref − g‖² (independent noise), so
+ * the reference's own error v = tr Cov(g_ref), estimated from its pairs, is subtracted from
+ * the mean squared distance (`referenceVariance`). Uncorrected it added v/‖g_ref‖² to every
+ * row (on Lorenz with a 512-pair reference, ~0.007: ~40 % of full ES's own value).
  */
 export type VarianceProtocol = 'episode' | 'update';
 
@@ -36,10 +43,21 @@ export interface VarianceOptions {
   repeats: number;
   protocol: VarianceProtocol;
   seed: number;
-  /** GPES resampling period as a multiple of K (default 1: PES-like). */
+  /** GPES resampling period as a multiple of K at every J (default 1: PES-like; the playground's figure). */
   gpesPeriodInTruncations?: number;
+  /**
+   * GPES resampling period in inner steps at every J (the CLI's --R); overrides
+   * `gpesPeriodInTruncations`. Where K = T/J ≥ it, GPES resamples every truncation (R = K);
+   * below, K must divide it. See `gpesPeriodAt`.
+   */
+  gpesPeriod?: number;
   /** Reference gradient; when omitted a 4096-pair full-unroll ES estimate is used. */
   reference?: readonly number[];
+  /**
+   * The reference's own expected squared error E‖g_ref − g‖² (its tr Cov), subtracted from
+   * every row's mean squared distance; 0 (or omitted) for an exact reference.
+   */
+  referenceVariance?: number;
   bootstrapSamples?: number;
   /** Called after each (estimator, J) cell; return false to cancel. */
   onProgress?: (done: number, total: number) => boolean | void;
@@ -62,16 +80,18 @@ export interface VarianceRow {
 export interface VarianceResult {
   rows: VarianceRow[];
   reference: number[];
+  /** E‖g_ref − g‖² of the reference (0: exact), already subtracted from the normalized errors. */
+  referenceVariance: number;
   cancelled: boolean;
 }
 
 export async function measureVariance(options: VarianceOptions): Promise<VarianceResult> {
   const { task } = options;
   const T = varianceHorizon(task);
-  const reference = options.reference
-    ? [...options.reference]
-    : await referenceGradient(task, options.theta, options.sigma, T, options.seed, undefined, options.pacer);
-  return sweepVariance(options, T, reference, (estimator, K) => repeatEstimates(options, estimator, T, K));
+  if (options.reference) return sweepVariance(options, T, [...options.reference], (estimator, K) => repeatEstimates(options, estimator, T, K));
+  const ref = await referenceEstimate(task, options.theta, options.sigma, T, options.seed, undefined, options.pacer);
+  const withRef = { ...options, referenceVariance: ref.variance };
+  return sweepVariance(withRef, T, ref.gradient, (estimator, K) => repeatEstimates(withRef, estimator, T, K));
 }
 
 /** The horizon variance against J divides: the task's own T (it defines the episode objective and full-unroll ES). */
@@ -101,11 +121,21 @@ export async function sweepVariance(
       const K = T / J;
       rows.push(summarize(estimator, J, K, await repeat(estimator, K), reference, options));
       done++;
-      if (options.onProgress?.(done, total) === false) return { rows, reference, cancelled: true };
+      if (options.onProgress?.(done, total) === false) return { rows, reference, referenceVariance: options.referenceVariance ?? 0, cancelled: true };
       await new Promise((r) => setTimeout(r, 0));
     }
   }
-  return { rows, reference, cancelled: false };
+  return { rows, reference, referenceVariance: options.referenceVariance ?? 0, cancelled: false };
+}
+
+/**
+ * The GPES resampling period R (inner steps) of the cell with truncation length K:
+ * `gpesPeriod` when given (K when K ≥ it: at most one draw per truncation), else
+ * `gpesPeriodInTruncations`·K.
+ */
+export function gpesPeriodAt(options: Pick<VarianceOptions, 'gpesPeriod' | 'gpesPeriodInTruncations'>, K: number): number {
+  if (options.gpesPeriod !== undefined) return Math.max(K, options.gpesPeriod);
+  return K * Math.max(1, options.gpesPeriodInTruncations ?? 1);
 }
 
 /** `repeats` estimates of ∇L (row-major [repeats, d]) for one estimator and K. */
@@ -120,7 +150,7 @@ export async function repeatEstimates(options: VarianceOptions, estimatorId: Est
     pairs: workers,
     K,
     T,
-    R: K * Math.max(1, options.gpesPeriodInTruncations ?? 1),
+    R: gpesPeriodAt(options, K),
     workers: protocol === 'update' && info.online ? 'unlocked' : 'lockstep',
     seed: options.seed,
   });
@@ -203,10 +233,11 @@ export function summarize(
   for (let r = 0; r < n; r++) {
     for (let k = 0; k < d; k++) err += ((samples[r * d + k] ?? 0) - (reference[k] ?? 0)) ** 2;
   }
-  const normalizedError = err / n / Math.max(refNorm2, 1e-300);
+  // The reference's own error is part of every squared distance: subtract it (see above).
+  const normalizedError = (err / n - (options.referenceVariance ?? 0)) / Math.max(refNorm2, 1e-300);
   const B = options.bootstrapSamples ?? 200;
   const boot: number[] = [];
-  const key = noiseKey(options.seed, Stream.bootstrap, J, K, estimator.length);
+  const key = noiseKey(options.seed, Stream.bootstrap, J, K, estimatorWord(estimator));
   for (let b = 0; b < B; b++) {
     const pick = all.map((i) => mixKey(mixKey(key, b), i) % n);
     boot.push(totalVarianceOf(samples, d, pick).totalVariance);
@@ -222,6 +253,17 @@ export function summarize(
     ciHigh: boot[Math.ceil(0.975 * (B - 1))] ?? totalVariance,
     mean,
   };
+}
+
+/**
+ * A 32-bit word per estimator id (FNV-1a of its name) that keys its bootstrap resampling:
+ * every estimator resamples its own rows (keyed by the name's length, pes/tes and
+ * nres/gpes used to resample the same indices).
+ */
+export function estimatorWord(id: EstimatorId): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 /** tr of the sample covariance (unbiased, n − 1) of the chosen rows. */
@@ -246,4 +288,78 @@ export async function referenceGradient(
 ): Promise<number[]> {
   const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
   return gradientOnce(estimatorInfo('full-es').create({ task, settings }), theta, sigma, pacer);
+}
+
+/** A sampled reference gradient and its own uncertainty. */
+export interface ReferenceEstimate {
+  gradient: number[];
+  /** E‖g_ref − ∇L_σ‖² estimated as tr Cov of its pairs' own estimates / pairs. */
+  variance: number;
+  pairs: number;
+}
+
+/**
+ * `referenceGradient` (the same estimate, the same keys) with its own uncertainty: the
+ * pairs' single-pair estimates give tr Cov of one pair, and the reference, their mean,
+ * has 1/pairs of it.
+ */
+export async function referenceEstimate(
+  task: Task,
+  theta: readonly number[],
+  sigma: number,
+  T: number,
+  seed: number,
+  pairs = 4096,
+  pacer: Pacer = eagerPacer,
+): Promise<ReferenceEstimate> {
+  const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
+  const est = estimatorInfo('full-es').create({ task, settings });
+  const th = tf.tensor1d([...theta]);
+  try {
+    const { grad, perWorker, excluded } = await pacer.run(est.estimateSlices(th, sigma, { perWorker: true }));
+    excluded?.dispose();
+    const gradient = Array.from(await grad.data());
+    grad.dispose();
+    const each = perWorker ? Float64Array.from(await perWorker.data()) : new Float64Array(0);
+    perWorker?.dispose();
+    const d = gradient.length;
+    const rows = each.length / Math.max(1, d);
+    const { totalVariance } = totalVarianceOf(each, d, Array.from({ length: rows }, (_, i) => i));
+    return { gradient, variance: rows > 1 ? totalVariance / rows : Number.NaN, pairs };
+  } finally {
+    th.dispose();
+    est.dispose();
+  }
+}
+
+export type ReferenceKind = 'exact' | 'full-es';
+
+/** The reference of a variance measurement: what it is, and its own error (0 when exact). */
+export interface VarianceReference {
+  reference: number[];
+  referenceKind: ReferenceKind;
+  /** Pairs of a full-ES reference (0 when exact). */
+  referencePairs: number;
+  /** E‖g_ref − g‖² (0 when exact); pass it on as `VarianceOptions.referenceVariance`. */
+  referenceVariance: number;
+}
+
+/**
+ * The exact gradient on the default linear-quadratic task (L is quadratic, so ∇L_σ = ∇L),
+ * else a `pairs`-pair full-unroll ES estimate of ∇L_σ over the task's horizon with its own
+ * uncertainty.
+ */
+export async function varianceReferenceFor(
+  task: Task,
+  theta: readonly number[],
+  sigma: number,
+  seed: number,
+  pairs: number,
+  pacer: Pacer = eagerPacer,
+): Promise<VarianceReference> {
+  if (task.meta.id === 'linear-quadratic') {
+    return { reference: linearQuadraticExact().gradient(theta), referenceKind: 'exact', referencePairs: 0, referenceVariance: 0 };
+  }
+  const r = await referenceEstimate(task, theta, sigma, varianceHorizon(task), seed, pairs, pacer);
+  return { reference: r.gradient, referenceKind: 'full-es', referencePairs: pairs, referenceVariance: r.variance };
 }

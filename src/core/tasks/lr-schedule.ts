@@ -46,6 +46,8 @@ export function createLrSchedule(options: LrScheduleOptions = {}): Task {
     reduction: 'sum',
     defaults: { T, K: 10, sigma: 0.3, pairs: 50, optimizer: 'adam', lr: 1e-2, iterations: 1000 },
     evalSteps: T,
+    // η_t is built for t < T: episodes of another length would extrapolate it (negative past T).
+    fixedHorizon: true,
   };
 
   /** f(x) for columns x₀ [P], x₁ [P]. */

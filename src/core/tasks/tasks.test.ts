@@ -322,6 +322,23 @@ describe('lr-schedule', () => {
   });
 
   it('does not leak tensors', () => checkNoLeak(task, [[-4, -4], [0, 0]]));
+
+  it('refuses episodes of another T than its schedule was built for (η_t would extrapolate past T)', async () => {
+    // At T = 200 on the T = 100 task, t/T runs to 2 and η_t = e^{θ₀}(1 − t/T) + e^{θ₁} t/T
+    // goes negative: η ≈ −15 at θ = (2.74, −4.22) by the episode's end, an inner loop that ascends.
+    const eta = (t: number, th: number[]) => Math.exp(th[0]!) * (1 - t / 100) + Math.exp(th[1]!) * (t / 100);
+    expect(eta(199, [2.74, -4.22])).toBeLessThan(-15);
+    const { estimatorInfo } = await import('../estimators/index');
+    const { defaultSettings } = await import('../trainer');
+    for (const id of ['full-es', 'tes', 'pes', 'nres', 'gpes', 'tbptt', 'bptt'] as const) {
+      expect(() => estimatorInfo(id).create({ task, settings: defaultSettings(task, { pairs: 2, T: 200, K: 10, R: 10 }) }), id).toThrow(
+        /lr-schedule.*T = 100.*T = 200/,
+      );
+    }
+    // The task built for T = 200 takes T = 200 episodes.
+    const long = createLrSchedule({ T: 200 });
+    expect(() => estimatorInfo('pes').create({ task: long, settings: defaultSettings(long, { pairs: 2 }) }).dispose()).not.toThrow();
+  });
 });
 
 // ---------- lorenz ----------
