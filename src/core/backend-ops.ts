@@ -10,19 +10,26 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * `row` [1, d] repeated as P rows [P, d]. On wasm `tf.tile` runs a per-element loop
  * (58 ms for 400 × 3,322) while an outer product with a ones column goes through
- * XNNPACK's GEMM (3 ms); on the cpu backend a concatenation of P views is fastest
- * (4 ms against tile's 32 and the outer product's 19); GPU backends tile in one shader.
+ * XNNPACK's GEMM (3 ms); on the cpu backend a concatenation of P views is fastest for a
+ * few hundred rows (4 ms against tile's 32 and the outer product's 19), but every input
+ * of a concatenation costs tfjs some bookkeeping, so past CONCAT_MAX_ROWS rows (the
+ * variance sweep's 10,000 rows of two numbers: one 480 ms op) it tiles; GPU backends tile
+ * in one shader.
  */
 export function repeatRows(row: tf.Tensor2D, P: number): tf.Tensor2D {
   switch (tf.getBackend()) {
     case 'wasm':
       return tf.matMul(tf.ones([P, 1]), row);
     case 'cpu':
-      return P === 1 ? tf.clone(row) : (tf.concat(new Array<tf.Tensor2D>(P).fill(row)) as tf.Tensor2D);
+      if (P === 1) return tf.clone(row);
+      return P <= CONCAT_MAX_ROWS ? (tf.concat(new Array<tf.Tensor2D>(P).fill(row)) as tf.Tensor2D) : tf.tile(row, [P, 1]);
     default:
       return tf.tile(row, [P, 1]);
   }
 }
+
+/** Rows up to which `repeatRows` concatenates on the cpu backend. */
+export const CONCAT_MAX_ROWS = 512;
 
 /**
  * tanh(x). On wasm as 2·sigmoid(2x) − 1 (the same function; sigmoid is XNNPACK's
