@@ -256,9 +256,11 @@ export function hopelessBackends(probes: ReadonlyMap<BackendName, BackendProbe>)
 }
 
 /**
- * Times every piece on every candidate path and chooses the plan. Backends are tried with
- * the cheapest to measure first (CPU-class, then GPU), so a slow GPU backend's warm-up is
- * cut at twice the best time found so far (and never beyond the warm-up budget).
+ * Times every piece on every candidate path and chooses the plan: the fused kernels and the
+ * CPU-class backends first (twice for short runs), tfjs on GPU backends last (those a probe
+ * found hopeless not at all). A path still warming up past 1.5× the piece's best time so
+ * far (never beyond the warm-up budget) has lost; a backend 10× slower than the best tfjs
+ * backend on one piece is not measured on the others.
  */
 export async function calibrate(options: CalibrateOptions): Promise<ComputePlan> {
   const { config, io } = options;

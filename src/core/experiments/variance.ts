@@ -276,6 +276,11 @@ export function totalVarianceOf(samples: Float64Array, d: number, rows: readonly
   return { totalVariance: ss / Math.max(1, n - 1), mean };
 }
 
+/** The full-unroll ES estimator of a reference gradient: N pairs over one whole episode, its own noise keys. */
+function referenceEstimator(task: Task, T: number, seed: number, pairs: number) {
+  return estimatorInfo('full-es').create({ task, settings: defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) }) });
+}
+
 /** Large-population full-unroll ES estimate of ∇L_σ at θ: the reference when no exact gradient exists. */
 export async function referenceGradient(
   task: Task,
@@ -286,8 +291,7 @@ export async function referenceGradient(
   pairs = 4096,
   pacer: Pacer = eagerPacer,
 ): Promise<number[]> {
-  const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
-  return gradientOnce(estimatorInfo('full-es').create({ task, settings }), theta, sigma, pacer);
+  return gradientOnce(referenceEstimator(task, T, seed, pairs), theta, sigma, pacer);
 }
 
 /** A sampled reference gradient and its own uncertainty. */
@@ -312,8 +316,7 @@ export async function referenceEstimate(
   pairs = 4096,
   pacer: Pacer = eagerPacer,
 ): Promise<ReferenceEstimate> {
-  const settings = defaultSettings(task, { pairs, T, K: T, seed: mixKey(seed, 0x7e4) });
-  const est = estimatorInfo('full-es').create({ task, settings });
+  const est = referenceEstimator(task, T, seed, pairs);
   const th = tf.tensor1d([...theta]);
   try {
     const { grad, perWorker, excluded } = await pacer.run(est.estimateSlices(th, sigma, { perWorker: true }));
