@@ -119,6 +119,13 @@ describe('choosePlan', () => {
     expect(webgpu?.note).toMatch(/extrapolated/);
   });
 
+  it('keeps an estimator on its fused kernel unless ops is more than 1.25× faster', () => {
+    const runs = new Map<Piece, Map<PathId, TimedRun>>([['pes', new Map<PathId, TimedRun>([['fused', run(true, 4.9, 1, null)], ['tfjs-wasm', run(true, 4, 10, 10)]])]]);
+    expect(choosePlan(config, ['wasm'], runs, new Set<EstimatorId>(['pes']), ['pes']).estimators[0]?.path).toBe('fused');
+    runs.get('pes')?.set('fused', run(true, 5.1, 1, null));
+    expect(choosePlan(config, ['wasm'], runs, new Set<EstimatorId>(['pes']), ['pes']).estimators[0]?.path).toBe('tfjs-wasm');
+  });
+
   it('keeps an estimator on ops when ops is faster than its fused kernel, and weighs the reference by how often it runs', () => {
     const runs = new Map<Piece, Map<PathId, TimedRun>>([
       ['pes', new Map<PathId, TimedRun>([['fused', run(true, 9, 1, null)], ['tfjs-cpu', run(true, 4, 10, 10)], ['tfjs-wasm', run(true, 2, 10, 10)]])],

@@ -79,6 +79,16 @@ export interface ComputePlan {
   how: 'measured' | 'cached' | 'forced' | 'single';
 }
 
+/**
+ * An estimator with a fused kernel stays on it unless op by op is this much faster: the
+ * fused work runs off the engine's thread (frames, jobs and diagnostics go on meanwhile)
+ * and one group reads its frame back in one go — savings the per-piece timings do not
+ * see. On software WebGPU the two are often within noise of each other for a light
+ * estimator (TES on lr-schedule: 333 vs 313 upd/s), and without this the plan flipped
+ * between runs.
+ */
+export const FUSED_PREFERENCE = 1.25;
+
 /** How often the reference runs, in updates (engine-host's DIAGNOSTICS_EVERY): its weight in a session's cost. */
 const REFERENCE_EVERY = 20;
 
@@ -399,7 +409,7 @@ export function choosePlan(
   }
   const planOf = (piece: Piece): PiecePlan => {
     const opsPath = tfjsPath(ops);
-    const useFused = piece !== 'reference' && fused.has(piece) && ms(piece, 'fused') <= ms(piece, opsPath);
+    const useFused = piece !== 'reference' && fused.has(piece) && ms(piece, 'fused') <= FUSED_PREFERENCE * ms(piece, opsPath);
     const path: PathId = useFused ? 'fused' : opsPath;
     const candidates: PathId[] = [...(piece !== 'reference' && fused.has(piece) ? (['fused'] as PathId[]) : []), ...backends.map(tfjsPath)];
     const figure = measurement(piece, path).msPerUpdate;

@@ -135,6 +135,8 @@ export class EngineHost {
   private paths: PathSelector | null = null;
   /** The current session's compute plan. */
   private plan: ComputePlan | null = null;
+  /** A calibration in progress (jobs hold still meanwhile: they would skew its timings). */
+  private calibrating: Promise<ComputePlan> | null = null;
   private readonly device: DeviceWatch;
   /** This generation's mid-run σ / learning-rate changes (what a pinned link carries). */
   private history: readonly SettingsChange[] = [];
@@ -168,9 +170,9 @@ export class EngineHost {
       post: (event, transfer) => this.post(event, transfer),
       now: () => this.now(),
       schedule: (fn, ms) => this.schedule(fn, ms),
-      // The init (backends, then the first plan) is at the head of the chain.
+      // The init (backends, then the first plan) is at the head of the chain; a calibration holds jobs back.
       ready: async () => {
-        while (!this.plan) await this.chain;
+        while (!this.plan || this.calibrating) await (this.calibrating ?? this.chain).catch(() => undefined);
       },
       plan: () => this.plan,
       running: () => this.status === 'running',
@@ -360,7 +362,14 @@ export class EngineHost {
   private async plannedSession(config: SessionConfig): Promise<EngineSession> {
     if (!this.paths) throw new Error('the engine has no backends yet');
     const token = this.abandonToken;
-    const plan = await this.paths.planFor(config, () => token !== this.abandonToken);
+    const planning = this.paths.planFor(config, () => token !== this.abandonToken);
+    this.calibrating = planning;
+    let plan: ComputePlan;
+    try {
+      plan = await planning;
+    } finally {
+      if (this.calibrating === planning) this.calibrating = null;
+    }
     await this.paths.activate(plan);
     this.plan = plan;
     const session = createPlannedSession(config, plan);

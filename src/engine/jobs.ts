@@ -26,7 +26,7 @@ export interface JobHost {
   post: PostEvent;
   now(): number;
   schedule(fn: () => void, ms: number): void;
-  /** Resolves once the backends are up and the session has its plan. */
+  /** Resolves once the backends are up, the session has its plan and no calibration is measuring. */
   ready(): Promise<void>;
   /** The current session's compute plan (null before the first). */
   plan(): ComputePlan | null;
@@ -182,12 +182,14 @@ export class JobRunner {
    * job then waits twice as long as its last call took, so background jobs get about a
    * third of the engine and the animation stays fluid.
    */
-  private yieldToLoop(lastCallMs: number): Promise<void> {
+  private async yieldToLoop(lastCallMs: number): Promise<void> {
     // Also while paced session work waits (e.g. the first frame of a new run while idle):
     // on a heavy task one call takes seconds and would otherwise starve it.
     const sessionWaiting = this.host.now() - this.host.lastPacedYieldAt() < 2 * PACE_SLICE_MS + lastCallMs;
     const pause = this.host.running() || sessionWaiting ? Math.min(2000, 2 * lastCallMs) : 0;
-    return new Promise((resolve) => this.host.schedule(resolve, pause));
+    await new Promise<void>((resolve) => this.host.schedule(resolve, pause));
+    // A calibration started meanwhile (a new preset): hold still until it has measured.
+    await this.host.ready();
   }
 
   /**
