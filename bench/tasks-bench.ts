@@ -40,7 +40,7 @@ wasm.setWasmPaths(`${join(dirname(createRequire(import.meta.url).resolve('@tenso
 const { estimatorInfo } = await import('../src/core/estimators/index');
 const { createTask, TASK_IDS } = await import('../src/core/tasks/index');
 const { defaultSettings } = await import('../src/core/trainer');
-const { repeatRows, tanh } = await import('../src/core/backend-ops');
+const { forceSharedGemm, repeatRows, tanh } = await import('../src/core/backend-ops');
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -175,7 +175,28 @@ function benchOps(): Record<string, number> {
   };
   const row = tf.randomNormal([1, 3322]);
   const x = tf.randomNormal([50, 12800]);
+  // mlp-hpo's step in both formulations, by particles per minibatch (backend-ops.ts sharedGemmPays).
+  const mlp = createTask('mlp-hpo');
+  const step = (P: number, groups: number, shared: boolean): number => {
+    const theta = tf.tile(tf.tensor2d([[...mlp.meta.theta0]]), [P, 1]) as TF.Tensor2D;
+    const state = mlp.initialState(P);
+    const times = Int32Array.from({ length: P }, (_, p) => (p % groups) * 10 + 3);
+    const t = tf.tensor1d(times, 'int32');
+    forceSharedGemm(shared);
+    try {
+      return time(() => tf.tidy(() => mlp.step(state, theta, t as TF.Tensor1D, times).loss));
+    } finally {
+      forceSharedGemm(null);
+      tf.dispose([theta, state, t]);
+    }
+  };
+  const formulations: Record<string, number> = {};
+  for (const [P, groups] of [[32, 1], [256, 1], [256, 8]] as const) {
+    formulations[`mlp-hpo step, ${P} particles on ${groups} minibatch(es): shared GEMM (ms)`] = step(P, groups, true);
+    formulations[`mlp-hpo step, ${P} particles on ${groups} minibatch(es): per particle (ms)`] = step(P, groups, false);
+  }
   const out = {
+    ...formulations,
     'repeat 400 rows of 3,322: tf.tile (ms)': time(() => tf.tile(row, [400, 1])),
     'repeat 400 rows of 3,322: ones x row GEMM (ms)': time(() => tf.matMul(tf.ones([400, 1]), row)),
     'repeat 400 rows of 3,322: concat (ms)': time(() => tf.concat(new Array<TF.Tensor>(400).fill(row))),

@@ -42,13 +42,27 @@ export function tanh<T extends tf.Tensor>(x: T): T {
 }
 
 /**
- * Whether particles on a shared minibatch should run their MLP layers as one GEMM over all
- * particles' weights (batched-mlp.ts `shared*`) rather than as per-particle batched matmuls
- * (`mlpLayers` + `logisticLossAndGrad`). Measured on mlp-hpo's step at 256 particles:
- * wasm 67k vs 36k particle-steps/s for the GEMM; cpu 4.6k vs 10k — its matmul kernel gains
- * nothing from the larger shape and the extra transposes cost more. GPU backends take the
- * GEMM (one large dispatch instead of many small ones).
+ * Whether the particles on one minibatch (`rows` of them) should run their MLP layers as
+ * one GEMM over all their weights (batched-mlp.ts `shared*`) rather than as per-particle
+ * batched matmuls (`mlpLayers` + `logisticLossAndGrad`). Measured on wasm, one mlp-hpo
+ * step (`npm run bench:tasks`, its `ops` table): 256 particles on one minibatch 4.6 ms
+ * shared vs 18 per particle; 32 particles 7.1 vs 2.5; 256 spread over 8 minibatches (32
+ * each) 11.6 vs 8.1 — the GEMM pays once a group is large enough to fill it, the
+ * transposes and the extra ops cost more below. On the cpu backend the per-particle form
+ * wins at every size measured (256 on one minibatch: 10k vs 4.6k particle-steps/s): its
+ * matmul gains nothing from the shape. GPU backends take the GEMM from the same size.
  */
-export function sharedGemmPays(): boolean {
-  return tf.getBackend() !== 'cpu';
+export function sharedGemmPays(rows: number): boolean {
+  if (sharedGemmOverride !== null) return sharedGemmOverride;
+  return tf.getBackend() !== 'cpu' && rows >= SHARED_GEMM_MIN_ROWS;
+}
+
+/** Particles on one minibatch from which the shared GEMM pays (see sharedGemmPays). */
+export const SHARED_GEMM_MIN_ROWS = 128;
+
+let sharedGemmOverride: boolean | null = null;
+
+/** Forces (true / false) or restores (null) the choice of `sharedGemmPays`: for benchmarks and parity tests. */
+export function forceSharedGemm(value: boolean | null): void {
+  sharedGemmOverride = value;
 }

@@ -1,14 +1,16 @@
 /**
  * Every task computes the same numbers on the wasm backend as on the cpu backend, up to
- * float rounding. The two run different formulations of the MLP tasks (one GEMM over all
- * particles on a shared minibatch on wasm, per-particle batched matmuls on cpu: see
- * backend-ops.ts `sharedGemmPays`) and different tanh / row-repeat kernels, so this is
- * also the parity test of those formulations — steps of a population split across
- * minibatches, whole episodes, and autodiff (BPTT) gradients through them.
+ * float rounding. Here wasm runs the MLP tasks' GEMM formulation (one GEMM over all
+ * particles on a shared minibatch; forced, as these few rows would otherwise not take it:
+ * backend-ops.ts `sharedGemmPays`) and cpu the per-particle batched matmuls, with
+ * different tanh / row-repeat kernels, so this is also the parity test of those
+ * formulations — steps of a population split across minibatches, whole episodes, and
+ * autodiff (BPTT) gradients through them.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, describe, expect, it } from 'vitest';
+import { forceSharedGemm } from '../backend-ops';
 import { estimatorInfo } from '../estimators/index';
 import { stepAt, type Task, taskDim } from '../task';
 import { useCpuBackend, useWasmBackend } from '../testing/setup';
@@ -70,9 +72,12 @@ describe('wasm and cpu backends agree', () => {
   for (const id of TASK_IDS) {
     it(id, async () => {
       await useCpuBackend();
+      forceSharedGemm(false);
       const cpu = await numbers(id);
       await useWasmBackend();
+      forceSharedGemm(true);
       const wasm = await numbers(id);
+      forceSharedGemm(null);
       await useCpuBackend();
       expect(taskDim(createTask(id))).toBe(cpu.grad.length);
       // Chaotic Lorenz amplifies rounding over its 2,000 steps (as across WebGPU and cpu).

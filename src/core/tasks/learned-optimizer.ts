@@ -27,7 +27,7 @@ import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 import { sharedGemmPays } from '../backend-ops';
 import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize, sharedInputLayers, sharedLogisticLoss, sharedLogisticLossAndGrad, splitColumns, withOnes } from './batched-mlp';
-import { commonPeriod, perTimeGroup } from './time-groups';
+import { commonPeriod, largestGroup, perTimeGroup } from './time-groups';
 import { normalArray, twoMoons } from './datasets';
 
 export interface LearnedOptimizerOptions {
@@ -137,7 +137,7 @@ export function createLearnedOptimizer(options: LearnedOptimizerOptions = {}): T
     initialState: (P) => tf.tile(s0T, [P, 1]),
     step(state, theta, t, times) {
       // Particles on one minibatch run the inner network as one GEMM per layer where that is faster (sharedGemmPays).
-      if (sharedGemmPays()) {
+      if (sharedGemmPays(largestGroup(times, commonPeriod(nb, nbVal)))) {
         const [next, loss] = perTimeGroup(times, commonPeriod(nb, nbVal), [state, theta], (time, [s, th]) => {
           const b = time % nb;
           const v = time % nbVal;

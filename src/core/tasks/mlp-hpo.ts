@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { unrollEpisodeLoss, unrollEpisodeLossSlices } from '../task';
 import type { Task, TaskMeta } from '../task';
 import { initMlp, logisticLoss, logisticLossAndGrad, mlpLayers, type MlpShape, mlpSize, sharedInputLayers, sharedLogisticLoss, sharedLogisticLossAndGrad } from './batched-mlp';
-import { commonPeriod, perTimeGroup } from './time-groups';
+import { commonPeriod, largestGroup, perTimeGroup } from './time-groups';
 import { sharedGemmPays } from '../backend-ops';
 import { twoMoons } from './datasets';
 
@@ -113,7 +113,7 @@ export function createMlpHpo(options: MlpHpoOptions = {}): Task {
     initialState: (P) => tf.tile(w0T, [P, 1]),
     step(state, theta, t, times) {
       // Particles on one minibatch train as one GEMM per layer where that is faster (sharedGemmPays).
-      if (sharedGemmPays()) {
+      if (sharedGemmPays(largestGroup(times, commonPeriod(nb, nbVal)))) {
         const [next, loss] = perTimeGroup(times, commonPeriod(nb, nbVal), [state, theta], (time, [w, th]) => {
           const b = time % nb;
           const v = time % nbVal;

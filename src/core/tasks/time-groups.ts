@@ -27,6 +27,11 @@ export function groupByTime(times: ArrayLike<number>, period: number): TimeGroup
   return [...groups.values()];
 }
 
+/** The size of the largest group of rows that agree on `times[p] mod period`. */
+export function largestGroup(times: ArrayLike<number>, period: number): number {
+  return Math.max(0, ...groupByTime(times, period).map((g) => g.rows.length));
+}
+
 /**
  * Runs `fn` once per group of rows that agree on `times[p] mod period`, on those rows of
  * `inputs` (each [P, ·]), and returns its outputs (each with a leading row axis) in the
