@@ -180,7 +180,12 @@ describe('hopelessBackends', () => {
     // A real GPU: slow to dispatch a small op, fast at a GEMM: measured.
     probes.set('webgpu', { dispatchMs: 20, gemmMs: 0.5 });
     expect([...hopelessBackends(probes).keys()]).toEqual(['webgl']);
-    expect(hopelessBackends(probes).get('webgl')).toMatch(/probe was 6× slower at small ops and 3× at a GEMM/);
+    expect(hopelessBackends(probes).get('webgl')).toMatch(/probe was 6\.0× slower at small ops and 3× at a GEMM/);
+    // Quick at small ops, 80× slower at a GEMM (software WebGPU as measured once): measured on a
+    // light task, not on a GEMM-bound one (MNIST), where one slice would take seconds.
+    probes.set('webgpu', { dispatchMs: 6, gemmMs: 680 });
+    expect(hopelessBackends(probes).has('webgpu')).toBe(false);
+    expect(hopelessBackends(probes, true).has('webgpu')).toBe(true);
   });
 });
 

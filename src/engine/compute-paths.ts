@@ -249,8 +249,14 @@ export interface BackendProbe {
  */
 export const PROBE_HOPELESS_FACTOR = 2;
 
-/** The tfjs GPU backends whose probe is PROBE_HOPELESS_FACTOR times slower than the best CPU-class backend's at both kinds of work. */
-export function hopelessBackends(probes: ReadonlyMap<BackendName, BackendProbe>): Map<BackendName, string> {
+/**
+ * The tfjs GPU backends whose probe is PROBE_HOPELESS_FACTOR times slower than the best
+ * CPU-class backend's at both kinds of work — or, for a task made of large matmuls
+ * (`gemmBound`: TaskMeta.stepCost > 1, MNIST), at the GEMM alone: there one slice of a
+ * piece is a GEMM of millions of multiply-adds, which on a backend 80× slower at it
+ * (software WebGPU) takes seconds and cannot be cut short.
+ */
+export function hopelessBackends(probes: ReadonlyMap<BackendName, BackendProbe>, gemmBound = false): Map<BackendName, string> {
   const cpuClass = [...probes].filter(([b]) => b === 'wasm' || b === 'cpu').map(([, p]) => p);
   const out = new Map<BackendName, string>();
   if (cpuClass.length === 0) return out;
@@ -260,7 +266,9 @@ export function hopelessBackends(probes: ReadonlyMap<BackendName, BackendProbe>)
     if (b === 'wasm' || b === 'cpu') continue;
     const rd = p.dispatchMs / Math.max(dispatch, 1e-3);
     const rg = p.gemmMs / Math.max(gemm, 1e-3);
-    if (rd > PROBE_HOPELESS_FACTOR && rg > PROBE_HOPELESS_FACTOR) out.set(b, `not measured: its probe was ${Math.round(rd)}× slower at small ops and ${Math.round(rg)}× at a GEMM than the CPU-class backends`);
+    if (rg > PROBE_HOPELESS_FACTOR && (gemmBound || rd > PROBE_HOPELESS_FACTOR)) {
+      out.set(b, `not measured: its probe was ${rd.toFixed(1)}× slower at small ops and ${Math.round(rg)}× at a GEMM than the CPU-class backends`);
+    }
   }
   return out;
 }

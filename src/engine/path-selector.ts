@@ -90,7 +90,7 @@ export class PathSelector {
     const pairs = referencePairsFor(task.meta.evalSteps, 2 ** 18, 64, 512, stepCostOf(task.meta));
     const before = tf.getBackend();
     try {
-      const hopeless = hopelessBackends(await this.probeAll(abandoned));
+      const hopeless = hopelessBackends(await this.probeAll(abandoned), stepCostOf(task.meta) > 1);
       const plan = await calibrate({
         config,
         backends,
