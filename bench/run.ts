@@ -9,6 +9,8 @@
  *  - every preset of the page, on each backend (?backend=) and on the paths the engine
  *    measures and chooses itself: time from choosing the preset to Play enabled,
  *    updates/s while running, and how often the gradient-quality plot gets a point;
+ *  - how long the pause button takes at the maximum settings (a figure the tests do not
+ *    gate: they assert the work per slice instead, see src/engine/pacing.test.ts);
  *  - the production bundle size (gzip).
  *
  * Prints a table and writes bench/results/latest.json. Slow op-by-op cases are capped
@@ -26,6 +28,7 @@ import { chromium, type Page } from '@playwright/test';
 import type * as TF from '@tensorflow/tfjs-core';
 import type { BenchApi } from './page/main';
 import { CHROMIUM_ARGS, chromiumPath } from '../e2e/chromium';
+import { MAX_LINK } from '../e2e/links';
 import { serveStatic } from './serve';
 
 declare global {
@@ -174,12 +177,47 @@ const SIGMA_DRAG_PROBE = `new Promise((resolve, reject) => {
   out.sigma = input.getAttribute('data-value');
 })`;
 
+/** In the page (a string, as above): clicks pause and times it until the status shows 'paused' (NaN after 60 s). */
+const PAUSE_PROBE = `new Promise((resolve) => {
+  const status = document.querySelector('[data-testid="status"]');
+  const observer = new MutationObserver(() => {
+    if (status.getAttribute('data-value') === 'paused') { observer.disconnect(); resolve(performance.now() - t0); }
+  });
+  observer.observe(status, { attributes: true });
+  setTimeout(() => { observer.disconnect(); resolve(NaN); }, 60000);
+  const t0 = performance.now();
+  document.querySelector('[data-testid="play"]').click();
+})`;
+
+/**
+ * Pause latency at the maximum settings (N = 4096, T = K = 10 000, all 7 estimators) on the
+ * CPU backend, the engine thread's worst case: click → 'paused' shown, 5 times deep inside
+ * the first update (target < 200 ms). The e2e test only checks that the pause lands mid-update.
+ */
+async function pauseLatency(page: Page, url: string): Promise<void> {
+  await page.goto(`${url}/?backend=cpu${MAX_LINK}`);
+  await page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 120_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="surface-status"]')?.getAttribute('data-state') === 'ready', undefined, { timeout: 180_000 });
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await page.getByTestId('play').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="status"]')?.getAttribute('data-value') === 'running');
+    await page.waitForTimeout(1500);
+    samples.push(await page.evaluate<number>(PAUSE_PROBE));
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  console.log(`Pause at the maximum settings (CPU backend, click → 'paused' shown): median ${sorted[2]?.toFixed(0)} ms, max ${sorted[4]?.toFixed(0)} ms (${samples.map((v) => v.toFixed(0)).join(', ')})`);
+  entries.push({ name: 'pause-latency-max-settings', path: 'cpu', pairs: 4096, K: 10_000, particleStepsPerSec: null, msPerUpdate: null, value: round(sorted[2] ?? Number.NaN), unit: 'ms', note: `median of 5, max ${round(sorted[4] ?? Number.NaN)} ms; target < 200 ms`, samples: samples.map(round) });
+  await page.close();
+}
+
 async function appFrameTimes(): Promise<void> {
   execFileSync('npx', ['vite', 'build'], { stdio: 'inherit' });
   const server = await serveStatic('dist');
   const exe = chromiumPath();
   const browser = await chromium.launch({ ...(exe ? { executablePath: exe } : {}), args: CHROMIUM_ARGS });
   try {
+    if (only === 'pause') return await pauseLatency(await browser.newPage({ viewport: { width: 1280, height: 720 } }), server.url);
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${server.url}/`);
     await page.getByTestId('play').waitFor({ state: 'visible', timeout: 120_000 });
@@ -245,6 +283,7 @@ async function appFrameTimes(): Promise<void> {
     console.log(`Playground frame time while the default experiment runs (${badge}): p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms over ${sorted.length} frames; iterations ${iteration0} → ${iteration} in 8 s`);
     entries.push({ name: 'app-frame-time-p50', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(q(0.5)), unit: 'ms' });
     entries.push({ name: 'app-frame-time-p95', path: badge, pairs: null, K: null, particleStepsPerSec: null, msPerUpdate: null, value: round(q(0.95)), unit: 'ms' });
+    await pauseLatency(await browser.newPage({ viewport: { width: 1280, height: 720 } }), server.url);
   } finally {
     await browser.close();
     await server.close();
@@ -442,12 +481,14 @@ function table(): void {
 }
 
 /**
- * `npm run bench -- --only=drag` (σ drag only), `--only=fused` (the fused and TS-loop
- * Lorenz cases and the surface, no op-by-op), `--only=app`; the whole benchmark otherwise.
- * Partial runs print their figures but do not overwrite bench/results/latest.json.
+ * `npm run bench -- --only=drag` (σ drag only), `--only=pause` (pause latency at the
+ * maximum settings only), `--only=fused` (the fused and TS-loop Lorenz cases and the
+ * surface, no op-by-op), `--only=app`, `--only=presets` (every preset, written to
+ * bench/results/presets.json); the whole benchmark otherwise. Other partial runs print
+ * their figures but do not overwrite bench/results/latest.json.
  */
-const only = /^--only=(drag|fused|app|presets)$/.exec(process.argv.slice(2).find((a) => a.startsWith('--only')) ?? '')?.[1] ?? null;
-if (process.argv.slice(2).some((a) => a.startsWith('--only')) && !only) throw new Error('usage: npm run bench [-- --only=drag|fused|app|presets]');
+const only = /^--only=(drag|pause|fused|app|presets)$/.exec(process.argv.slice(2).find((a) => a.startsWith('--only')) ?? '')?.[1] ?? null;
+if (process.argv.slice(2).some((a) => a.startsWith('--only')) && !only) throw new Error('usage: npm run bench [-- --only=drag|pause|fused|app|presets]');
 
 const started = Date.now();
 if (only === null || only === 'fused') await browserCases();

@@ -68,12 +68,22 @@ test('moving σ redraws the smoothed surface at once and does not reset the run'
 
   const checksumBefore = await smoothed.getAttribute('data-checksum');
   const iterationBefore = await iteration(page);
+  // Every (σ, source) the smoothed surface shows from now on, in order.
+  await smoothed.evaluate((el) => {
+    const shown: string[] = [];
+    (window as unknown as { smoothedShown: string[] }).smoothedShown = shown;
+    new MutationObserver(() => shown.push(`${el.getAttribute('data-sigma')}|${el.getAttribute('data-source')}`)).observe(el, { attributes: true, attributeFilter: ['data-sigma', 'data-source'] });
+  });
   // Slider position 850/1000 on [1e-3, 10] (log) is σ ≈ 2.5.
   await setRange(page, 'sigma-slider', 850);
   const sigma = Number(await page.getByTestId('sigma-slider').getAttribute('data-value'));
   expect(sigma).toBeGreaterThan(2);
-  // The fast approximation is immediate (no engine round trip).
-  await expect(smoothed).toHaveAttribute('data-sigma', String(sigma), { timeout: 2_000 });
+  await expect(smoothed).toHaveAttribute('data-sigma', String(sigma));
+  // The fast approximation comes first, with no engine round trip: the first surface shown at
+  // the new σ is the page's blur of the cached raw grid, not a Monte-Carlo result.
+  const shown = await page.evaluate(() => (window as unknown as { smoothedShown: string[] }).smoothedShown);
+  const firstAtSigma = shown.find((e) => e.startsWith(`${sigma}|`));
+  expect(firstAtSigma, `the first surface shown at σ = ${sigma} was not the page's blur (shown: ${shown.join(', ')})`).toBe(`${sigma}|blur`);
   await expect(smoothed).not.toHaveAttribute('data-checksum', checksumBefore ?? '');
   // The engine got it live: σ now follows, and the run goes on from where it was.
   await expect(page.getByTestId('sigma-now')).toHaveAttribute('data-value', String(sigma), { timeout: 10_000 });
