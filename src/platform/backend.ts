@@ -151,6 +151,10 @@ export async function selectBackend(requested?: BackendName): Promise<BackendInf
   const started: BackendName[] = [];
   let adapterInfo: AdapterDetails | undefined;
   for (const name of backendAttemptOrder(requested)) {
+    // WebGL is the GPU path of browsers without WebGPU. Beside WebGPU it is not started:
+    // starting it compiles its shaders (seconds on a software GPU: 4–15 s before Play in the
+    // preset benchmark) and it never came out ahead of tfjs on WebGPU, wasm or the CPU here.
+    if (name === 'webgl' && !requested && started.includes('webgpu')) continue;
     if (name === 'webgpu') {
       const adapter = await queryWebGPUAdapter();
       if (adapter.ok) adapterInfo = adapter.info;
