@@ -28,7 +28,7 @@ if (!existsSync(index)) {
 const executablePath = process.env.CHROMIUM_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
 try {
-  const tab = await browser.newPage({ viewport: { width: 1240, height: 900 }, deviceScaleFactor: 1.5 });
+  const tab = await browser.newPage({ viewport: { width: 1240, height: 900 }, deviceScaleFactor: 1 });
   await tab.goto(pathToFileURL(index).href);
   await tab.waitForSelector('body[data-figures-drawn]', { timeout: 120_000 });
   const out = join(dir, 'figures');

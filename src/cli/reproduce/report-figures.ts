@@ -107,7 +107,12 @@ function avg(v: readonly number[]): number {
 }
 
 /** θ (one coordinate) over training for several runs, with the optimum as a dashed line. */
-export function thetaFigure(runs: readonly { title: string; color: string; dash?: string; points: { iter: number; theta: number }[] }[], optimum: number | null, name: string): Figure {
+export function thetaFigure(
+  runs: readonly { title: string; color: string; dash?: string; points: { iter: number; theta: number }[] }[],
+  optimum: number | null,
+  name: string,
+  range?: [number, number],
+): Figure {
   const data: PlotData[] = runs.map((r) => ({
     type: 'scatter',
     mode: 'lines',
@@ -124,7 +129,7 @@ export function thetaFigure(runs: readonly { title: string; color: string; dash?
       legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 10 } },
       margin: { l: 56, r: 12, t: 30, b: 40 },
       xaxis: axis('outer iteration', { rangemode: 'tozero' }),
-      yaxis: axis(name),
+      yaxis: axis(name, range ? { range } : {}),
       shapes:
         optimum === null
           ? []

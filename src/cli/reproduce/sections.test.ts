@@ -121,7 +121,7 @@ describe('report verdicts', () => {
     expect(ok.links.map((l) => decodePermalink(l.url).config.R)).toEqual([10, 20, 50, 100, 200]);
     const bad = sectionOf(json([10, 15, 20, 30, 50], [0.3, 0.29, 0.28, 0.28, 0.27]), ctx) as ReportSection;
     expect(bad.verdict).toBe('differs');
-    expect(bad.verdictText).toMatch(/Spearman ρ\(R, tr Cov\) = 1/);
+    expect(bad.verdictText).toMatch(/variance at R = T \(NRES\), 50, is not the family's lowest \(10\)/);
   });
 
   it('a link carries the figure’s settings and nothing the page would repair', () => {
