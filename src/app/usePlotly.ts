@@ -1,5 +1,6 @@
 import type { PlotConfig, PlotData, PlotLayout, PlotlyStatic } from 'plotly.js-cartesian-dist-min';
 import { type RefObject, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { BASE_CONFIG } from './plotly-config';
 
 export interface Figure {
   data: PlotData[];
@@ -21,11 +22,7 @@ export function loadPlotly(): Promise<PlotlyStatic> {
   return plotly;
 }
 
-export const BASE_CONFIG: PlotConfig = {
-  displaylogo: false,
-  responsive: true,
-  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d', 'toggleSpikelines'],
-};
+export { BASE_CONFIG };
 
 /**
  * Draws `figure` into the element with Plotly.react — throttled to ~14 Hz, coalescing to

@@ -313,6 +313,8 @@ describe.concurrent('cli user errors: exit 2, one line on stderr, no stack', () 
     ['grid too large', ['surface', '--task', 'lorenz', '--grid', '1000'], '--grid must be ≤ 128, got 1000'],
     ['grid one past the limit', ['surface', '--task', 'lorenz', '--grid', '129'], '--grid must be ≤ 128, got 129'],
     ['--out that cannot be created', ['reproduce', '--quick', '--out', '/dev/null/impossible'], '--out /dev/null/impossible: cannot create the folder'],
+    ['unknown reproduce figure', ['reproduce', '--quick', '--figures', 'mnist'], 'unknown figure "mnist" in --figures; valid: influence-balancing'],
+    ['--base-url that is not a URL', ['reproduce', '--quick', '--report-only', '--base-url', 'playground'], '--base-url must be an http(s) URL'],
     ['--link that is not a permalink', ['train', '--task', 'lorenz', '--estimator', 'pes', '--link', 'https://example.org/#x'], "--link: This is not an ES Playground experiment link (the part after '#' should start with 'v1.')"],
     ['--link from a newer version', ['loss', '--link', 'http://127.0.0.1:4173/#v2.task=lorenz'], '--link: This link was made by a newer version (v2)'],
     ['--link that is cut off', ['surface', '--link', '#v1.'], '--link: The link has no recognizable experiment settings'],
@@ -335,13 +337,14 @@ describe.concurrent('cli user errors: exit 2, one line on stderr, no stack', () 
 });
 
 describe('cli reproduce', () => {
-  it('reproduce --quick writes JSON and CSV per figure and a summary', async () => {
+  it('reproduce --quick writes JSON and CSV per figure, a report judging each, and a summary; --report-only redraws the report', async () => {
     const out = mkdtempSync(join(tmpdir(), 'es-cli-reproduce-'));
     tmp.push(out);
     const summary = json(await cli('reproduce', '--quick', '--out', out)) as {
       quick: boolean;
       seconds: number;
-      figures: Record<string, { files: string[]; key: Record<string, unknown> }>;
+      report: string[];
+      figures: Record<string, { files: string[]; verdict: string; key: Record<string, unknown> }>;
     };
     expect(summary.quick).toBe(true);
     expect(Object.keys(summary.figures)).toEqual([
@@ -350,11 +353,18 @@ describe('cli reproduce', () => {
       'variance-lorenz',
       'lr-schedule-surface',
       'lorenz-training',
+      'high-dim-mlp-hpo',
+      'high-dim-rnn',
+      'high-dim-learned-optimizer',
+      'gpes-r-sweep',
+      'mnist-population',
     ]);
     for (const [name, fig] of Object.entries(summary.figures)) {
       expect(fig.files).toEqual([`${name}.json`, `${name}.csv`]);
-      const data = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as { figure: string };
+      expect(['agrees', 'differs']).toContain(fig.verdict);
+      const data = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8')) as { figure: string; quick: boolean };
       expect(data.figure).toBe(name);
+      expect(data.quick).toBe(true);
       const rows = parseCsv(readFileSync(join(out, `${name}.csv`), 'utf8'));
       expect(rows.length).toBeGreaterThan(1);
     }
@@ -367,7 +377,28 @@ describe('cli reproduce', () => {
     expect(new Set(v.rows.map((r) => r.estimator))).toEqual(new Set(['tes', 'pes', 'nres', 'full-es']));
     // The sampled reference's own error is reported (and subtracted from the normalized errors).
     expect(v.referenceVariance).toBeGreaterThan(0);
-  }, 180_000);
+    const hd = JSON.parse(readFileSync(join(out, 'high-dim-rnn.json'), 'utf8')) as { seeds: number[]; runs: { estimator: string; seed: number }[] };
+    expect(hd.seeds).toHaveLength(3);
+    expect(new Set(hd.runs.map((r) => r.estimator))).toEqual(new Set(['tes', 'pes', 'nres', 'tbptt']));
+    const mnist = JSON.parse(readFileSync(join(out, 'mnist-population.json'), 'utf8')) as { populations: { population: number; meanCosine: number }[]; backprop: { finalAccuracy: number } };
+    expect(mnist.populations.map((p) => p.population)).toEqual([8, 16, 32]);
+    for (const p of mnist.populations) expect(p.meanCosine).toBeGreaterThan(0);
+    // The report: one section per figure, self-contained (Plotly inline, a CSP that allows nothing off the page).
+    expect(summary.report).toEqual(['index.html', 'report.md']);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    for (const name of Object.keys(summary.figures)) expect(html).toContain(`<section id="${name}"`);
+    expect(html).toContain("default-src 'none'");
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+    expect(html).toContain('data-testid="quick-banner"');
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('| Figure | Verdict | By how much |');
+    expect(md.match(/^## /gm)).toHaveLength(10);
+    // Redrawn from the folder: the same sections, nothing run.
+    const again = await cli('reproduce', '--quick', '--out', out, '--report-only', '--base-url', 'https://example.org/play/');
+    expect(again.code, again.stderr).toBe(0);
+    expect((json(again) as { verdicts: Record<string, string> }).verdicts).toEqual(Object.fromEntries(Object.entries(summary.figures).map(([n, f]) => [n, f.verdict])));
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('](https://example.org/play/#v1.task=');
+  }, 240_000);
 });
 
 describe.concurrent('cli --link', () => {

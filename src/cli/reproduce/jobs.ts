@@ -3,17 +3,44 @@
  * boundary) and the function that runs one. Each job is deterministic on its own, so
  * results do not depend on how jobs are spread over worker processes.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, TaskId, TrainConfig } from '../../core/config';
+import { estimatorInfo } from '../../core/estimators/index';
+import type { Task } from '../../core/task';
+import { createMnist } from '../../core/tasks/mnist';
+import { defaultSettings } from '../../core/trainer';
 import type { VarianceProtocol } from '../../core/experiments/variance';
 import { measureVariance, type ReferenceEstimate, referenceEstimate } from '../../core/experiments/variance';
 import { metaLossSurface } from '../../core/experiments/surface';
 import { runTraining } from '../../core/experiments/training';
 import { createTask } from '../../core/tasks/index';
 import type { HistoryEntry } from '../commands/train';
-import { formatVector, historyEntry } from '../commands/train';
+import { formatVector, historyEntryWith } from '../commands/train';
+
+/**
+ * evostrats' gradient-quality measurement on MNIST: at logged θ, the cosine between a
+ * full-unroll ES estimate with `pairs` pairs and the backprop gradient of the same loss,
+ * the mean cross-entropy over the first `digits` training digits (evostrats: the current
+ * minibatch of 100), averaged over `seeds` noise draws.
+ */
+export interface CosineProbe {
+  pairs: number;
+  digits: number;
+  seeds: number;
+  /** Probe every this many logged entries (and the last). */
+  every: number;
+}
 
 export type Job =
-  | { kind: 'train'; label: string; config: TrainConfig; logEvery: number }
+  | {
+      kind: 'train';
+      label: string;
+      config: TrainConfig;
+      logEvery: number;
+      /** Keep θ in every history entry (default true; off for large θ whose curves are all a figure needs). */
+      keepTheta?: boolean;
+      cosineProbe?: CosineProbe;
+    }
   | { kind: 'reference'; label: string; task: TaskId; theta: number[]; sigma: number; seed: number; pairs: number }
   | {
       kind: 'variance';
@@ -30,13 +57,19 @@ export type Job =
       reference: number[];
       /** The reference's own error E‖g_ref − g‖² (0: exact), subtracted from the normalized errors. */
       referenceVariance: number;
+      /** GPES's resampling period in inner steps (gpes only). */
+      gpesPeriod?: number;
     }
   | { kind: 'surface'; label: string; task: TaskId; grid: number; sigma: number; samples: number; seed: number };
 
 export interface TrainJobResult {
   theta: number[];
   loss: number;
+  /** The task's metric at the final θ, when it has one. */
+  metric?: number;
   history: HistoryEntry[];
+  /** Cosine probes (with `cosineProbe`): the iteration and the mean cosine over the seeds. */
+  cosines?: { iter: number; cosine: number }[];
 }
 
 export interface VarianceJobRow {
@@ -78,14 +111,34 @@ export async function runJob(job: Job, log: (message: string) => void): Promise<
       let next = every;
       const result = await runTraining(config, {
         logEvery,
-        onProgress: (s) => {
+        onProgress: (s, extra) => {
           if (s.iteration >= next || s.iteration === config.iterations) {
             next = s.iteration + every;
-            log(`[${job.label}] iter ${s.iteration}/${config.iterations} θ=${formatVector(s.theta)} loss=${s.evalLoss.toExponential(3)} ${secs()}`);
+            const metric = extra.metric !== undefined ? ` metric=${extra.metric.toFixed(2)}` : '';
+            log(`[${job.label}] iter ${s.iteration}/${config.iterations} θ=${formatVector(s.theta)} loss=${s.evalLoss.toExponential(3)}${metric} ${secs()}`);
           }
         },
       });
-      return { theta: result.final.theta, loss: result.final.evalLoss, history: result.history.map(historyEntry) };
+      const keep = job.keepTheta ?? true;
+      const history = result.history.map((h, i) => {
+        const e = historyEntryWith(h, result.metric?.values[i]);
+        return keep ? e : { ...e, theta: [] };
+      });
+      const probe = job.cosineProbe;
+      const cosines = probe
+        ? result.history
+            .filter((_, i) => i % probe.every === 0 || i === result.history.length - 1)
+            .map((h) => ({ iter: h.iteration, cosine: probeCosine(config, probe, h.theta) }))
+        : undefined;
+      if (cosines) log(`[${job.label}] cosine to backprop (${probe?.pairs} pairs): ${cosines.map((c) => c.cosine.toFixed(3)).join(' ')} ${secs()}`);
+      const last = history[history.length - 1];
+      return {
+        theta: result.final.theta,
+        loss: result.final.evalLoss,
+        ...(last?.metric !== undefined ? { metric: last.metric } : {}),
+        history,
+        ...(cosines ? { cosines } : {}),
+      };
     }
     case 'reference': {
       const task = createTask(job.task);
@@ -107,6 +160,7 @@ export async function runJob(job: Job, log: (message: string) => void): Promise<
         seed: job.seed,
         reference: job.reference,
         referenceVariance: job.referenceVariance,
+        ...(job.gpesPeriod !== undefined ? { gpesPeriod: job.gpesPeriod } : {}),
         onProgress: (done, total) => log(`[${job.label}] cell ${done}/${total} ${secs()}`),
       });
       return result.rows.map(({ estimator, J, K, totalVariance, normalizedError, ciLow, ciHigh, mean }) => ({
@@ -138,4 +192,51 @@ export async function runJob(job: Job, log: (message: string) => void): Promise<
       return { x: s.x, y: s.y, raw: s.raw, smoothed: s.smoothed, dims: s.dims };
     }
   }
+}
+
+/** Small MNIST tasks for the cosine probe, one per digit count (created once per process). */
+const probeTasks = new Map<number, Task>();
+
+/**
+ * Mean over `probe.seeds` noise draws of cos∠(ĝ_ES, ∇L) at θ, where L is the mean
+ * cross-entropy over the first `probe.digits` training digits, ĝ_ES a full-unroll ES
+ * estimate with `probe.pairs` pairs (σ of the run) and ∇L backprop (BPTT) on the same digits.
+ */
+export function probeCosine(config: TrainConfig, probe: CosineProbe, theta: readonly number[]): number {
+  let task = probeTasks.get(probe.digits);
+  if (!task) {
+    task = createMnist({ train: probe.digits });
+    probeTasks.set(probe.digits, task);
+  }
+  const sigma = config.sigma.sigma0;
+  const gradient = (estimator: EstimatorId, seed: number): Float32Array => {
+    const est = estimatorInfo(estimator).create({ task, settings: defaultSettings(task, { pairs: probe.pairs, seed }) });
+    const th = tf.tensor1d([...theta]);
+    try {
+      const { grad, excluded } = est.estimate(th, sigma);
+      excluded?.dispose();
+      const g = grad.dataSync() as Float32Array;
+      grad.dispose();
+      return g;
+    } finally {
+      th.dispose();
+      est.dispose();
+    }
+  };
+  const ref = gradient('bptt', 1);
+  let sum = 0;
+  for (let s = 0; s < probe.seeds; s++) sum += cosine(gradient('full-es', 1000 + s), ref);
+  return sum / probe.seeds;
+}
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let k = 0; k < a.length; k++) {
+    dot += (a[k] ?? 0) * (b[k] ?? 0);
+    aa += (a[k] ?? 0) ** 2;
+    bb += (b[k] ?? 0) ** 2;
+  }
+  return aa > 0 && bb > 0 ? dot / Math.sqrt(aa * bb) : Number.NaN;
 }
