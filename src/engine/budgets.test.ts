@@ -26,12 +26,15 @@ describe('work budgets weighted by the task step cost', () => {
     expect(referencePairsFor(2000, 2 ** 18, 512, 4096)).toBe(512);
     expect(referencePairsFor(1, 2 ** 18, 512, 4096)).toBe(4096);
     expect(referencePairsFor(100, 2 ** 18, 64, 512, 1)).toBe(512);
-    // MNIST (T = 10 steps, ~1,300× a toy step): without the cost it would take 4096 pairs
-    // for the variance reference and 512 for diagnostics; with it, the floor.
+    // MNIST on 500 training digits (T = 10 minibatch steps, ~1,300× a toy step): without the
+    // cost it would take 4096 pairs for the variance reference and 512 for diagnostics; with
+    // it, the floor. (The default 5,000 digits make T = 100, heavier still.)
     const mnist = createTask('mnist').meta;
-    expect(referencePairsFor(mnist.evalSteps, 2 ** 18, 512, 4096)).toBe(4096);
+    const T = 10;
+    expect(referencePairsFor(T, 2 ** 18, 512, 4096)).toBe(4096);
+    expect(referencePairsFor(T, 2 ** 18, 512, 4096, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
+    expect(referencePairsFor(T, 2 ** 18, 64, 512, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
     expect(referencePairsFor(mnist.evalSteps, 2 ** 18, 512, 4096, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
-    expect(referencePairsFor(mnist.evalSteps, 2 ** 18, 64, 512, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
     // A moderately heavy task lands in between, and the floor never rises above `min`.
     expect(referencePairsFor(10, 2 ** 18, 512, 4096, 8)).toBe(2048);
     expect(referencePairsFor(100, 2 ** 18, 512, 4096, 64)).toBe(MIN_REFERENCE_PAIRS);
@@ -39,9 +42,11 @@ describe('work budgets weighted by the task step cost', () => {
   });
 
   it('slices a heavy task surface into smaller calls', () => {
-    // A row of 16 MNIST points: 10 steps each, ~1,300× a toy step → one sample per call.
+    // A row of 16 MNIST points (500 training digits: 10 steps each), ~1,300× a toy step →
+    // one sample per call; so too at the default 5,000 digits (100 steps each).
     const mnist = createTask('mnist').meta;
-    expect(surfaceChunkSamples(16, mnist.evalSteps, SURFACE_CALL_BUDGET)).toBeGreaterThan(100);
+    expect(surfaceChunkSamples(16, 10, SURFACE_CALL_BUDGET)).toBeGreaterThan(100);
+    expect(surfaceChunkSamples(16, 10 * stepCostOf(mnist), SURFACE_CALL_BUDGET)).toBe(1);
     expect(surfaceChunkSamples(16, mnist.evalSteps * stepCostOf(mnist), SURFACE_CALL_BUDGET)).toBe(1);
   });
 });
