@@ -109,8 +109,11 @@ describe('playground controller', () => {
       const meta = taskMeta(id);
       const grid = surfaceGridFor(TASK_VIEWS[id].grid, meta.theta0.length, meta.evalSteps, stepCostOf(meta));
       if (id === 'mnist') {
-        // 16² points × 10 steps × ~1,300 per step would be 3.3e6 toy steps; the budget allows 12².
-        expect(grid).toBe(12);
+        // 16² points × 10 steps (500 training digits) × ~1,300 per step would be 3.3e6 toy
+        // steps; the budget allows 12². The default 5,000 digits (100 steps) get the minimum.
+        expect(surfaceGridFor(TASK_VIEWS[id].grid, meta.theta0.length, 10, stepCostOf(meta))).toBe(12);
+        expect(meta.evalSteps).toBe(100);
+        expect(grid).toBe(MIN_SURFACE_GRID);
       } else {
         expect(grid, id).toBe(TASK_VIEWS[id].grid);
       }
