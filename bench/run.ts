@@ -21,7 +21,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from '@playwright/test';
@@ -302,10 +302,27 @@ async function appFrameTimes(): Promise<void> {
 /** Seconds each preset runs per mode (after its first updates). */
 const PRESET_RUN_MS = 10_000;
 const PRESET_MODES = ['auto', 'webgpu', 'wasm', 'cpu', 'webgl'] as const;
+type PresetMode = (typeof PRESET_MODES)[number];
+
+/** `--modes=auto,wasm` and `--presets=a,b` narrow the preset section (a quick re-check on a quiet machine). */
+function listArg(name: string): string[] | null {
+  const arg = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`));
+  return arg ? arg.slice(name.length + 3).split(',').filter(Boolean) : null;
+}
+const presetModes: readonly PresetMode[] = (() => {
+  const wanted = listArg('modes');
+  if (!wanted) return PRESET_MODES;
+  const unknown = wanted.filter((m) => !(PRESET_MODES as readonly string[]).includes(m));
+  if (unknown.length > 0) throw new Error(`--modes: unknown ${unknown.join(', ')} (choose from ${PRESET_MODES.join(', ')})`);
+  return PRESET_MODES.filter((m) => wanted.includes(m));
+})();
+const presetIds = listArg('presets');
 
 interface PresetFigure {
   preset: string;
-  mode: (typeof PRESET_MODES)[number];
+  mode: PresetMode;
+  /** The machine's 1-minute load average at the end of the timed window (the cores are shared). */
+  load: number;
   badge: string;
   ops: string;
   playEnabledMs: number | null;
@@ -334,11 +351,13 @@ async function presetCases(): Promise<PresetFigure[]> {
     page.waitForFunction(() => !(document.querySelector('[data-testid="play"]') as HTMLButtonElement | null)?.disabled, undefined, { timeout });
   const numberAt = async (page: Page, testId: string, attr: string): Promise<number> => Number((await page.getByTestId(testId).first().getAttribute(attr)) ?? Number.NaN);
   try {
-    for (const preset of PRESETS) {
-      for (const mode of PRESET_MODES) {
+    const unknown = (presetIds ?? []).filter((id) => !PRESETS.some((p) => p.id === id));
+    if (unknown.length > 0) throw new Error(`--presets: unknown ${unknown.join(', ')}`);
+    for (const preset of PRESETS.filter((p) => !presetIds || presetIds.includes(p.id))) {
+      for (const mode of presetModes) {
         const browser = await chromium.launch({ ...(exe ? { executablePath: exe } : {}), args: CHROMIUM_ARGS });
         const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-        const figure: PresetFigure = { preset: preset.id, mode, badge: '', ops: '', playEnabledMs: null, updatesPerSecond: null, diagnosticsPerMinute: null };
+        const figure: PresetFigure = { preset: preset.id, mode, load: Number.NaN, badge: '', ops: '', playEnabledMs: null, updatesPerSecond: null, diagnosticsPerMinute: null };
         try {
           await page.goto(`${server.url}/${mode === 'auto' ? '' : `?backend=${mode}`}`);
           await playEnabled(page, 120_000);
@@ -390,6 +409,7 @@ async function presetCases(): Promise<PresetFigure[]> {
           const s = Math.max(0.25, (tLast - t1) / 1000);
           figure.updatesPerSecond = round((itLast - it0) / s);
           figure.diagnosticsPerMinute = Number.isFinite(d1 - d0) ? round(((d1 - d0) * 60) / Math.max(0.25, (Date.now() - t1) / 1000)) : null;
+          figure.load = round(loadavg()[0] ?? Number.NaN);
           const badge = page.getByTestId('backend-badge');
           figure.badge = (await badge.innerText()).trim();
           figure.ops = (await badge.getAttribute('data-ops')) ?? '';
@@ -403,7 +423,7 @@ async function presetCases(): Promise<PresetFigure[]> {
         }
         figures.push(figure);
         console.log(
-          `  ${preset.id.padEnd(26)} ${mode.padEnd(7)} Play after ${figure.playEnabledMs === null ? '—' : `${(figure.playEnabledMs / 1000).toFixed(1)} s`}  ${figure.updatesPerSecond ?? '—'} upd/s  diagnostics ${figure.diagnosticsPerMinute ?? '—'}/min  ${figure.badge}${figure.note ? `  (${figure.note})` : ''}`,
+          `  ${preset.id.padEnd(26)} ${mode.padEnd(7)} Play after ${figure.playEnabledMs === null ? '—' : `${(figure.playEnabledMs / 1000).toFixed(1)} s`}  ${figure.updatesPerSecond ?? '—'} upd/s  diagnostics ${figure.diagnosticsPerMinute ?? '—'}/min  load ${figure.load}  ${figure.badge}${figure.note ? `  (${figure.note})` : ''}`,
         );
       }
     }
@@ -501,7 +521,8 @@ function table(): void {
  * `npm run bench -- --only=drag` (σ drag only), `--only=pause` (pause latency at the
  * maximum settings only), `--only=fused` (the fused and TS-loop Lorenz cases and the
  * surface, no op-by-op), `--only=app`, `--only=presets` (every preset, written to
- * bench/results/presets.json); the whole benchmark otherwise. Other partial runs print
+ * bench/results/presets.json; `--modes=auto,wasm` and `--presets=id,…` narrow it); the
+ * whole benchmark otherwise. Other partial runs print
  * their figures but do not overwrite bench/results/latest.json.
  */
 const only = /^--only=(drag|pause|fused|app|presets)$/.exec(process.argv.slice(2).find((a) => a.startsWith('--only')) ?? '')?.[1] ?? null;
