@@ -165,6 +165,34 @@ describe('calibrate', () => {
     expect(plan.calibrationMs).toBeLessThan(3 * 2 * 800 + 3 * 2 * 500 + 3 * 4 * 60 + 100);
     expect(plan.calibrationMs).toBeLessThan(10_000);
   });
+
+  it('gives a fused estimator whose first update paid the shared shader compile a second chance once the group is warm', async () => {
+    // linear-quadratic: every ES-family estimator has a fused kernel. The fused group's
+    // pipelines compile once (2 s on a loaded SwiftShader), inside the first estimator's
+    // warm-up: without a second look, that estimator would lose to tfjs although its
+    // kernel is 10× faster.
+    const config = sessionConfigOf({ ...defaultPlaygroundConfig('linear-quadratic'), estimators: ['pes', 'nres'] });
+    const clock = { t: 0 };
+    let compiled = false;
+    const plan = await calibrate({
+      config,
+      backends: ['wasm', 'cpu'],
+      fusedAvailable: true,
+      fusedEstimators: ['pes', 'nres'],
+      io: fakeIO(clock),
+      work: (_piece, path) => {
+        if (path !== 'fused') return fakeWork(clock, 1, 10);
+        const compile = compiled ? 0 : 2000;
+        compiled = true;
+        return fakeWork(clock, 0.1, 10, compile);
+      },
+      budget: { warmUpMs: 1500, windowMs: 150 },
+    });
+    expect(plan.estimators.map((e) => [e.piece, e.path])).toEqual([
+      ['pes', 'fused'],
+      ['nres', 'fused'],
+    ]);
+  });
 });
 
 describe('hopelessBackends', () => {
