@@ -188,8 +188,8 @@ function UnrollSection() {
           <span>NRES (R = T)</span>
         </div>
         <p className="field-hint" data-testid="help-R">
-          GPES redraws each pair&apos;s noise every R inner steps and keeps adding the draws up: R = K is PES (a new draw every truncation), R ≥ T is NRES (one draw
-          per episode, reused). {!hasGpes ? 'Only GPES_R uses R: tick it above to compare.' : ''}
+          GPES redraws each pair&apos;s noise every R inner steps and sums the draws: R = K is PES, R ≥ T is NRES.{' '}
+          {!hasGpes ? 'Only GPES_R uses R: tick it above to compare.' : ''}
         </p>
       </div>
       <fieldset className="field radio-row">
@@ -203,9 +203,8 @@ function UnrollSection() {
           </label>
         ))}
         <p className="field-hint" data-testid="help-workers">
-          Lockstep: every pair starts its episode at step 0, so all N estimates of an update come from the same window. Step-unlocked: each pair starts at
-          its own random truncation, so one update averages windows from across the episode and estimates the whole episode&apos;s gradient, not one
-          window&apos;s (NRES paper).
+          Lockstep: all pairs start at step 0, so an update sees one window. Step-unlocked: each pair starts at its own random truncation, so an update
+          averages windows from across the episode (NRES paper).
         </p>
       </fieldset>
       <label className="checkbox">
@@ -213,16 +212,14 @@ function UnrollSection() {
         burn in one episode before the first update
       </label>
       <p className="field-hint" data-testid="help-burn-in">
-        Burn-in unrolls one whole episode with θ fixed and discards its gradients, so the first update already sees particles mid-run (PES&apos;s noise
-        accumulated, unlocked workers spread out) rather than all at the start.
+        Unrolls one episode with θ fixed, gradients discarded, so the first update already sees particles mid-run.
       </p>
       <label className={`checkbox${hasFullEs ? '' : ' dim'}`}>
         <input type="checkbox" checked={config.rankShaping} onChange={(e) => patch({ rankShaping: e.target.checked })} data-testid="rank-shaping" />
         rank-based fitness shaping (full-unroll ES)
       </label>
       <p className={`field-hint${hasFullEs ? '' : ' dim'}`} data-testid="help-rank-shaping">
-        Rank shaping replaces the 2N losses by their centred ranks (−½ for the best … +½ for the worst) before weighting the noise, as in evostrats and
-        OpenAI&apos;s ES: only the order of the losses counts, so one huge loss cannot swamp an update.
+        Uses only the order of the 2N losses (centred ranks, −½ best … +½ worst), so one huge loss cannot swamp an update (evostrats, OpenAI&apos;s ES).
       </p>
       <label className="field">
         <span>σ change during an episode</span>
