@@ -101,7 +101,7 @@ export function VariancePanel() {
             <input type="checkbox" checked={view.logY} onChange={(e) => patchView({ logY: e.target.checked })} data-testid="variance-logy" /> log y
           </label>
           {hasTes ? (
-            <label title="Truncated ES's variance falls with J (each estimate sees a shorter window) while its bias grows: hiding it lets the axis fit PES and NRES">
+            <label title="Leave truncated ES out of the plot: where its variance falls far below the others' as the windows shorten (the linear-quadratic task), it sets the axis range">
               <input
                 type="checkbox"
                 checked={view.hidden.includes('tes')}
