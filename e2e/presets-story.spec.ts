@@ -19,7 +19,7 @@ test('every changed preset shows its commentary’s claim within a bounded run',
   const errors = collectErrors(page);
   await openPlayground(page);
 
-  // ES-Single: PES's variance grows ~100-fold from J = 1 to J = 100, NRES's stays within a few times its J = 1 value.
+  // ES-Single: PES's variance grows ~80-fold from J = 1 to J = 100, NRES's stays within a few times its J = 1 value.
   await loadPreset(page, 'es-single-variance');
   await expect(page.getByTestId('variance-relative')).toBeChecked();
   await expect(page.getByTestId('variance-repeats')).toHaveValue('32');

@@ -94,7 +94,7 @@ export const PRESETS: readonly Preset[] = [
     focus: 'variance',
     commentary: [
       'The key figure of ES-Single and NRES: how the variance of one online gradient estimate grows with the number of truncations J = T/K an episode is cut into. Press “Measure” in the variance panel: for J = 1 … 100 (K = 200 … 2) each estimator gives 32 independent single-update estimates at θ₀, and the figure shows their total variance relative to its value at J = 1, where both estimators are full-unroll ES.',
-      'θ is the 305 weights of the 16-unit RNN (T = 200 steps). PES accumulates a fresh noise draw per truncation, so its noise ξ grows every truncation and its variance climbs with J — about 100-fold by J = 100, a slope near 1 in the table below the plot. NRES (ES-Single) reuses one draw for the whole episode: it stays within about 2× of its J = 1 value. Untick “relative to J = 1” for the measured numbers, or “log y” for a linear axis, on which NRES is a flat line beside PES\'s climb.',
+      'θ is the 305 weights of the 16-unit RNN (T = 200 steps). PES accumulates a fresh noise draw per truncation, so its noise ξ grows every truncation and its variance climbs with J — 80- to 90-fold by J = 100 in our runs, a slope near 1 in the table below the plot. NRES (ES-Single) reuses one draw for the whole episode: it stays within about 2× of its J = 1 value. Untick “relative to J = 1” for the measured numbers, or “log y” for a linear axis, on which NRES is a flat line beside PES\'s climb.',
       'Why this task: on the linear-quadratic toy the state forgets within ~10 steps, so PES\'s extra draws mostly multiply windows they do not affect and its variance only doubles by J = 100 (docs/reproduction.md); on the RNN every truncation\'s draw spans all 305 weights. N = 8 pairs, step-unlocked workers as in the NRES paper; the normalized error is measured against a large full-unroll ES estimate. Switch the protocol to “per episode” to sum the J estimates of a whole episode (PES paper): NRES then equals full-unroll ES exactly. Add truncated ES: on this task its variance stays close to NRES\'s (a fresh draw per window, nothing accumulated) — its weakness is bias, ignoring how θ acts through the state carried into a window, which a variance cannot show.',
     ],
     config: {
@@ -105,7 +105,7 @@ export const PRESETS: readonly Preset[] = [
       seed: 1,
       view: { surface: 'raw', curvesX: 'innerSteps', logY: true, varianceProtocol: 'update', speed: 1 },
     },
-    // 32 repeats: PES's 100-fold growth dwarfs the intervals, and the measurement costs half of the default 64.
+    // 32 repeats: PES's ~80-fold growth dwarfs the intervals, and the measurement costs half of the default 64.
     varianceView: { relative: true, logY: true, repeats: 32 },
   },
   {
