@@ -105,7 +105,7 @@ test('moving σ redraws the smoothed surface at once and does not reset the run'
   expect(errors, errors.join('\n')).toEqual([]);
 });
 
-test('every preset loads and runs; ES-Single shows NRES flatter than PES', async ({ page }, testInfo) => {
+test('every preset loads and runs', async ({ page }) => {
   test.setTimeout(300_000);
   const errors = collectErrors(page);
   await openPlayground(page, '?backend=cpu');
@@ -127,24 +127,7 @@ test('every preset loads and runs; ES-Single shows NRES flatter than PES', async
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: `${ARTIFACTS}/preset-${id}.png`, fullPage: false });
 
-    if (id === 'es-single-variance') {
-      await page.getByTestId('variance-measure').click();
-      const panel = page.getByTestId('variance-panel');
-      await expect(panel).toHaveAttribute('data-status', 'running');
-      await expect(panel).toHaveAttribute('data-status', 'done', { timeout: 150_000 });
-      const plot = page.getByTestId('plot-variance');
-      const pes = await numberAttr(page, 'plot-variance', 'data-slope-pes');
-      const nres = await numberAttr(page, 'plot-variance', 'data-slope-nres');
-      testInfo.annotations.push({ type: 'variance slopes (log var vs log J)', description: `PES ${pes}, NRES ${nres}` });
-      expect(Math.abs(nres)).toBeLessThan(0.1);
-      expect(pes).toBeGreaterThan(nres + 0.05);
-      const rows = JSON.parse((await plot.getAttribute('data-rows')) ?? '[]') as { e: string; J: number }[];
-      expect(rows.filter((r) => r.e === 'pes').map((r) => r.J)).toEqual([1, 2, 5, 10, 20, 50, 100]);
-      await expectPlotDrawn(page, 'plot-variance');
-      const stats = await pixelStats(page, 'plot-variance');
-      expect(stats.distinctColors).toBeGreaterThan(40);
-      await page.getByTestId('variance-panel').screenshot({ path: `${ARTIFACTS}/variance-es-single.png` });
-    }
+    // ES-Single's variance measurement (an RNN with 305 weights: minutes on ?backend=cpu) is checked on the measured paths in presets-story.spec.ts.
     if (id === 'pes-influence-balancing') {
       await expectPlotDrawn(page, 'plot-landscape-1d');
       await page.getByTestId('landscape-panel').screenshot({ path: `${ARTIFACTS}/landscape-1d.png` });

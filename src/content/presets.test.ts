@@ -4,7 +4,7 @@ import { LIMITS } from '../core/playground-config';
 import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
 import { TASK_IDS } from '../core/tasks/index';
 import { decodePermalink, encodePermalink } from '../permalink/index';
-import { configIssues } from '../state/validation';
+import { configIssues, truncationChoices } from '../state/validation';
 import { PRESETS, presetById } from './presets';
 
 describe('presets', () => {
@@ -27,6 +27,13 @@ describe('presets', () => {
   it("the PES lr-schedule preset uses the paper code's outer Adam (β₁ = 0.99, β₂ = 0.999)", () => {
     expect(presetById('pes-lr-schedule')?.config).toMatchObject({ optimizer: 'adam', adam: { beta1: 0.99, beta2: 0.999 } });
     expect(encodePermalink(presetById('pes-lr-schedule')!.config)).toContain('&adam=0.99,0.999&');
+  });
+
+  it('ES-Single opens its variance figure relative to J = 1 over J = 1 … 100, measuring PES and NRES', () => {
+    const preset = presetById('es-single-variance')!;
+    expect(preset.varianceView).toMatchObject({ relative: true, logY: true, repeats: 32 });
+    expect(preset.config.estimators).toEqual(['pes', 'nres']);
+    expect(truncationChoices(preset.config.T)).toEqual([1, 2, 5, 10, 20, 50, 100]);
   });
 
   for (const preset of PRESETS) {

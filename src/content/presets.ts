@@ -1,6 +1,6 @@
 // The presets are built from task defaults at import time: that needs a tfjs backend.
 import '../platform/metadata-backend';
-import type { TaskId } from '../core/config';
+import type { EstimatorId, TaskId } from '../core/config';
 import { defaultPlaygroundConfig, type PlaygroundConfig } from '../core/playground-config';
 
 /**
@@ -16,6 +16,12 @@ export interface Preset {
   /** Where the preset's point is made. */
   focus: 'landscape' | 'curves' | 'variance';
   config: PlaygroundConfig;
+  /**
+   * How the variance figure opens with this preset (the panel's own defaults otherwise):
+   * relative to J = 1, log or linear y-axis, estimators hidden, and the repeats per cell
+   * (fewer on a costly task, so a measurement fits a lecture's half minute).
+   */
+  varianceView?: { relative?: boolean; logY?: boolean; hidden?: readonly EstimatorId[]; repeats?: number };
 }
 
 function base(task: TaskId): PlaygroundConfig {
@@ -71,7 +77,7 @@ export const PRESETS: readonly Preset[] = [
     focus: 'landscape',
     commentary: [
       'Recover the Lorenz parameters (log a, log r) from a 2000-step trajectory, as in the Noise-Reuse ES paper. Over this horizon the loss is chaotic in θ: the raw landscape is speckled and backpropagated gradients are dominated by the chaos.',
-      'Truncated BPTT follows the local, exploding gradients; NRES and PES estimate the gradient of the σ-smoothed loss, which still points towards the true parameters (★). Compare the cosine similarity to the large-population ES reference in the diagnostics.',
+      'NRES and PES estimate the gradient of the σ-smoothed loss, which still points towards the true parameters (★); truncated BPTT is biased by its 100-step windows. What the run shows: over the first hundred updates (the first half minute or so on a CPU) all three descend together, their losses bounce, and truncated BPTT is often lowest. The difference is in where θ goes — watch the trails, not the loss: from about update 150 truncated BPTT stalls ≈ 0.63 from ★ (distance in (log a, log r)), while NRES keeps closing in, 0.5 away after 300 updates (this seed and N; PES 0.69). With the paper\'s N = 200 the reproduce report has NRES 0.05 away after 500 updates, PES 0.11, truncated BPTT 0.69.',
       'For interactivity this preset uses N = 32 pairs instead of the paper\'s 200 and keeps T = 2000, K = 100. Every evaluation, landscape point and reference gradient is a 2000-step unroll, so this preset is the slow one — on a software or CPU backend expect a few updates per second and a landscape that takes a while to refine.',
     ],
     config: {
@@ -87,18 +93,20 @@ export const PRESETS: readonly Preset[] = [
     title: 'ES-Single — variance against truncations',
     focus: 'variance',
     commentary: [
-      'The key figure of ES-Single and NRES, on the linear-quadratic task where the exact gradient is known. Press “Measure” in the variance panel: for J = 1 … 100 truncations per episode (K = T/J), it takes repeated single-update estimates at θ₀ and plots their total variance.',
-      'NRES (ES-Single) stays flat in J; PES grows with J because its accumulated noise ξ gets longer every truncation; TES has the lowest variance but is biased (switch the metric to the normalized error to see it not vanish).',
-      'Switch the protocol to “episode” to sum the J estimates over a whole episode instead (PES paper): NRES then equals full-unroll ES exactly. Few pairs (N = 8) keep every estimate noisy enough to see the differences; step-unlocked workers as in the NRES paper.',
+      'The key figure of ES-Single and NRES: how the variance of one online gradient estimate grows with the number of truncations J = T/K an episode is cut into. Press “Measure” in the variance panel: for J = 1 … 100 (K = 200 … 2) each estimator gives 32 independent single-update estimates at θ₀, and the figure shows their total variance relative to its value at J = 1, where both estimators are full-unroll ES.',
+      'θ is the 305 weights of the 16-unit RNN (T = 200 steps). PES accumulates a fresh noise draw per truncation, so its noise ξ grows every truncation and its variance climbs with J — 80- to 90-fold by J = 100 in our runs, a slope near 1 in the table below the plot. NRES (ES-Single) reuses one draw for the whole episode: it stays within about 2× of its J = 1 value. Untick “relative to J = 1” for the measured numbers, or “log y” for a linear axis, on which NRES is a flat line beside PES\'s climb.',
+      'Why this task: on the linear-quadratic toy the state forgets within ~10 steps, so PES\'s extra draws mostly multiply windows they do not affect and its variance only doubles by J = 100 (docs/reproduction.md); on the RNN every truncation\'s draw spans all 305 weights. N = 8 pairs, step-unlocked workers as in the NRES paper; the normalized error is measured against a large full-unroll ES estimate. Switch the protocol to “per episode” to sum the J estimates of a whole episode (PES paper): NRES then equals full-unroll ES exactly. Add truncated ES: on this task its variance stays close to NRES\'s (a fresh draw per window, nothing accumulated) — its weakness is bias, ignoring how θ acts through the state carried into a window, which a variance cannot show.',
     ],
     config: {
-      ...base('linear-quadratic'),
-      estimators: ['pes', 'nres', 'tes'],
+      ...base('rnn'),
+      estimators: ['pes', 'nres'],
       pairs: 8,
       workers: 'unlocked',
       seed: 1,
-      view: { surface: 'both', curvesX: 'innerSteps', logY: true, varianceProtocol: 'update', speed: 5 },
+      view: { surface: 'raw', curvesX: 'innerSteps', logY: true, varianceProtocol: 'update', speed: 1 },
     },
+    // 32 repeats: PES's ~80-fold growth dwarfs the intervals, and the measurement costs half of the default 64.
+    varianceView: { relative: true, logY: true, repeats: 32 },
   },
   {
     id: 'evostrats-rastrigin',
@@ -127,13 +135,15 @@ export const PRESETS: readonly Preset[] = [
     commentary: [
       'A real training run as the inner problem: θ = (log learning rate, log weight decay) of 200 SGD steps training a 2→16→1 tanh MLP on two noisy half-moons (64 training points), and the meta-loss is the validation loss averaged over the run — hyper-parameter optimization as in the PES and ES-Single papers, at playground size. Every particle trains its own network; all of them run as one batched matmul per layer.',
       'In the landscape, too small a learning rate barely trains, heavy weight decay holds the network near chance (log 2 ≈ 0.69), and beyond the edge of stability (learning rate ≳ e¹) training blows up and the loss is capped at 2: the surface is flat-topped and rough along that edge, like the lr-schedule toy. The good region is a valley at learning rate ≈ 1 and weak weight decay.',
-      'TES sees only K = 10 of the 200 steps per truncation and favours what helps within a window; PES and NRES estimate the gradient of the whole run. The papers use larger networks and populations; N = 16 pairs, K = 10 and a 16-unit network keep one update of all three estimators to about a third of a second on the CPU backend.',
+      'What the run shows, with K = 20 of the 200 steps per truncation and step-unlocked workers (the settings of the reproduce report): for the first few dozen updates the three estimators move together — the loss falls from 0.61 to ≈ 0.49 as the weight decay drops, and the learning rate even dips at first. Then truncated ES turns up the learning-rate axis towards the valley first and leads until about update 150 in each of the 3 seeds we ran: its 20-step windows favour that direction here, so its short-horizon bias costs little early on, and its estimates are the least noisy. PES and NRES follow later; which of the two is ahead at update 100 varies with the seed.',
+      'The papers\' ordering, NRES ≤ PES ≤ TES, shows only at the end of the 300 updates and by small margins — 0.385, 0.387 and 0.396, averaged over 3 seeds (`npm run -s cli -- reproduce`) — so in the first half minute this preset\'s lesson is the landscape; let the run go on for the estimators\' story. The papers use larger networks and populations; N = 16 pairs and a 16-unit network keep an update of all three estimators to a fraction of a second on a CPU.',
     ],
     config: {
       ...base('mlp-hpo'),
       estimators: ['tes', 'pes', 'nres'],
-      K: 10,
-      R: 10,
+      K: 20,
+      R: 20,
+      workers: 'unlocked',
       seed: 1,
       view: { surface: 'both', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 1 },
     },
@@ -162,14 +172,16 @@ export const PRESETS: readonly Preset[] = [
     focus: 'curves',
     commentary: [
       'θ is a tiny learned optimizer (34 meta-parameters): per weight of a 2→8→1 network it maps the gradient, a momentum and the weight to an update — SGD with momentum plus a small MLP. The meta-loss is the validation loss averaged over 200 inner steps on two half-moons. θ₀ is plain SGD with learning rate 0.1.',
-      'Meta-training learns a larger step and momentum first: the evaluation loss falls from ≈ 0.38 within a few dozen updates. TES sees 10-step windows, so it is biased towards optimizers that look good over short horizons; PES and NRES are unbiased for the whole 200-step run, and NRES — whose noise is not accumulated across truncations — has the lower variance, which is the NRES paper\'s point.',
-      'The NRES paper meta-trains much larger optimizers on real tasks for thousands of steps; N = 16 pairs and K = 10 keep one update well under a second on the CPU backend. Adam\'s learning rate is small (3e-3) because one coordinate — the SGD step — is far more sensitive than the rest.',
+      'Meta-training learns a larger step and momentum first: the evaluation loss falls from ≈ 0.38 within a few dozen updates (K = 20 of the 200 steps per truncation and step-unlocked workers, the settings of the reproduce report). Over the first 30 updates PES lags well behind NRES — in each of the 3 seeds we ran — while NRES and truncated ES stay close (in this seed NRES is a little lower). A single run is noisy, though: PES\'s and NRES\'s curves jump when a step of the learned optimizer overshoots (in this seed NRES around updates 60–80), while truncated ES, each of whose estimates sees one 20-step window, falls smoothly and levels off near 0.21 by update 100.',
+      'Over the full 300 updates NRES keeps improving and ends lowest: 0.149 against PES 0.203 and TES 0.215, averaged over 3 seeds, and its spread across seeds (0.143–0.152) is far narrower than PES\'s (0.163–0.252) or TES\'s (0.178–0.261) — the NRES paper\'s point, less variance, seen as a more reliable result. TES\'s 20-step windows bias it towards optimizers that look good over short horizons; PES and NRES are unbiased for the whole 200-step run.',
+      'The NRES paper meta-trains much larger optimizers on real tasks for thousands of steps; N = 16 pairs keep one update well under a second on a CPU. Adam\'s learning rate is small (3e-3) because one coordinate — the SGD step — is far more sensitive than the rest.',
     ],
     config: {
       ...base('learned-optimizer'),
       estimators: ['tes', 'pes', 'nres'],
-      K: 10,
-      R: 10,
+      K: 20,
+      R: 20,
+      workers: 'unlocked',
       seed: 1,
       view: { surface: 'raw', curvesX: 'iteration', logY: true, varianceProtocol: 'update', speed: 1 },
     },

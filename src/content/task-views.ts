@@ -87,6 +87,8 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     colorScale: 'linear',
     refineStages: [2, 4],
     tex: String.raw`\begin{gathered} z = \big[\tanh([x\ 1]\,W_1)\ \ 1\big]\,W_2 \\ \ell_b = \operatorname{mean}_{(x,y)\in b} \big(\log \textstyle\sum_k e^{z_k} - z_y\big) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{b_t},\quad \theta = (W_1, W_2) \end{gathered}`,
-    landscapeNote: 'Training-set cross-entropy of the MNIST classifier on a 2-D slice through its 3,322 weights at θ₀ (chosen below).',
+    // MNIST_LANDSCAPE_TRAIN (src/core/tasks/index.ts): the landscape's points see a tenth of the training set.
+    landscapeNote:
+      'Cross-entropy of the MNIST classifier on the first 500 of its 5,000 training digits (10 minibatches, so the grid draws in seconds on a CPU), on a 2-D slice through its 3,322 weights at θ₀ (chosen below). The estimators’ L in the legend is over all 5,000.',
   },
 };

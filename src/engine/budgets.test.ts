@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../core/testing/setup';
 import { stepCostOf } from '../core/task';
-import { createTask } from '../core/tasks/index';
+import { createLandscapeTask, createTask } from '../core/tasks/index';
 import { MIN_REFERENCE_PAIRS, referencePairsFor, surfaceChunkSamples, SURFACE_CALL_BUDGET } from './engine-host';
 
 describe('work budgets weighted by the task step cost', () => {
@@ -26,15 +26,13 @@ describe('work budgets weighted by the task step cost', () => {
     expect(referencePairsFor(2000, 2 ** 18, 512, 4096)).toBe(512);
     expect(referencePairsFor(1, 2 ** 18, 512, 4096)).toBe(4096);
     expect(referencePairsFor(100, 2 ** 18, 64, 512, 1)).toBe(512);
-    // MNIST on 500 training digits (T = 10 minibatch steps, ~1,300× a toy step): without the
-    // cost it would take 4096 pairs for the variance reference and 512 for diagnostics; with
-    // it, the floor. (The default 5,000 digits make T = 100, heavier still.)
+    // MNIST (T = 100 steps, ~1,300× a toy step): without the cost it would take 2048 pairs
+    // for the variance reference and 512 for diagnostics; with it, the floor.
     const mnist = createTask('mnist').meta;
-    const T = 10;
-    expect(referencePairsFor(T, 2 ** 18, 512, 4096)).toBe(4096);
-    expect(referencePairsFor(T, 2 ** 18, 512, 4096, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
-    expect(referencePairsFor(T, 2 ** 18, 64, 512, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
+    expect(mnist.evalSteps).toBe(100);
+    expect(referencePairsFor(mnist.evalSteps, 2 ** 18, 512, 4096)).toBe(2048);
     expect(referencePairsFor(mnist.evalSteps, 2 ** 18, 512, 4096, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
+    expect(referencePairsFor(mnist.evalSteps, 2 ** 18, 64, 512, stepCostOf(mnist))).toBe(MIN_REFERENCE_PAIRS);
     // A moderately heavy task lands in between, and the floor never rises above `min`.
     expect(referencePairsFor(10, 2 ** 18, 512, 4096, 8)).toBe(2048);
     expect(referencePairsFor(100, 2 ** 18, 512, 4096, 64)).toBe(MIN_REFERENCE_PAIRS);
@@ -42,11 +40,10 @@ describe('work budgets weighted by the task step cost', () => {
   });
 
   it('slices a heavy task surface into smaller calls', () => {
-    // A row of 16 MNIST points (500 training digits: 10 steps each), ~1,300× a toy step →
-    // one sample per call; so too at the default 5,000 digits (100 steps each).
-    const mnist = createTask('mnist').meta;
-    expect(surfaceChunkSamples(16, 10, SURFACE_CALL_BUDGET)).toBeGreaterThan(100);
-    expect(surfaceChunkSamples(16, 10 * stepCostOf(mnist), SURFACE_CALL_BUDGET)).toBe(1);
+    // A row of 16 MNIST landscape points: 10 steps each (500 digits), ~1,300× a toy step → one sample per call.
+    const mnist = createLandscapeTask('mnist').meta;
+    expect(mnist.evalSteps).toBe(10);
+    expect(surfaceChunkSamples(16, mnist.evalSteps, SURFACE_CALL_BUDGET)).toBeGreaterThan(100);
     expect(surfaceChunkSamples(16, mnist.evalSteps * stepCostOf(mnist), SURFACE_CALL_BUDGET)).toBe(1);
   });
 });

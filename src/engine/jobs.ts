@@ -8,7 +8,7 @@ import { linspace } from '../core/experiments/surface';
 import { surfaceSlicePlan } from '../core/experiments/slice';
 import { varianceReferenceFor } from '../core/experiments/variance';
 import { type Pacer, AbandonedError, TimeSlicedPacer } from '../core/slices';
-import { createTask } from '../core/tasks/index';
+import { createLandscapeTask, createTask } from '../core/tasks/index';
 import { stepCostOf, type Task } from '../core/task';
 import type { BackendName } from '../platform/backend-info';
 import { chunkSeed, GPU_SURFACE_CALL_BUDGET, LOSS_GRACE_MS, PACE_SLICE_MS, PROGRESS_INTERVAL_MS, referencePairsFor, sampleChunks, SURFACE_CALL_BUDGET, surfaceChunkSamples } from './cadence';
@@ -101,7 +101,8 @@ export class JobRunner {
    * grid exactly as in a single call.
    */
   private async surface(jobId: number, spec: SurfaceJobSpec, onProgress: (d: number, t: number) => boolean, job: RunningJob): Promise<void> {
-    const task = createTask(spec.task);
+    // MNIST's landscape evaluates a subset of its training digits (createLandscapeTask).
+    const task = createLandscapeTask(spec.task);
     const dTheta = task.meta.theta0.length;
     const slicePlan = surfaceSlicePlan(task, spec.slice);
     const { xRange, yRange } = slicePlan;

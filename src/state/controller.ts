@@ -46,7 +46,7 @@ import {
   type SimState,
   type SurfaceState,
 } from './sim-store';
-import { taskMeta } from './task-meta';
+import { landscapeTaskMeta, taskMeta } from './task-meta';
 import { configIssues, truncationChoices } from './validation';
 
 export interface VarianceSetup {
@@ -160,7 +160,7 @@ export function refinesOn(perSample: number, stepCost: number, cpuClass: boolean
 
 /** The landscape grid side of a task (see `surfaceGridFor`). */
 function surfaceGridOf(task: TaskId): number {
-  const meta = taskMeta(task);
+  const meta = landscapeTaskMeta(task);
   return surfaceGridFor(TASK_VIEWS[task].grid, meta.theta0.length, meta.evalSteps, stepCostOf(meta));
 }
 
@@ -545,7 +545,7 @@ export class PlaygroundController {
 
   private startRefinement(task: TaskId, sigma: number): void {
     if (sigma !== this.smoothingSigma()) return;
-    const meta = taskMeta(task);
+    const meta = landscapeTaskMeta(task);
     const view = TASK_VIEWS[task];
     const points = surfaceGridOf(task) ** Math.min(2, meta.theta0.length);
     const { cpu, cpuClass } = surfaceBackendClass(this.simStore.getState());

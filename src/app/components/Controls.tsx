@@ -166,7 +166,7 @@ function UnrollSection() {
         <NumberField label="K truncation" value={config.K} rule={RULES.K} onCommit={setK} testId="K" suffix={<PendingDot show={pendingTK} />} />
       </div>
       <p className="derived" data-testid="J">
-        {J === null ? 'J = T/K: undefined (T = ∞), one update per truncation of K steps' : Number.isInteger(J) ? `J = T/K = ${J} truncations per episode` : `J = T/K = ${fmt(J)} — K must divide T`}
+        {J === null ? 'J = T/K: undefined (T = ∞), one update per truncation of K steps' : Number.isInteger(J) ? `J = T/K = ${J} truncation${J === 1 ? '' : 's'} per episode` : `J = T/K = ${fmt(J)} — K must divide T`}
       </p>
       <div className={`field r-slider${hasGpes ? '' : ' dim'}`}>
         <label htmlFor="r-slider">
@@ -187,7 +187,10 @@ function UnrollSection() {
           <span>PES (R = K)</span>
           <span>NRES (R = T)</span>
         </div>
-        {!hasGpes ? <p className="field-hint">Only GPES_R uses R: tick it above to compare.</p> : null}
+        <p className="field-hint" data-testid="help-R">
+          GPES redraws each pair&apos;s noise every R inner steps and sums the draws: R = K is PES, R ≥ T is NRES.{' '}
+          {!hasGpes ? 'Only GPES_R uses R: tick it above to compare.' : ''}
+        </p>
       </div>
       <fieldset className="field radio-row">
         <legend>
@@ -199,15 +202,25 @@ function UnrollSection() {
             {w === 'lockstep' ? 'lockstep' : 'step-unlocked'}
           </label>
         ))}
+        <p className="field-hint" data-testid="help-workers">
+          Lockstep: all pairs start at step 0, so an update sees one window. Step-unlocked: each pair starts at its own random truncation, so an update
+          averages windows from across the episode (NRES paper).
+        </p>
       </fieldset>
       <label className="checkbox">
         <input type="checkbox" checked={config.burnIn} onChange={(e) => patch({ burnIn: e.target.checked })} data-testid="burn-in" />
         burn in one episode before the first update
       </label>
+      <p className="field-hint" data-testid="help-burn-in">
+        Unrolls one episode with θ fixed, gradients discarded, so the first update already sees particles mid-run.
+      </p>
       <label className={`checkbox${hasFullEs ? '' : ' dim'}`}>
         <input type="checkbox" checked={config.rankShaping} onChange={(e) => patch({ rankShaping: e.target.checked })} data-testid="rank-shaping" />
         rank-based fitness shaping (full-unroll ES)
       </label>
+      <p className={`field-hint${hasFullEs ? '' : ' dim'}`} data-testid="help-rank-shaping">
+        Uses only the order of the 2N losses (centred ranks, −½ best … +½ worst), so one huge loss cannot swamp an update (evostrats, OpenAI&apos;s ES).
+      </p>
       <label className="field">
         <span>σ change during an episode</span>
         <select value={config.sigmaChange} onChange={(e) => patch({ sigmaChange: e.target.value as SigmaChangePolicy })} data-testid="sigma-change">

@@ -290,7 +290,7 @@ function SurfaceStatus({ surface, dim }: { surface: SurfaceState; dim: number })
     <p className="panel-status" data-testid="surface-status" data-state={surface.refining ? 'refining' : 'ready'}>
       {sm?.source === 'monte-carlo' ? (
         <>
-          Smoothed surface: Monte-Carlo mean of L(θ ± σz) over <strong>{sm.samples}</strong> common samples per point (antithetic pairs).
+          Smoothed surface: Monte-Carlo mean of L(θ ± σz) over <strong>{sm.samples}</strong> common sample{sm.samples === 1 ? '' : 's'} per point (antithetic pairs).
         </>
       ) : sm && sm.values.length > 0 && sm.values.every((v) => !Number.isFinite(v)) ? (
         <>

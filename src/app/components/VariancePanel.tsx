@@ -6,10 +6,12 @@ import { varianceSetupOf } from '../../state/controller';
 import { useConfig, useController, useSim } from '../context';
 import { fmt } from '../figures/common';
 import type { SeriesStyle } from '../figures/curves';
-import { logLogSlope, METRIC_TITLES, referenceFloor, rowsByEstimator, type VarianceMetric, varianceFigure } from '../figures/variance';
+import { presetById } from '../../content/presets';
+import { DEFAULT_VARIANCE_VIEW, growthFactor, logLogSlope, METRIC_TITLES, referenceFloor, rowsByEstimator, type VarianceMetric, varianceFigure, type VarianceView } from '../figures/variance';
 import { Plot } from './Plot';
 
 const REPEAT_CHOICES = [16, 32, 64, 128];
+const DEFAULT_REPEATS = 64;
 
 const PROTOCOLS: { value: ViewOptions['varianceProtocol']; label: string; help: string }[] = [
   { value: 'update', label: 'per update', help: 'one truncation’s estimate from a random window (step-unlocked workers) — what one online update uses (NRES paper)' },
@@ -22,7 +24,22 @@ export function VariancePanel() {
   const applied = useConfig((s) => s.applied);
   const variance = useSim((s) => s.variance);
   const [metric, setMetric] = useState<VarianceMetric>('totalVariance');
-  const [repeats, setRepeats] = useState(64);
+  // The figure's view and repeats open as the preset asks (ES-Single's: relative to J = 1) and reset when the preset changes.
+  const presetId = useConfig((s) => s.presetId);
+  const presetView = (id: string | null) => (id ? presetById(id)?.varianceView : undefined);
+  const viewFor = (id: string | null): VarianceView => {
+    const { repeats: _repeats, ...shown } = presetView(id) ?? {};
+    return { ...DEFAULT_VARIANCE_VIEW, ...shown };
+  };
+  const [repeats, setRepeats] = useState(() => presetView(presetId)?.repeats ?? DEFAULT_REPEATS);
+  const [view, setView] = useState<VarianceView>(() => viewFor(presetId));
+  const [viewPreset, setViewPreset] = useState(presetId);
+  if (viewPreset !== presetId) {
+    setViewPreset(presetId);
+    setView(viewFor(presetId));
+    setRepeats(presetView(presetId)?.repeats ?? DEFAULT_REPEATS);
+  }
+  const patchView = (patch: Partial<VarianceView>) => setView((v) => ({ ...v, ...patch }));
   // What a measurement of the running experiment would use (recomputed when it changes).
   const setup = useMemo(() => varianceSetupOf(applied), [applied]);
   const result = variance.task === applied.task ? variance.result : null;
@@ -33,15 +50,21 @@ export function VariancePanel() {
   }, [rows]);
   const truncations = useMemo(() => (rows.length ? [...new Set(rows.map((r) => r.J))].sort((a, b) => a - b) : setup.truncations), [rows, setup.truncations]);
   const floor = result ? referenceFloor(result.reference, result.referenceVariance) : 0;
-  const figure = useMemo(() => varianceFigure(series, rows, metric, truncations, floor), [series, rows, metric, truncations, floor]);
+  const figure = useMemo(() => varianceFigure(series, rows, metric, truncations, floor, view), [series, rows, metric, truncations, floor, view]);
   const slopes = useMemo(() => {
     const by = rowsByEstimator(rows);
-    return [...by.entries()].map(([id, list]) => ({ id, slope: logLogSlope(list, 'totalVariance'), errorSlope: logLogSlope(list, 'normalizedError') }));
+    return [...by.entries()].map(([id, list]) => ({ id, slope: logLogSlope(list, 'totalVariance'), errorSlope: logLogSlope(list, 'normalizedError'), growth: growthFactor(list) }));
   }, [rows]);
+  const largestJ = Math.max(1, ...rows.map((r) => r.J));
+  const relativeShown = view.relative && metric === 'totalVariance';
+  const hasTes = series.some((s) => s.id === 'tes');
   const available = setup.truncations.length >= 2;
   const running = variance.status === 'running';
   const slopeAttrs: Record<string, string> = {};
-  for (const s of slopes) slopeAttrs[`slope-${s.id}`] = String(s.slope);
+  for (const s of slopes) {
+    slopeAttrs[`slope-${s.id}`] = String(s.slope);
+    slopeAttrs[`growth-${s.id}`] = String(s.growth);
+  }
 
   return (
     <section className="panel variance" aria-labelledby="variance-title" data-testid="variance-panel" data-status={variance.status}>
@@ -71,6 +94,23 @@ export function VariancePanel() {
               <option value="normalizedError">normalized error</option>
             </select>
           </label>
+          <label title="Divide each estimator's total variance by its own value at J = 1 (full-unroll ES), so growth with J reads directly">
+            <input type="checkbox" checked={view.relative} disabled={metric !== 'totalVariance'} onChange={(e) => patchView({ relative: e.target.checked })} data-testid="variance-relative" /> relative to J = 1
+          </label>
+          <label title="Logarithmic y-axis (off: linear)">
+            <input type="checkbox" checked={view.logY} onChange={(e) => patchView({ logY: e.target.checked })} data-testid="variance-logy" /> log y
+          </label>
+          {hasTes ? (
+            <label title="Leave truncated ES out of the plot: where its variance falls far below the others' as the windows shorten (the linear-quadratic task), it sets the axis range">
+              <input
+                type="checkbox"
+                checked={view.hidden.includes('tes')}
+                onChange={(e) => patchView({ hidden: e.target.checked ? [...view.hidden, 'tes'] : view.hidden.filter((id) => id !== 'tes') })}
+                data-testid="variance-hide-tes"
+              />{' '}
+              hide TES
+            </label>
+          ) : null}
         </div>
       </header>
       {available ? (
@@ -80,6 +120,12 @@ export function VariancePanel() {
             {setup.truncations.join(', ')}
             {'}'} (K = T/J, T = {setup.T}) each estimator gives {repeats} independent estimates with N = {applied.pairs} pairs under the <em>{protocol === 'update' ? 'per-update' : 'per-episode'}</em> protocol
             {setup.skipped.length > 0 ? <> · {setup.skipped.map((id) => estimatorInfo(id).title).join(', ')} skipped (deterministic: zero variance)</> : null}.
+            {relativeShown ? (
+              <>
+                {' '}
+                Shown relative: each estimator's variance ÷ its own value at J = 1 (where every estimator is full-unroll ES); the bars combine that J's and J = 1's bootstrap 95 % intervals.
+              </>
+            ) : null}
           </p>
           <div className="variance-actions">
             <label>
@@ -119,7 +165,7 @@ export function VariancePanel() {
           figure={figure}
           testId="plot-variance"
           className={rows.length ? '' : 'empty'}
-          label={`${METRIC_TITLES[metric]} against the number of truncations, log-log`}
+          label={`${relativeShown ? 'total variance relative to J = 1' : METRIC_TITLES[metric]} against the number of truncations, ${view.logY ? 'log-log' : 'log J, linear y'}`}
           data={{ status: variance.status, rows: JSON.stringify(rows.map((r) => ({ e: r.estimator, J: r.J, v: r.totalVariance, err: r.normalizedError }))), ...slopeAttrs }}
         />
       ) : null}
@@ -136,6 +182,7 @@ export function VariancePanel() {
               <th>estimator</th>
               <th>variance slope</th>
               <th>error slope</th>
+              <th>variance at J = {largestJ} ÷ at J = 1</th>
             </tr>
           </thead>
           <tbody>
@@ -146,6 +193,7 @@ export function VariancePanel() {
                 </td>
                 <td>{fmt(s.slope, 2)}</td>
                 <td>{fmt(s.errorSlope, 2)}</td>
+                <td data-testid={`variance-growth-${s.id}`}>{Number.isFinite(s.growth) ? `×${fmt(s.growth, 3)}` : '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -488,7 +488,7 @@ export function landscape1dFigure(input: Landscape1dInput): Figure {
     visible.push(...finite(raw));
   }
   if (smoothed && input.show !== 'raw') {
-    const label = smoothed.source === 'blur' ? `L_σ (blur, σ = ${fmt(smoothed.sigma, 3)})` : `L_σ (${smoothed.samples} samples, σ = ${fmt(smoothed.sigma, 3)})`;
+    const label = smoothed.source === 'blur' ? `L_σ (blur, σ = ${fmt(smoothed.sigma, 3)})` : `L_σ (${smoothed.samples} sample${smoothed.samples === 1 ? '' : 's'}, σ = ${fmt(smoothed.sigma, 3)})`;
     data.push({
       type: 'scatter',
       mode: 'lines',

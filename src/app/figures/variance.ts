@@ -1,4 +1,4 @@
-/** The variance-against-truncations figure (log-log), and its summary numbers. */
+/** The variance-against-truncations figure (log-log by default), and its summary numbers. */
 import type { PlotData } from 'plotly.js-cartesian-dist-min';
 import type { EstimatorId } from '../../core/config';
 import type { VarianceRow } from '../../core/experiments/variance';
@@ -31,6 +31,70 @@ export function logLogSlope(rows: readonly VarianceRow[], metric: VarianceMetric
   return sxx > 0 ? sxy / sxx : Number.NaN;
 }
 
+/**
+ * How the figure shows the rows: the total variance as measured or divided by each
+ * estimator's own value at J = 1 (`relative`), on a log or a linear y-axis, with some
+ * estimators left out (a lecturer hides truncated ES, whose falling variance otherwise
+ * sets the axis range).
+ */
+export interface VarianceView {
+  relative: boolean;
+  logY: boolean;
+  hidden: readonly EstimatorId[];
+}
+
+export const DEFAULT_VARIANCE_VIEW: VarianceView = { relative: false, logY: true, hidden: [] };
+
+/**
+ * Each estimator's total variance divided by its own value at J = 1, so growth with the
+ * number of truncations reads directly (at J = 1 every online estimator is full-unroll
+ * ES, so all curves start at 1). The J = 1 row is 1 by definition and gets no interval.
+ *
+ * Intervals: every cell has its own percentile-bootstrap 95 % interval of tr Cov, and the
+ * cells are separate measurements, so the ratio's interval combines both on the log scale
+ * in quadrature (as if independent; where J and J = 1 share noise draws and so correlate
+ * positively, that overstates the ratio's uncertainty rather than hiding it): the upper
+ * end uses J's upper and J = 1's lower half-width, the lower end the other two. A lower
+ * bound at or below 0 leaves the lower half-width unbounded (the ratio's interval reaches
+ * 0). Estimators without a usable J = 1 row (missing, zero, non-finite) are left out.
+ * Only the total variance and its interval change; the rest of each row is kept.
+ */
+export function relativeToFirstTruncation(rows: readonly VarianceRow[]): VarianceRow[] {
+  const out: VarianceRow[] = [];
+  for (const list of rowsByEstimator(rows).values()) {
+    const first = list.find((r) => r.J === 1);
+    if (!first || !(first.totalVariance > 0) || !Number.isFinite(first.totalVariance)) continue;
+    const v1 = first.totalVariance;
+    const up1 = logHalfWidth(first.ciHigh, v1);
+    const down1 = logHalfWidth(v1, first.ciLow);
+    for (const r of list) {
+      const ratio = r.totalVariance / v1;
+      if (r.J === 1) {
+        out.push({ ...r, totalVariance: 1, ciLow: 1, ciHigh: 1 });
+        continue;
+      }
+      const up = Math.hypot(logHalfWidth(r.ciHigh, r.totalVariance), down1);
+      const down = Math.hypot(logHalfWidth(r.totalVariance, r.ciLow), up1);
+      out.push({ ...r, totalVariance: ratio, ciLow: ratio * Math.exp(-down), ciHigh: ratio * Math.exp(up) });
+    }
+  }
+  return out;
+}
+
+/** ln(a / b) for a ≥ b > 0 (a half-width on the log scale); ∞ when b ≤ 0, 0 when a ≤ b. */
+function logHalfWidth(a: number, b: number): number {
+  if (!(b > 0)) return Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.log(a / b));
+}
+
+/** Each estimator's total variance at its largest J over its value at J = 1 (NaN without both). */
+export function growthFactor(rows: readonly VarianceRow[]): number {
+  const first = rows.find((r) => r.J === 1);
+  const last = rows.reduce<VarianceRow | undefined>((m, r) => (m === undefined || r.J > m.J ? r : m), undefined);
+  if (!first || !last || last.J === 1 || !(first.totalVariance > 0)) return Number.NaN;
+  return last.totalVariance / first.totalVariance;
+}
+
 export function rowsByEstimator(rows: readonly VarianceRow[]): Map<EstimatorId, VarianceRow[]> {
   const by = new Map<EstimatorId, VarianceRow[]>();
   for (const r of rows) by.set(r.estimator, [...(by.get(r.estimator) ?? []), r]);
@@ -54,12 +118,15 @@ export function varianceFigure(
   metric: VarianceMetric,
   truncations: readonly number[],
   floor = 0,
+  view: VarianceView = DEFAULT_VARIANCE_VIEW,
 ): Figure {
-  const by = rowsByEstimator(rows);
+  // Relative to J = 1 applies to the total variance (the normalized error has no interval to carry).
+  const relative = view.relative && metric === 'totalVariance';
+  const by = rowsByEstimator(relative ? relativeToFirstTruncation(rows) : rows);
   const data: PlotData[] = [];
   for (const s of series) {
     const list = by.get(s.id);
-    if (!list || list.length === 0) continue;
+    if (!list || list.length === 0 || view.hidden.includes(s.id)) continue;
     const y = list.map((r) => r[metric]);
     data.push({
       type: 'scatter',
@@ -75,8 +142,9 @@ export function varianceFigure(
           ? { type: 'data', symmetric: false, array: list.map((r) => Math.max(0, r.ciHigh - r.totalVariance)), arrayminus: list.map((r) => Math.max(0, r.totalVariance - r.ciLow)), color: s.color, thickness: 1.2, width: 4 }
           : undefined,
       customdata: list.map((r) => [r.K, r.ciLow, r.ciHigh]),
-      hovertemplate:
-        metric === 'totalVariance'
+      hovertemplate: relative
+        ? `${s.title}<br>J = %{x} (K = %{customdata[0]})<br>tr Cov = %{y:.4g} × its value at J = 1<br>95% CI [%{customdata[1]:.3g}, %{customdata[2]:.3g}]<extra></extra>`
+        : metric === 'totalVariance'
           ? `${s.title}<br>J = %{x} (K = %{customdata[0]})<br>tr Cov = %{y:.4g}<br>95% CI [%{customdata[1]:.3g}, %{customdata[2]:.3g}]<extra></extra>`
           : `${s.title}<br>J = %{x} (K = %{customdata[0]})<br>normalized error = %{y:.4g}<extra></extra>`,
     });
@@ -84,6 +152,10 @@ export function varianceFigure(
   const showFloor = metric === 'normalizedError' && floor > 0 && Number.isFinite(floor) && data.length > 0;
   const lo = Math.min(...truncations, 1);
   const hi = Math.max(...truncations, 1);
+  const yTitle = relative ? 'tr Cov(ĝ) ÷ its value at J = 1' : METRIC_TITLES[metric];
+  const yType = view.logY ? 'log' : 'linear';
+  // The level every curve starts from in the relative view: growth reads as the gap above it.
+  const unitLine = relative && data.length > 0 ? [{ type: 'line' as const, xref: 'paper' as const, x0: 0, x1: 1, yref: 'y' as const, y0: 1, y1: 1, line: { color: '#9aa5b1', width: 1, dash: 'dot' as const } }] : [];
   return {
     data,
     layout: baseLayout({
@@ -91,14 +163,14 @@ export function varianceFigure(
       legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 10 } },
       margin: { l: 60, r: 12, t: 30, b: 42 },
       xaxis: axis('number of truncations J = T/K', { type: 'log', range: [Math.log10(lo) - 0.1, Math.log10(hi) + 0.1], tickvals: truncations }),
-      yaxis: axis(METRIC_TITLES[metric], { type: 'log', exponentformat: 'power' }),
+      yaxis: axis(yTitle, view.logY ? { type: yType, exponentformat: 'power' } : { type: yType, rangemode: 'tozero' }),
       annotations:
         data.length === 0
           ? [emptyNote('Press “Measure” to estimate the variance for every J')]
           : showFloor
-            ? [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: Math.log10(floor), yanchor: 'bottom', text: 'reference’s own error (subtracted)', showarrow: false, font: { size: 10, color: '#6b7785' } }]
+            ? [{ xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y: view.logY ? Math.log10(floor) : floor, yanchor: 'bottom', text: 'reference’s own error (subtracted)', showarrow: false, font: { size: 10, color: '#6b7785' } }]
             : [],
-      shapes: showFloor ? [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: floor, y1: floor, line: { color: '#9aa5b1', width: 1, dash: 'dot' } }] : [],
+      shapes: showFloor ? [{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: floor, y1: floor, line: { color: '#9aa5b1', width: 1, dash: 'dot' } }] : unitLine,
       hovermode: 'closest',
     }),
   };

@@ -49,4 +49,29 @@ export function createTask(id: TaskId): Task {
   return task;
 }
 
+/**
+ * Training digits a point of MNIST's landscape evaluates: the first 500 of the 5,000 (10
+ * minibatches), not the whole training set. One point of the whole set is 100 minibatches
+ * through the 3,322-weight network; the grid shrank to 8² and still took ~35 s on the CPU
+ * backend beside a running session. A tenth of the digits draws a 12² grid in a few seconds;
+ * the landscape panel says which loss it shows.
+ */
+export const MNIST_LANDSCAPE_TRAIN = 500;
+
+const landscapeInstances = new Map<TaskId, Task>();
+
+/**
+ * The task a landscape grid evaluates: the task itself, except MNIST, whose landscape is
+ * the training loss on its first MNIST_LANDSCAPE_TRAIN digits (same network, same θ₀).
+ */
+export function createLandscapeTask(id: TaskId): Task {
+  if (id !== 'mnist') return createTask(id);
+  let task = landscapeInstances.get(id);
+  if (!task) {
+    task = createMnist({ train: MNIST_LANDSCAPE_TRAIN });
+    landscapeInstances.set(id, task);
+  }
+  return task;
+}
+
 export { createInfluenceBalancing, createLearnedOptimizer, createLinearQuadratic, createLorenz, createLrSchedule, createMlpHpo, createMnist, createRastrigin, createRnn };
