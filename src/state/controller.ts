@@ -30,11 +30,11 @@ import type { HealthAdvice } from '../engine/health';
 import type { EngineEvent, JobResult, ReplayPlan, SurfaceJobResult } from '../engine/protocol';
 import { liveSettingsOf } from '../engine/protocol';
 import { historyStoppedAt } from '../engine/replay';
-import type { PinnedPoint } from '../permalink/types';
+import type { LinkContext, PinnedPoint } from '../permalink/types';
 import { PERMALINK_LIMITS } from '../permalink/types';
 import type { BackendName } from '../platform/backend-info';
 import { approximateSmoothedSurface } from './blur';
-import type { ConfigState } from './config-store';
+import { type ConfigState, presetOfLink } from './config-store';
 import {
   addNotice,
   type Notice,
@@ -354,8 +354,10 @@ export class PlaygroundController {
   }
 
   /** A config from outside (a permalink, an imported file): replace and rebuild, replayed to its pin if it has one. */
-  applyExternalConfig(config: PlaygroundConfig, pin?: PinnedPoint): void {
-    this.configStore.getState().replace(config);
+  applyExternalConfig(config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): void {
+    const { presetId, lesson, warning } = presetOfLink(context);
+    if (warning) this.notify('warning', warning);
+    this.configStore.getState().replace(config, presetId, lesson);
     if (this.started) this.reset({ keepRunning: false, ...(pin ? { pin } : {}) });
   }
 
