@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { type Page, expect, test } from '@playwright/test';
-import { collectErrors, openPlayground, play, pause } from './helpers';
+import { ARTIFACTS, collectErrors, ensureArtifacts, openPlayground, play, pause } from './helpers';
+
+test.beforeAll(ensureArtifacts);
 
 /*
  * Sharing a lesson: a preset's link reopens the preset with its commentary, a lesson link
@@ -103,4 +106,26 @@ test('one drag of the σ slider is one change in the run history', async ({ page
   const hist = new URL(pinned).hash.match(/hist=([^&]*)/)?.[1] ?? '';
   expect(decodeURIComponent(hist).split(';').filter((s) => s !== '')).toHaveLength(1);
   expect(errors).toEqual([]);
+});
+
+test('exported PNGs carry a title and the settings; an empty plot is not offered', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openPlayground(
+    page,
+    '?backend=cpu#v1.task=rastrigin&est=pes&N=4&T=1&K=1&R=1&workers=lockstep&burnin=0&rank=0&sigmachange=next-episode&sigma=constant,1&opt=adam&lr=0.05&seed=1&stop=iterations,5&theta0=task&surface=raw&x=iteration&logy=1&var=update&speed=1',
+  );
+  await page.getByTestId('play').click();
+  await expect(page.getByTestId('status')).toHaveAttribute('data-value', 'done', { timeout: 60_000 });
+  await page.getByTestId('export').click();
+  // Nothing measured: the variance plot, where shown, is an empty frame and is not offered as a picture.
+  const variancePng = page.getByTestId('export-png-variance');
+  if ((await variancePng.count()) > 0) await expect(variancePng).toBeDisabled();
+  const plotHeight = (await page.getByTestId('plot-loss').boundingBox())?.height ?? 0;
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-png-loss').click()]);
+  const path = `${ARTIFACTS}/export-loss-captioned.png`;
+  await png.saveAs(path);
+  // PNG header: width and height (big-endian) at bytes 16 and 20; twice the pixels, plus the caption.
+  const bytes = readFileSync(path);
+  expect(bytes.readUInt32BE(20)).toBeGreaterThan(2 * (plotHeight + 40));
+  expect(unexpected(errors)).toEqual([]);
 });
