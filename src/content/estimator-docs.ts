@@ -60,7 +60,7 @@ export const ESTIMATOR_DOCS: Readonly<Record<EstimatorId, EstimatorDoc>> = {
   },
   bptt: {
     id: 'bptt',
-    tex: String.raw`\hat g = \nabla_\theta L(\theta) \quad \text{(backpropagation through all } T \text{ steps)}`,
+    tex: String.raw`\begin{gathered} \hat g = \nabla_\theta L(\theta) \\ \text{(backpropagation through all } T \text{ steps)} \end{gathered}`,
     summary:
       'Exact gradient of the unsmoothed loss. Perfect on smooth problems; on rough or chaotic ones it follows every ripple (or explodes), which is what ES smoothing is for.',
     costTex: String.raw`\approx 3T`,
