@@ -51,7 +51,7 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     landscapeNote: 'Each point is a 2000-step Euler unroll; the raw loss is chaotic along log r, finer than any grid shows.',
   },
   rastrigin: {
-    grid: 64,
+    grid: 100,
     colorScale: 'linear',
     refineStages: [32, 96],
     tex: String.raw`L(\theta) = 10d + \sum_{i=1}^{d} \left(z_i^2 - 10\cos 2\pi z_i\right),\quad z = \theta - \text{shift}`,

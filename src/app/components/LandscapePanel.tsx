@@ -384,11 +384,12 @@ export function LandscapePanel() {
         scale: view.colorScale,
         contours,
         title: 'L',
-        showColorbar: show === 'raw',
+        // Each panel its own scale (the same range: the panels compare colour for colour).
+        showColorbar: true,
         estimators,
         uirevision: `${task}-raw`,
       }),
-    [axes, surface.x, surface.y, rawGrid, rawImage, zRange, view, contours, show, estimators, task],
+    [axes, surface.x, surface.y, rawGrid, rawImage, zRange, view, contours, estimators, task],
   );
   const smoothedFigure = useMemo(
     () =>
