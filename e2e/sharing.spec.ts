@@ -129,3 +129,29 @@ test('exported PNGs carry a title and the settings; an empty plot is not offered
   expect(bytes.readUInt32BE(20)).toBeGreaterThan(2 * (plotHeight + 40));
   expect(unexpected(errors)).toEqual([]);
 });
+
+test('a click on the landscape restarts the estimators from there, and the link records θ₀', async ({ page }) => {
+  const errors = collectErrors(page);
+  await openPlayground(
+    page,
+    '?backend=cpu#v1.task=rastrigin&est=pes&N=4&T=1&K=1&R=1&workers=lockstep&burnin=0&rank=0&sigmachange=next-episode&sigma=constant,1&opt=adam&lr=0.05&seed=1&stop=none&theta0=task&surface=raw&x=iteration&logy=1&var=update&speed=1',
+  );
+  const plot = page.getByTestId('plot-surface-raw');
+  await expect(plot.locator('.main-svg').first()).toBeAttached();
+  // The plotting area's centre, from Plotly's own layout; then a point left of and above it.
+  const area = await plot.evaluate((el) => {
+    const l = (el as unknown as { _fullLayout: { xaxis: { _offset: number; _length: number }; yaxis: { _offset: number; _length: number } } })._fullLayout;
+    const r = el.getBoundingClientRect();
+    return { x: r.left + l.xaxis._offset, y: r.top + l.yaxis._offset, w: l.xaxis._length, h: l.yaxis._length };
+  });
+  await page.mouse.click(area.x + area.w * 0.25, area.y + area.h * 0.25);
+  await expect(page.getByTestId('start-note')).toContainText('θ₀ = (');
+  await expect(page).toHaveURL(/theta0=-?\d/);
+  const theta = JSON.parse((await page.getByTestId('estimator-pes').getAttribute('data-theta')) ?? '[]') as number[];
+  // Rastrigin's plot spans [-5, 5]²: a quarter in from the top left is about (-2.5, 2.5).
+  expect(theta[0]).toBeCloseTo(-2.5, 0);
+  expect(theta[1]).toBeCloseTo(2.5, 0);
+  await page.getByTestId('start-task-theta0').click();
+  await expect(page).toHaveURL(/theta0=task/);
+  expect(unexpected(errors)).toEqual([]);
+});

@@ -353,6 +353,19 @@ export class PlaygroundController {
     this.reset({ keepRunning: false });
   }
 
+  /**
+   * Restarts every estimator from θ₀ = `theta` (a click on the landscape; null: the task's
+   * own θ₀). The run keeps playing if it was; the link records θ₀. Refused (false) for a θ
+   * of the wrong dimension or with a non-finite coordinate.
+   */
+  startFrom(theta: readonly number[] | null): boolean {
+    const { config } = this.configStore.getState();
+    if (theta !== null && (theta.length !== taskMeta(config.task).theta0.length || !theta.every(Number.isFinite))) return false;
+    const running = this.simStore.getState().status === 'running';
+    this.configStore.getState().patch({ theta0: theta === null ? null : [...theta] });
+    return this.reset({ keepRunning: running });
+  }
+
   /** A config from outside (a permalink, an imported file): replace and rebuild, replayed to its pin if it has one. */
   applyExternalConfig(config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): void {
     const { presetId, lesson, warning } = presetOfLink(context);
