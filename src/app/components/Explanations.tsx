@@ -4,6 +4,7 @@ import { ESTIMATOR_DOCS } from '../../content/estimator-docs';
 import { presetById } from '../../content/presets';
 import type { EstimatorId } from '../../core/config';
 import { pathWord, rate } from '../compute-paths-text';
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { presetChanges } from '../../state/config-store';
 import { useConfig, useController, useSim } from '../context';
@@ -39,13 +40,14 @@ const SETTING_NAMES: Readonly<Record<string, string>> = {
 /** The commentary of the loaded preset: the setup, then what to look at. */
 export function PresetCommentary() {
   const controller = useController();
+  const [expanded, setExpanded] = useState(false);
   const presetId = useConfig((s) => s.presetId);
   const preset = presetId ? presetById(presetId) : undefined;
   // Which settings no longer match the preset: the commentary then describes another run, and says so.
   const changed = useConfig(useShallow((s) => (preset ? presetChanges(s.config, preset).map((k) => SETTING_NAMES[k] ?? k) : [])));
   if (!preset) return null;
   return (
-    <section className="panel commentary" aria-labelledby="commentary-title" data-testid="preset-commentary" data-preset={preset.id} data-modified={changed.length > 0 ? '1' : '0'}>
+    <section className={`panel commentary${expanded ? ' expanded' : ''}`} aria-labelledby="commentary-title" data-testid="preset-commentary" data-preset={preset.id} data-modified={changed.length > 0 ? '1' : '0'}>
       <h2 id="commentary-title">
         {preset.title}
         {changed.length > 0 ? (
@@ -63,8 +65,18 @@ export function PresetCommentary() {
         </p>
       ) : null}
       {preset.commentary.map((p, i) => (
-        <p key={i}>{p}</p>
+        <p key={i} className={i > 0 ? 'commentary-more' : undefined}>
+          {p}
+        </p>
       ))}
+      {/* Phones: the first paragraph, the rest on request, so the plots are not pushed a screen down. */}
+      {preset.commentary.length > 1 ? (
+        <p className="commentary-toggle">
+          <button type="button" className="button small" aria-expanded={expanded} data-testid="commentary-toggle" onClick={() => setExpanded((e) => !e)}>
+            {expanded ? 'Less' : `Read on (${preset.commentary.length - 1} more ${preset.commentary.length === 2 ? 'paragraph' : 'paragraphs'})`}
+          </button>
+        </p>
+      ) : null}
       <p className="focus-link">
         <a href={FOCUS_ANCHORS[preset.focus].href}>{FOCUS_ANCHORS[preset.focus].text} ↓</a>
       </p>
