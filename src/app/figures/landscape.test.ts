@@ -131,5 +131,7 @@ describe('the landscape axes follow the estimators', () => {
     const range = (fig.layout as { xaxis: { range: [number, number] } }).xaxis.range;
     expect(range[0]).toBe(-1);
     expect(range[1]).toBeGreaterThan(1.56);
+    // Its loss (8 on the trail) is above the computed curve's (at most 1): the loss axis takes it in.
+    expect((fig.layout as { yaxis: { range: [number, number] } }).yaxis.range[1]).toBeGreaterThan(8);
   });
 });

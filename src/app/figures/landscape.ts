@@ -538,6 +538,8 @@ export function landscape1dFigure(input: Landscape1dInput): Figure {
     });
     visible.push(...finite(smoothed.values));
   }
+  // The loss axis follows the estimators too (off the computed range their loss can exceed the curve's).
+  visible.push(...finite(estimatorCoordinates(estimators, 1).concat(estimators.map((e) => e.evalLoss))));
   const ylo = visible.length ? Math.min(...visible) : 0;
   const yhi = visible.length ? Math.max(...visible) : 1;
   const pad = 0.06 * (yhi - ylo || 1);
