@@ -3,9 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { hasConfigHash, permalinkCodec, reportDecode, startHashSync } from './app/permalink';
 import { EngineClient } from './engine/client';
-import type { PinnedPoint } from './permalink/index';
+import type { LinkContext, PinnedPoint } from './permalink/index';
 import { parseBackendParam } from './platform/backend-info';
-import { createConfigStore, initialConfig } from './state/config-store';
+import { contextOf, createConfigStore, initialConfig, presetOfLink } from './state/config-store';
 import { PlaygroundController } from './state/controller';
 import { createSimStore } from './state/sim-store';
 
@@ -56,15 +56,22 @@ function start(): void {
   const early: [kind: 'warning' | 'error', text: string][] = [];
   let config = initialConfig();
   let pin: PinnedPoint | undefined;
+  let context: LinkContext | undefined;
   if (hasConfigHash(window.location.hash)) {
     const decoded = permalinkCodec.decodePermalink(window.location.hash);
     reportDecode(decoded, (kind, text) => early.push([kind, text]));
     config = decoded.config;
     // A pinned link opens at its iteration: the engine replays the run from the seed.
-    if (decoded.ok) pin = decoded.pin;
+    if (decoded.ok) {
+      pin = decoded.pin;
+      context = decoded.context;
+    }
   }
+  // A preset's link reopens the preset, its commentary and (a lesson link) the lesson view.
+  const linked = presetOfLink(context);
+  if (linked.warning) early.push(['warning', linked.warning]);
 
-  const configStore = createConfigStore(config);
+  const configStore = createConfigStore(config, linked.presetId, linked.lesson);
   const simStore = createSimStore();
   const controller = new PlaygroundController(new EngineClient(), configStore, simStore, { requestedBackend: parseBackendParam(window.location.search) });
   for (const [kind, text] of early) controller.notify(kind, text);
@@ -72,11 +79,12 @@ function start(): void {
 
   startHashSync(permalinkCodec, {
     getConfig: () => configStore.getState().config,
+    getContext: () => contextOf(configStore.getState()),
     subscribe: (listener) =>
       configStore.subscribe((s, prev) => {
-        if (s.config !== prev.config) listener(s.config);
+        if (s.config !== prev.config || s.presetId !== prev.presetId || s.lesson !== prev.lesson) listener(s.config);
       }),
-    apply: (c, p) => controller.applyExternalConfig(c, p),
+    apply: (c, p, ctx) => controller.applyExternalConfig(c, p, ctx),
     notify: (kind, text) => controller.notify(kind, text),
   });
 

@@ -52,6 +52,30 @@ describe('permalink sync', () => {
     stop();
   });
 
+  it('keeps the preset and lesson in the address, and hands them on from a pasted link', () => {
+    vi.useFakeTimers();
+    const { win, fire } = fakeWindow();
+    const config = defaultPlaygroundConfig();
+    let context: { preset: string; lesson?: boolean } | undefined = { preset: 'pes-lr-schedule', lesson: true };
+    const listeners: ((c: PlaygroundConfig) => void)[] = [];
+    const apply = vi.fn();
+    startHashSync(
+      permalinkCodec,
+      { getConfig: () => config, getContext: () => context, subscribe: (l) => (listeners.push(l), () => undefined), apply, notify: vi.fn() },
+      win as unknown as Window,
+    );
+    listeners.forEach((l) => l(config));
+    vi.advanceTimersByTime(URL_DEBOUNCE_MS + 1);
+    expect(win.location.hash).toContain('&preset=pes-lr-schedule&lesson=1');
+    context = undefined;
+    listeners.forEach((l) => l(config));
+    vi.advanceTimersByTime(URL_DEBOUNCE_MS + 1);
+    expect(win.location.hash).not.toContain('preset=');
+    win.location.hash = `#${encodePermalink(defaultPlaygroundConfig('lorenz'), undefined, { preset: 'nres-lorenz' })}`;
+    fire('hashchange');
+    expect(apply).toHaveBeenCalledWith(defaultPlaygroundConfig('lorenz'), undefined, { preset: 'nres-lorenz' });
+  });
+
   it('applies a pasted link and reports what the decoder fixed', () => {
     const { win, fire } = fakeWindow();
     const apply = vi.fn();

@@ -4,18 +4,18 @@
  */
 import '../platform/metadata-backend';
 import type { PlaygroundConfig } from '../core/playground-config';
-import { decodePermalink, type DecodeResult, encodePermalink, type PinnedPoint } from '../permalink/index';
+import { decodePermalink, type DecodeResult, encodePermalink, type LinkContext, type PinnedPoint } from '../permalink/index';
 
 export interface PermalinkCodec {
-  encodePermalink(config: PlaygroundConfig, pin?: PinnedPoint): string;
+  encodePermalink(config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): string;
   decodePermalink(hash: string): DecodeResult;
 }
 
 export const permalinkCodec: PermalinkCodec = { encodePermalink, decodePermalink };
 
 /** `#fragment` for a config (the codec may or may not include the leading '#'). */
-export function hashFor(codec: PermalinkCodec, config: PlaygroundConfig, pin?: PinnedPoint): string {
-  const h = codec.encodePermalink(config, pin);
+export function hashFor(codec: PermalinkCodec, config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): string {
+  const h = codec.encodePermalink(config, pin, context);
   return h.startsWith('#') ? h : `#${h}`;
 }
 
@@ -26,9 +26,12 @@ export function hasConfigHash(hash: string): boolean {
 
 export interface HashSyncTarget {
   getConfig(): PlaygroundConfig;
+  /** The preset the config came from and whether it is shown as a lesson (kept in the link). */
+  getContext?(): LinkContext | undefined;
+  /** Called when the config or its context changes. */
   subscribe(listener: (config: PlaygroundConfig) => void): () => void;
-  /** A config decoded from a pasted link, and the iteration it pins, if any. */
-  apply(config: PlaygroundConfig, pin?: PinnedPoint): void;
+  /** A config decoded from a pasted link, the iteration it pins and its preset, if any. */
+  apply(config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): void;
   notify(kind: 'warning' | 'error', text: string): void;
 }
 
@@ -49,7 +52,7 @@ export function startHashSync(codec: PermalinkCodec, target: HashSyncTarget, win
     // still on its way. It wins (applying it changes the config, which writes again).
     if (win.location.hash !== lastWritten) return;
     try {
-      const hash = hashFor(codec, target.getConfig());
+      const hash = hashFor(codec, target.getConfig(), undefined, target.getContext?.());
       if (hash !== win.location.hash) {
         win.history.replaceState(win.history.state, '', `${win.location.pathname}${win.location.search}${hash}`);
       }
@@ -71,7 +74,8 @@ export function startHashSync(codec: PermalinkCodec, target: HashSyncTarget, win
     if (!hasConfigHash(hash)) return;
     const result = codec.decodePermalink(hash);
     reportDecode(result, target.notify);
-    if (result.ok && result.pin) target.apply(result.config, result.pin);
+    if (result.ok && result.context) target.apply(result.config, result.pin, result.context);
+    else if (result.ok && result.pin) target.apply(result.config, result.pin);
     else target.apply(result.config);
   };
   win.addEventListener('hashchange', onHashChange);
@@ -92,12 +96,12 @@ export function reportDecode(result: DecodeResult, notify: (kind: 'warning' | 'e
 }
 
 /** The address to share: the page with a fresh permalink of the config (pinned at an iteration, if given). */
-export function shareUrl(config: PlaygroundConfig, codec: PermalinkCodec = permalinkCodec, loc: Location = window.location, pin?: PinnedPoint): string {
+export function shareUrl(config: PlaygroundConfig, codec: PermalinkCodec = permalinkCodec, loc: Location = window.location, pin?: PinnedPoint, context?: LinkContext): string {
   // ?backend= is a local workaround (a broken GPU driver), not part of the experiment.
   const params = new URLSearchParams(loc.search);
   params.delete('backend');
   const search = params.toString() ? `?${params.toString()}` : '';
-  const hash = hashFor(codec, config, pin);
+  const hash = hashFor(codec, config, pin, context);
   return `${loc.origin}${loc.pathname}${search}${hash}`;
 }
 

@@ -51,7 +51,7 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     landscapeNote: 'Each point is a 2000-step Euler unroll; the raw loss is chaotic along log r, finer than any grid shows.',
   },
   rastrigin: {
-    grid: 64,
+    grid: 100,
     colorScale: 'linear',
     refineStages: [32, 96],
     tex: String.raw`L(\theta) = 10d + \sum_{i=1}^{d} \left(z_i^2 - 10\cos 2\pi z_i\right),\quad z = \theta - \text{shift}`,
@@ -79,7 +79,7 @@ export const TASK_VIEWS: Readonly<Record<TaskId, TaskView>> = {
     grid: 16,
     colorScale: 'log',
     refineStages: [2, 4],
-    tex: String.raw`\begin{gathered} w_i \leftarrow w_i - s\cdot f_i - v\cdot\big[\tanh([f_i\ 1]\,U)\ \ 1\big],\quad f_i = (g_i, m_i, w_i) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{\text{val}}(w_t),\quad \theta = (s, U, v) \end{gathered}`,
+    tex: String.raw`\begin{gathered} w_i \leftarrow w_i - s\cdot f_i - v\cdot\big[\tanh([f_i\ 1]\,U)\ \ 1\big] \\ f_i = (g_i, m_i, w_i),\quad \theta = (s, U, v) \\ L(\theta) = \tfrac1T \textstyle\sum_{t=1}^{T} \ell_{\text{val}}(w_t) \end{gathered}`,
     landscapeNote: 'Validation loss averaged over 200 inner steps taken by the learned optimizer, on a 2-D slice through its 34 meta-parameters.',
   },
   mnist: {

@@ -12,20 +12,20 @@ import type { PlaygroundConfig } from '../core/playground-config';
 import { unwrapConfigFile } from './json';
 import { encodeFields, fragmentOf, parsePayload, splitVersion } from './link';
 import { MAX_PERMALINK_LENGTH, PERMALINK_VERSION } from './types';
-import type { DecodeResult, PinnedPoint } from './types';
+import type { DecodeResult, LinkContext, PinnedPoint } from './types';
 import { isRecord, ownField, readHistory, readPin, validateConfig } from './validate';
 import type { FieldSource } from './validate';
 
 export { MAX_PERMALINK_LENGTH, PERMALINK_LIMITS, PERMALINK_VERSION } from './types';
-export type { DecodeResult, PinnedPoint, SettingsChange } from './types';
+export type { DecodeResult, LinkContext, PinnedPoint, SettingsChange } from './types';
 export { describeConfig, markdownLink } from './describe';
 export { exportConfigJson } from './json';
 
 const FALLBACK = 'opened the default experiment instead.';
 
 /** The fragment (without '#') that reproduces `config`, e.g. 'v1.task=lr-schedule&…'. */
-export function encodePermalink(config: PlaygroundConfig, pin?: PinnedPoint): string {
-  return encodeFields(config, pin);
+export function encodePermalink(config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): string {
+  return encodeFields(config, pin, context);
 }
 
 /** `baseUrl` with its fragment (if any) replaced by the permalink. */
@@ -45,7 +45,7 @@ interface RawPin {
   historyLabel: string;
 }
 
-function finish(source: FieldSource, raw: RawPin, warnings: string[], nothing: string): DecodeResult {
+function finish(source: FieldSource, raw: RawPin, warnings: string[], nothing: string, context: LinkContext = {}): DecodeResult {
   const v = validateConfig(source);
   if (v.present === 0) return failure(nothing);
   const all = [...warnings, ...v.warnings];
@@ -53,7 +53,8 @@ function finish(source: FieldSource, raw: RawPin, warnings: string[], nothing: s
   if (pin === undefined && raw.value === undefined && raw.history !== undefined) {
     all.push(`${raw.historyLabel} (a run's σ / learning-rate history) only means something with a pinned iteration (${raw.label}); ignored it.`);
   }
-  return pin === undefined ? { ok: true, config: v.config, warnings: all } : { ok: true, config: v.config, pin, warnings: all };
+  const withContext = context.preset !== undefined ? { context } : {};
+  return pin === undefined ? { ok: true, config: v.config, ...withContext, warnings: all } : { ok: true, config: v.config, pin, ...withContext, warnings: all };
 }
 
 /**
@@ -110,6 +111,7 @@ export function decodePermalink(input: string): DecodeResult {
       { value: parsed.pin, label: parsed.pinLabel, history: parsed.history, historyLabel: parsed.historyLabel },
       parsed.warnings,
       `The link has no recognizable experiment settings after 'v${PERMALINK_VERSION}.' (it may have been cut off)`,
+      parsed.context,
     );
   } catch {
     // Unreachable by design; a guarantee, not a code path.

@@ -5,7 +5,7 @@
  *   v1.task=lr-schedule&est=tes,pes,nres&N=50&T=100&K=10&R=10&workers=lockstep&burnin=0
  *      &rank=0&sigmachange=next-episode&sigma=constant,0.3&opt=adam&lr=0.01&adam=0.9,0.999&seed=1
  *      &stop=iterations,1000&theta0=task&surface=both&x=iteration&logy=1&var=update&speed=1
- *      [&at=250[&hist=40:constant,0.3:0.01;120:exponential,0.3,0.99:0.005]]
+ *      [&preset=pes-lr-schedule[&lesson=1]][&at=250[&hist=40:constant,0.3:0.01;120:exponential,0.3,0.99:0.005]]
  *
  * Numbers are written as the shortest decimal that reads back to the same double (exact),
  * T = ∞ as `inf`, booleans as 1/0, θ₀ = the task's own as `task`. σ schedules and stop
@@ -16,6 +16,10 @@
  * `at` pins an outer iteration (the page replays the run from the seed to it); `hist`
  * lists the sender's mid-run σ / learning-rate changes, `before:sigma:lr` each (the σ
  * schedule and learning rate used before that iteration), `;`-separated.
+ *
+ * `preset` names the preset the experiment came from (the page shows its commentary, and
+ * says when the settings no longer match it); `lesson=1` opens it as a lesson. Both are
+ * optional and do not change the run.
  */
 import type { PlaygroundConfig } from '../core/playground-config';
 import { SCHEDULE_PARAMS, isOneOf } from './validate';
@@ -23,7 +27,7 @@ import type { ConfigField, FieldSource } from './validate';
 import { SIGMA_SCHEDULE_KINDS } from '../core/sigma-schedule';
 import { formatNumber, parseNumber, percentDecode, show, showList } from './text';
 import { PERMALINK_VERSION } from './types';
-import type { PinnedPoint } from './types';
+import type { LinkContext, PinnedPoint } from './types';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 
 /** Link key of each top-level field (view fields are top-level keys of their own). */
@@ -59,17 +63,25 @@ const VIEW_KEYS = {
 const PIN_KEY = 'at';
 const HISTORY_KEY = 'hist';
 const THETA0_OF_TASK = 'task';
+const PRESET_KEY = 'preset';
+const LESSON_KEY = 'lesson';
+/** A preset id as the presets spell them; anything else in a link is not one. */
+const PRESET_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** Keys in the order `encodeFields` writes them (the pin and its history, optional, come last). */
 const CANONICAL_KEYS: readonly string[] = [...Object.values(KEYS), ...Object.values(VIEW_KEYS)];
 const PIN_KEYS: readonly string[] = [PIN_KEY, HISTORY_KEY];
-const ALL_KEYS: readonly string[] = [...CANONICAL_KEYS, ...PIN_KEYS];
+/** Optional keys about how the page presents the experiment (not part of the config). */
+const CONTEXT_KEYS: readonly string[] = [PRESET_KEY, LESSON_KEY];
+/** Keys that are not settings: a link without them is complete, not cut off. */
+const EXTRA_KEYS: readonly string[] = [...PIN_KEYS, ...CONTEXT_KEYS];
+const ALL_KEYS: readonly string[] = [...CANONICAL_KEYS, ...EXTRA_KEYS];
 
 /** Text of a string value: percent-escaped, so a stray '&', ',' or '=' can't break the layout. */
 const str = (s: string): string => encodeURIComponent(String(s));
 const bit = (b: boolean): string => (b ? '1' : '0');
 
-export function encodeFields(config: PlaygroundConfig, pin?: PinnedPoint): string {
+export function encodeFields(config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): string {
   const c = config;
   const sigma = sigmaText(c.sigma);
   const stop = c.stop.kind === 'none' ? 'none' : `${str(c.stop.kind)},${formatNumber(c.stop.value)}`;
@@ -97,6 +109,10 @@ export function encodeFields(config: PlaygroundConfig, pin?: PinnedPoint): strin
     `${VIEW_KEYS.varianceProtocol}=${str(c.view.varianceProtocol)}`,
     `${VIEW_KEYS.speed}=${formatNumber(c.view.speed)}`,
   ];
+  if (context?.preset !== undefined && PRESET_ID.test(context.preset)) {
+    parts.push(`${PRESET_KEY}=${context.preset}`);
+    if (context.lesson) parts.push(`${LESSON_KEY}=1`);
+  }
   if (pin) {
     parts.push(`${PIN_KEY}=${formatNumber(pin.iteration)}`);
     const history = pin.history ?? [];
@@ -136,6 +152,7 @@ export function parsePayload(payload: string): {
   pinLabel: string;
   history: unknown;
   historyLabel: string;
+  context: LinkContext;
   warnings: string[];
 } {
   const warnings: string[] = [];
@@ -152,7 +169,7 @@ export function parsePayload(payload: string): {
     else if (values.has(key)) repeated.push(key);
     else {
       values.set(key, value);
-      if (!PIN_KEYS.includes(key)) seen.push(key);
+      if (!EXTRA_KEYS.includes(key)) seen.push(key);
     }
   }
   // A link from `encodeFields` has every key, in order; a strict prefix of them is the
@@ -248,14 +265,31 @@ export function parsePayload(payload: string): {
     label: linkLabel,
   };
   const rawHistory = values.get(HISTORY_KEY);
+  const context = parseContext(text(PRESET_KEY), text(LESSON_KEY), warnings);
   return {
     source,
     pin: num(PIN_KEY),
     pinLabel: PIN_KEY,
     history: rawHistory === undefined ? undefined : parseHistory(rawHistory),
     historyLabel: HISTORY_KEY,
+    context,
     warnings,
   };
+}
+
+/** `preset` and `lesson`: a well-formed preset id (whether it exists is the page's to say) and a 1/0 flag. */
+function parseContext(preset: string | undefined, lesson: string | undefined, warnings: string[]): LinkContext {
+  const context: LinkContext = {};
+  if (preset !== undefined) {
+    if (PRESET_ID.test(preset)) context.preset = preset;
+    else warnings.push(`${PRESET_KEY}: ${show(preset)} is not a preset name; ignored it.`);
+  }
+  if (lesson !== undefined) {
+    if (lesson !== '1' && lesson !== '0') warnings.push(`${LESSON_KEY}: expected 1 or 0, not ${show(lesson)}; ignored it.`);
+    else if (context.preset === undefined && lesson === '1') warnings.push(`${LESSON_KEY}=1 only means something with a preset (${PRESET_KEY}=…); ignored it.`);
+    else if (lesson === '1') context.lesson = true;
+  }
+  return context;
 }
 
 /**

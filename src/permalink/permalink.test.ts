@@ -850,3 +850,31 @@ describe('descriptions', () => {
     expect(markdownLink(url, c, { iteration: 40 })).toBe(`[PES vs NRES on lr-schedule (N=50, K=10, T=100, σ=0.3, adam lr=0.01, seed 1) at iteration 40](${url})`);
   });
 });
+
+describe('the preset a link came from, and lesson links', () => {
+  const def = defaultPlaygroundConfig();
+
+  it('round-trips preset and lesson, after the settings and before a pin', () => {
+    const link = encodePermalink(def, { iteration: 7 }, { preset: 'pes-lr-schedule', lesson: true });
+    expect(link).toContain('&speed=1&preset=pes-lr-schedule&lesson=1&at=7');
+    expect(decodePermalink(link)).toEqual({ ok: true, config: def, pin: { iteration: 7 }, context: { preset: 'pes-lr-schedule', lesson: true }, warnings: [] });
+    const plain = encodePermalink(def, undefined, { preset: 'nres-lorenz' });
+    expect(plain.endsWith('&preset=nres-lorenz')).toBe(true);
+    expect(decodePermalink(plain)).toEqual({ ok: true, config: def, context: { preset: 'nres-lorenz' }, warnings: [] });
+    // Without a preset nothing is added, and a link without one has no context.
+    expect(encodePermalink(def, undefined, {})).toBe(encodePermalink(def));
+    expect(decodePermalink(encodePermalink(def))).toEqual({ ok: true, config: def, warnings: [] });
+  });
+
+  it('is not mistaken for a link cut off, and hostile or odd values are dropped with a warning', () => {
+    const base = encodePermalink(def);
+    const r = decodePermalink(`${base}&preset=%3Cscript%3E&lesson=1`);
+    expect(r.ok && r.context).toBeUndefined();
+    expect(r.ok && r.warnings).toEqual(['preset: "?script?" is not a preset name; ignored it.', 'lesson=1 only means something with a preset (preset=…); ignored it.']);
+    const odd = decodePermalink(`${base}&preset=pes-rnn&lesson=yes`);
+    expect(odd.ok && odd.context).toEqual({ preset: 'pes-rnn' });
+    expect(odd.ok && odd.warnings).toEqual(['lesson: expected 1 or 0, not "yes"; ignored it.']);
+    const off = decodePermalink(`${base}&preset=pes-rnn&lesson=0`);
+    expect(off).toEqual({ ok: true, config: def, context: { preset: 'pes-rnn' }, warnings: [] });
+  });
+});

@@ -33,8 +33,19 @@ export interface PinnedPoint {
   history?: SettingsChange[];
 }
 
+/**
+ * What a link says about how to present the experiment, beside the experiment itself: the
+ * preset it came from (whose commentary the page shows) and whether it opens as a lesson
+ * (only the controls the preset needs, the commentary first). Not part of the config: a
+ * link without them reproduces the same run.
+ */
+export interface LinkContext {
+  preset?: string;
+  lesson?: boolean;
+}
+
 export type DecodeResult =
-  | { ok: true; config: PlaygroundConfig; pin?: PinnedPoint; warnings: string[] }
+  | { ok: true; config: PlaygroundConfig; pin?: PinnedPoint; context?: LinkContext; warnings: string[] }
   /**
    * `error`: what was wrong and what the page used instead (for notices); `problem`: only
    * what was wrong, for callers that fall back differently (an import keeps the current

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPlaygroundConfig } from '../core/playground-config';
-import { configForTask, createConfigStore, pendingReset, randomSeed, toggledEstimators } from './config-store';
+import { configForTask, contextOf, createConfigStore, pendingReset, presetChanges, presetOfLink, randomSeed, toggledEstimators } from './config-store';
+import { PRESETS, presetById } from '../content/presets';
+import { lessonSections, presetsWithLessons } from '../content/lessons';
 
 describe('config store', () => {
   it('starts applied, with nothing pending', () => {
@@ -54,5 +56,49 @@ describe('config store', () => {
     store.getState().reseed(() => 0.5);
     expect(store.getState().config.seed).toBe(2 ** 31);
     expect(randomSeed(() => 0.999999999999)).toBeLessThan(2 ** 32);
+  });
+});
+
+describe('the preset a config came from', () => {
+  const preset = presetById('pes-lr-schedule')!;
+
+  it('is unmodified as loaded, and names each setting changed since (not the view)', () => {
+    const store = createConfigStore();
+    store.getState().loadPreset(preset.id);
+    expect(presetChanges(store.getState().config, preset)).toEqual([]);
+    store.getState().patchView({ speed: 3 });
+    expect(presetChanges(store.getState().config, preset)).toEqual([]);
+    store.getState().patch({ sigma: { kind: 'constant', sigma0: 0.05 }, pairs: 7 });
+    expect(presetChanges(store.getState().config, preset)).toEqual(['pairs', 'sigma']);
+    // Still the preset's page (its commentary says "modified"), until the task changes.
+    expect(store.getState().presetId).toBe(preset.id);
+    store.getState().setTask('lorenz');
+    expect(store.getState().presetId).toBeNull();
+  });
+
+  it('a link restores a known preset and its lesson view; an unknown one is named in a warning', () => {
+    expect(presetOfLink({ preset: preset.id, lesson: true })).toEqual({ presetId: preset.id, lesson: true, warning: null });
+    expect(presetOfLink(undefined)).toEqual({ presetId: null, lesson: false, warning: null });
+    const unknown = presetOfLink({ preset: 'no-such-preset', lesson: true });
+    expect(unknown.presetId).toBeNull();
+    expect(unknown.lesson).toBe(false);
+    expect(unknown.warning).toMatch(/"no-such-preset", which this version does not have/);
+  });
+
+  it('the lesson view needs a preset; restoring the lesson preset keeps it, another preset leaves it', () => {
+    const store = createConfigStore(preset.config, preset.id, true);
+    expect(contextOf(store.getState())).toEqual({ preset: preset.id, lesson: true });
+    store.getState().patch({ lr: 0.5 });
+    store.getState().loadPreset(preset.id);
+    expect(store.getState().lesson).toBe(true);
+    store.getState().loadPreset('nres-lorenz');
+    expect(store.getState().lesson).toBe(false);
+    expect(contextOf(store.getState())).toEqual({ preset: 'nres-lorenz' });
+    expect(createConfigStore(preset.config, null, true).getState().lesson).toBe(false);
+  });
+
+  it('every preset has a lesson, and every lesson a preset', () => {
+    expect(presetsWithLessons().sort()).toEqual(PRESETS.map((p) => p.id).sort());
+    for (const p of PRESETS) expect(lessonSections(p.id)).toContain('estimators');
   });
 });

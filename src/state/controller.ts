@@ -30,11 +30,11 @@ import type { HealthAdvice } from '../engine/health';
 import type { EngineEvent, JobResult, ReplayPlan, SurfaceJobResult } from '../engine/protocol';
 import { liveSettingsOf } from '../engine/protocol';
 import { historyStoppedAt } from '../engine/replay';
-import type { PinnedPoint } from '../permalink/types';
+import type { LinkContext, PinnedPoint } from '../permalink/types';
 import { PERMALINK_LIMITS } from '../permalink/types';
 import type { BackendName } from '../platform/backend-info';
 import { approximateSmoothedSurface } from './blur';
-import type { ConfigState } from './config-store';
+import { type ConfigState, presetOfLink } from './config-store';
 import {
   addNotice,
   type Notice,
@@ -353,9 +353,24 @@ export class PlaygroundController {
     this.reset({ keepRunning: false });
   }
 
+  /**
+   * Restarts every estimator from θ₀ = `theta` (a click on the landscape; null: the task's
+   * own θ₀). The run keeps playing if it was; the link records θ₀. Refused (false) for a θ
+   * of the wrong dimension or with a non-finite coordinate.
+   */
+  startFrom(theta: readonly number[] | null): boolean {
+    const { config } = this.configStore.getState();
+    if (theta !== null && (theta.length !== taskMeta(config.task).theta0.length || !theta.every(Number.isFinite))) return false;
+    const running = this.simStore.getState().status === 'running';
+    this.configStore.getState().patch({ theta0: theta === null ? null : [...theta] });
+    return this.reset({ keepRunning: running });
+  }
+
   /** A config from outside (a permalink, an imported file): replace and rebuild, replayed to its pin if it has one. */
-  applyExternalConfig(config: PlaygroundConfig, pin?: PinnedPoint): void {
-    this.configStore.getState().replace(config);
+  applyExternalConfig(config: PlaygroundConfig, pin?: PinnedPoint, context?: LinkContext): void {
+    const { presetId, lesson, warning } = presetOfLink(context);
+    if (warning) this.notify('warning', warning);
+    this.configStore.getState().replace(config, presetId, lesson);
     if (this.started) this.reset({ keepRunning: false, ...(pin ? { pin } : {}) });
   }
 

@@ -7,6 +7,7 @@ import { SIGMA_SCHEDULE_KINDS, type SigmaSchedule, type SigmaScheduleKind } from
 import type { OptimizerName } from '../../core/task';
 import { TASK_IDS } from '../../core/tasks/index';
 import { ESTIMATOR_COLORS } from '../../content/colors';
+import { CONTROL_SECTIONS, type ControlSection, lessonSections } from '../../content/lessons';
 import { TASK_VIEWS } from '../../content/task-views';
 import { taskMeta } from '../../state/task-meta';
 import { configIssues, RULES, truncationsOf } from '../../state/validation';
@@ -421,17 +422,41 @@ function IssueList() {
   );
 }
 
-/** The left column: every setting of the experiment. */
-export function Controls() {
+const SECTION_VIEWS: Record<ControlSection, () => React.ReactNode> = {
+  task: TaskSection,
+  estimators: EstimatorSection,
+  sigma: SigmaSection,
+  optimizer: OptimizerSection,
+  unroll: UnrollSection,
+  run: RunSection,
+};
+
+/** In a lesson, what is left out and the way back to every setting. */
+function LessonNote({ presetId }: { presetId: string }) {
+  const controller = useController();
+  const hidden = CONTROL_SECTIONS.length - lessonSections(presetId).length;
   return (
-    <aside className="controls" aria-label="Experiment settings">
+    <div className="lesson-note" data-testid="lesson-note">
+      <p>Lesson view: the controls this lesson uses ({hidden} more sections hidden).</p>
+      <button type="button" className="button small" data-testid="lesson-show-all" onClick={() => controller.configStore.getState().setLesson(false)}>
+        Show all controls
+      </button>
+    </div>
+  );
+}
+
+/** The left column: every setting of the experiment (in a lesson, the sections it needs). */
+export function Controls() {
+  const lessonPreset = useConfig((s) => (s.lesson ? s.presetId : null));
+  const sections = lessonPreset ? CONTROL_SECTIONS.filter((id) => lessonSections(lessonPreset).includes(id)) : CONTROL_SECTIONS;
+  return (
+    <aside className={`controls${lessonPreset ? ' lesson' : ''}`} id="controls" aria-label="Experiment settings" data-lesson={lessonPreset ? '1' : '0'}>
+      {lessonPreset ? <LessonNote presetId={lessonPreset} /> : null}
       <IssueList />
-      <TaskSection />
-      <EstimatorSection />
-      <SigmaSection />
-      <OptimizerSection />
-      <UnrollSection />
-      <RunSection />
+      {sections.map((id) => {
+        const View = SECTION_VIEWS[id];
+        return <View key={id} />;
+      })}
     </aside>
   );
 }

@@ -4,7 +4,10 @@ import { ESTIMATOR_DOCS } from '../../content/estimator-docs';
 import { presetById } from '../../content/presets';
 import type { EstimatorId } from '../../core/config';
 import { pathWord, rate } from '../compute-paths-text';
-import { useConfig, useSim } from '../context';
+import { useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { presetChanges } from '../../state/config-store';
+import { useConfig, useController, useSim } from '../context';
 import { Tex } from './Tex';
 
 const FOCUS_ANCHORS = {
@@ -13,17 +16,67 @@ const FOCUS_ANCHORS = {
   variance: { href: '#variance-title', text: 'Go to the variance figure' },
 } as const;
 
+/** How the commentary names a changed setting. */
+const SETTING_NAMES: Readonly<Record<string, string>> = {
+  task: 'task',
+  estimators: 'estimators',
+  pairs: 'N',
+  T: 'T',
+  K: 'K',
+  R: 'R',
+  workers: 'workers',
+  burnIn: 'burn-in',
+  rankShaping: 'rank shaping',
+  sigmaChange: 'σ change policy',
+  sigma: 'σ',
+  optimizer: 'optimizer',
+  lr: 'learning rate',
+  adam: 'Adam β',
+  seed: 'seed',
+  stop: 'stop condition',
+  theta0: 'θ₀',
+};
+
 /** The commentary of the loaded preset: the setup, then what to look at. */
 export function PresetCommentary() {
+  const controller = useController();
+  const [expanded, setExpanded] = useState(false);
   const presetId = useConfig((s) => s.presetId);
   const preset = presetId ? presetById(presetId) : undefined;
+  // Which settings no longer match the preset: the commentary then describes another run, and says so.
+  const changed = useConfig(useShallow((s) => (preset ? presetChanges(s.config, preset).map((k) => SETTING_NAMES[k] ?? k) : [])));
   if (!preset) return null;
   return (
-    <section className="panel commentary" aria-labelledby="commentary-title" data-testid="preset-commentary" data-preset={preset.id}>
-      <h2 id="commentary-title">{preset.title}</h2>
+    <section className={`panel commentary${expanded ? ' expanded' : ''}`} aria-labelledby="commentary-title" data-testid="preset-commentary" data-preset={preset.id} data-modified={changed.length > 0 ? '1' : '0'}>
+      <h2 id="commentary-title">
+        {preset.title}
+        {changed.length > 0 ? (
+          <span className="tag modified" data-testid="preset-modified" title={`Changed since the preset was loaded: ${changed.join(', ')}`}>
+            modified
+          </span>
+        ) : null}
+      </h2>
+      {changed.length > 0 ? (
+        <p className="preset-modified-note">
+          The settings differ from the preset ({changed.join(', ')}), so the run may not show what this text describes.{' '}
+          <button type="button" className="button small" data-testid="preset-restore" onClick={() => controller.loadPreset(preset.id)}>
+            Restore the preset
+          </button>
+        </p>
+      ) : null}
       {preset.commentary.map((p, i) => (
-        <p key={i}>{p}</p>
+        <p key={i} className={i > 0 ? 'commentary-more' : undefined}>
+          {p}
+        </p>
       ))}
+      {/* Phones: the first paragraph, the rest on request, so the plots are not pushed a screen down. */}
+      {preset.commentary.length > 1 ? (
+        <p className="commentary-toggle">
+          <button type="button" className="button small" aria-expanded={expanded} data-testid="commentary-toggle" onClick={() => setExpanded((e) => !e)}>
+            {expanded ? 'Less' : `Read on (${preset.commentary.length - 1} more ${preset.commentary.length === 2 ? 'paragraph' : 'paragraphs'})`}
+          </button>
+        </p>
+      ) : null}
       <p className="focus-link">
         <a href={FOCUS_ANCHORS[preset.focus].href}>{FOCUS_ANCHORS[preset.focus].text} ↓</a>
       </p>

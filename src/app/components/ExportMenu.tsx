@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
 import type { PlaygroundConfig } from '../../core/playground-config';
-import type { PinnedPoint } from '../../permalink/index';
+import { describeConfig, type PinnedPoint } from '../../permalink/index';
 import type { PlaygroundController } from '../../state/controller';
 import { useController, useSim } from '../context';
 import { downloadPlotPng, downloadText } from '../export/files';
@@ -31,7 +31,7 @@ export function ExportMenu() {
   useDismiss(open, closeMenu, box);
 
   const sim = live ?? controller.simStore.getState();
-  const { config } = exportedExperiment(controller);
+  const { config, pin } = exportedExperiment(controller);
   const stem = fileStem(config, sim.iteration);
   const plots = open ? plotExports(config, sim) : [];
 
@@ -41,7 +41,7 @@ export function ExportMenu() {
     downloadText(`${fileStem(c, s.iteration)}.json`, experimentJson(c, pin, s), 'application/json');
   };
 
-  const savePng = async (testId: string, name: string): Promise<void> => {
+  const savePng = async (testId: string, name: string, title: string): Promise<void> => {
     setFailure(null);
     const el = document.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
     if (!el?.querySelector('.main-svg')) {
@@ -49,7 +49,7 @@ export function ExportMenu() {
       return;
     }
     try {
-      await downloadPlotPng(el, `${stem}-${name}`);
+      await downloadPlotPng(el, `${stem}-${name}`, { title: `${title} — ES Playground`, settings: `${describeConfig(config, pin)}${pin ? '' : `, iteration ${sim.iteration}`}` });
     } catch (e) {
       setFailure(`${name}: the image could not be made (${e instanceof Error ? e.message : String(e)}).`);
     }
@@ -88,7 +88,15 @@ export function ExportMenu() {
                       </button>
                     </td>
                     <td>
-                      <button type="button" className="button small" data-testid={`export-png-${p.id}`} disabled={!drawn} onClick={() => void savePng(p.testId, p.id)}>
+                      {/* A plot with no data yet is an empty frame, not a picture of the experiment. */}
+                      <button
+                        type="button"
+                        className="button small"
+                        data-testid={`export-png-${p.id}`}
+                        disabled={!drawn || p.csv === null}
+                        title={p.csv === null ? 'Nothing drawn yet' : `${p.title} as a picture, with a title and the settings`}
+                        onClick={() => void savePng(p.testId, p.id, p.title)}
+                      >
                         PNG
                       </button>
                     </td>

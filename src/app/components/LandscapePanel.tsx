@@ -12,6 +12,7 @@ import { fmt } from '../figures/common';
 import { pngDataUrl } from '../canvas-png';
 import { BLANK_COLOR, blurBlanks, colorRange, contourImageSource, DIVERGED_COLOR, EMPTY_IMAGE, type GridImage, gridOf, gridPixels, type LandscapeEstimator, landscape1dFigure, landscape2dFigure } from '../figures/landscape';
 import { BASE_CONFIG, type Figure, loadPlotly, MIN_REDRAW_MS } from '../usePlotly';
+import { type DrawnPlot, dataPointAt, roundToSpan } from '../figures/plot-coordinates';
 import { Plot } from './Plot';
 
 
@@ -315,6 +316,57 @@ function SurfaceStatus({ surface, dim }: { surface: SurfaceState; dim: number })
   );
 }
 
+/** Pointer travel (px) past which a press is a drag (Plotly's zoom box), not a click. */
+const CLICK_SLOP_PX = 4;
+
+/**
+ * A click on the landscape (on a task whose θ is the plotted plane or line) restarts the
+ * estimators from the clicked θ₀; a drag stays Plotly's zoom. Handlers for the container
+ * of the plots: the click is read against whichever plot it landed on.
+ */
+function useStartFromClick(enabled: boolean, dims: 1 | 2, bounds: readonly (readonly [number, number])[]) {
+  const controller = useController();
+  const down = useRef<[number, number] | null>(null);
+  return {
+    onPointerDown: (e: React.PointerEvent) => {
+      down.current = [e.clientX, e.clientY];
+    },
+    onClick: (e: React.MouseEvent) => {
+      const start = down.current;
+      down.current = null;
+      if (!enabled || !start || Math.hypot(e.clientX - start[0], e.clientY - start[1]) > CLICK_SLOP_PX) return;
+      const plot = (e.target as Element).closest('.js-plotly-plot');
+      if (!(plot instanceof HTMLElement)) return;
+      const rect = plot.getBoundingClientRect();
+      const point = dataPointAt(plot as DrawnPlot, e.clientX - rect.left, e.clientY - rect.top, dims);
+      if (!point) return;
+      controller.startFrom(point.map((v, i) => roundToSpan(v, (bounds[i]?.[1] ?? 1) - (bounds[i]?.[0] ?? 0))));
+    },
+  };
+}
+
+/** Where the estimators start, and how to change it. */
+function StartNote({ enabled }: { enabled: boolean }) {
+  const controller = useController();
+  const theta0 = useConfig((s) => s.config.theta0);
+  if (!enabled) return null;
+  return (
+    <p className="panel-note start-note" data-testid="start-note">
+      Click the landscape to restart the estimators from there.{' '}
+      {theta0 ? (
+        <>
+          θ₀ = ({theta0.map((v) => fmt(v, 3)).join(', ')}){' '}
+          <button type="button" className="button small" data-testid="start-task-theta0" onClick={() => controller.startFrom(null)}>
+            Task&apos;s θ₀
+          </button>
+        </>
+      ) : (
+        "Now from the task's θ₀."
+      )}
+    </p>
+  );
+}
+
 export function LandscapePanel() {
   const controller = useController();
   const task = useConfig((s) => s.applied.task);
@@ -329,6 +381,9 @@ export function LandscapePanel() {
   // The slice the grid is drawn on (what is being computed, before the first grid arrives).
   const slice = surface.task === task && surface.slice ? surface.slice : controller.sliceOf(task);
   const geometry = useMemo(() => (oneD ? null : sliceGeometry(meta, slice)), [oneD, meta, slice]);
+  // θ₀ by a click where the plot is θ's own line or plane (a slice of more dimensions is not).
+  const startable = dim <= 2;
+  const startHandlers = useStartFromClick(startable, oneD ? 1 : 2, meta.bounds);
 
   // Everything drawn on the 2-D figure is projected onto the slice (the identity on a 2-D task's own plane).
   const estimators: LandscapeEstimator[] = useMemo(
@@ -384,11 +439,12 @@ export function LandscapePanel() {
         scale: view.colorScale,
         contours,
         title: 'L',
-        showColorbar: show === 'raw',
+        // Each panel its own scale (the same range: the panels compare colour for colour).
+        showColorbar: true,
         estimators,
         uirevision: `${task}-raw`,
       }),
-    [axes, surface.x, surface.y, rawGrid, rawImage, zRange, view, contours, show, estimators, task],
+    [axes, surface.x, surface.y, rawGrid, rawImage, zRange, view, contours, estimators, task],
   );
   const smoothedFigure = useMemo(
     () =>
@@ -481,11 +537,14 @@ export function LandscapePanel() {
           />
         </>
       ) : null}
+      <StartNote enabled={startable} />
       <SurfaceStatus surface={surface} dim={dim} />
       {oneDFigure ? (
-        <Plot figure={oneDFigure} testId="plot-landscape-1d" className="plot-landscape" label="Loss against θ, raw and σ-smoothed, with each estimator's θ and particles" data={{ ...smoothedData, rawChecksum: checksum(surface.raw) }} />
+        <div className="landscape-click" {...startHandlers}>
+          <Plot figure={oneDFigure} testId="plot-landscape-1d" className="plot-landscape" label="Loss against θ, raw and σ-smoothed, with each estimator's θ and particles" data={{ ...smoothedData, rawChecksum: checksum(surface.raw) }} />
+        </div>
       ) : (
-        <div className={`landscape-grid mode-${show}`}>
+        <div className={`landscape-grid mode-${show}`} {...startHandlers}>
           {show !== 'smoothed' ? (
             <figure>
               <figcaption>raw L(θ)</figcaption>

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { markdownLink } from '../../permalink/index';
+import { contextOf } from '../../state/config-store';
 import type { PinOfRun } from '../../state/controller';
+import { presetById } from '../../content/presets';
 import { useConfig, useController } from '../context';
 import { copyText, shareUrl } from '../permalink';
 import { useDismiss } from '../useDismiss';
@@ -29,11 +31,18 @@ export function ShareMenu() {
   /** The run as a pinned link, taken when the panel opens (a running run moves on). */
   const [pinned, setPinned] = useState<PinOfRun | null>(null);
   const [copy, setCopy] = useState<CopyState>(null);
+  const presetId = useConfig((s) => s.presetId);
+  const lessonNow = useConfig((s) => s.lesson);
+  /** Whether the link opens as a lesson (only the controls the preset needs, the commentary first). */
+  const [asLesson, setAsLesson] = useState(false);
+  const preset = presetId ? presetById(presetId) : undefined;
+  // The preset travels with the link (its commentary reopens with it); a lesson only on request.
+  const context = preset ? (asLesson ? { preset: preset.id, lesson: true } : { preset: preset.id }) : undefined;
   const box = useRef<HTMLDivElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   const shared = target === 'iteration' && pinned?.ok ? { config: pinned.config, pin: pinned.pin } : config ? { config, pin: undefined } : null;
-  const url = shared ? shareUrl(shared.config, undefined, undefined, shared.pin) : '';
+  const url = shared ? shareUrl(shared.config, undefined, undefined, shared.pin, context) : '';
 
   const doCopy = async (what: What, text: string): Promise<void> => {
     if (timer.current) clearTimeout(timer.current);
@@ -52,9 +61,11 @@ export function ShareMenu() {
     }
     setPinned(controller.pinOfRun());
     setTarget('config');
+    const state = controller.configStore.getState();
+    setAsLesson(state.lesson);
     setOpen(true);
-    // The common case in one click: the link to what the controls show.
-    void doCopy('link', shareUrl(controller.configStore.getState().config));
+    // The common case in one click: the link to what the controls show (and the preset, as the page shows it).
+    void doCopy('link', shareUrl(state.config, undefined, undefined, undefined, contextOf(state)));
   };
 
   const choose = (t: Target): void => {
@@ -96,6 +107,20 @@ export function ShareMenu() {
               {pinned && !pinned.ok ? <span className="muted" data-testid="share-pin-unavailable"> — not available: {pinned.reason}</span> : null}
             </label>
           </fieldset>
+          {preset ? (
+            <label className="share-lesson" title="TensorFlow Playground's teacher links, for a class: the link opens with the commentary first and only the controls this preset needs (a button shows the rest)">
+              <input
+                type="checkbox"
+                data-testid="share-lesson"
+                checked={asLesson}
+                onChange={(e) => {
+                  setAsLesson(e.target.checked);
+                  setCopy(null);
+                }}
+              />
+              As a lesson: commentary first, only the controls “{preset.title}” needs{lessonNow ? ' (as this page shows it)' : ''}
+            </label>
+          ) : null}
           <label className="share-url">
             {copy?.kind === 'manual' ? (
               <span className="share-manual-hint" data-testid="share-manual" role="status">

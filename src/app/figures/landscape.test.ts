@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { blurBlanks, contourImageSource, contourLevels, contourPolylines, contourSegments, EMPTY_IMAGE, gridImages, gridOf, gridPixels, landscape2dFigure, lossColor } from './landscape';
+import { blurBlanks, contourImageSource, contourLevels, contourPolylines, contourSegments, EMPTY_IMAGE, gridImages, gridOf, gridPixels, landscape1dFigure, landscape2dFigure, lossColor, rangeFollowing } from './landscape';
 
 describe('landscape grid image', () => {
   it('colours like the heatmap: the scale over zRange, clamped, NaN left out', () => {
-    expect(lossColor(0, 0, 1)).toEqual([0xfb, 0xfc, 0xfd]);
-    expect(lossColor(1, 0, 1)).toEqual([0x2e, 0x3c, 0x4c]);
+    expect(lossColor(0, 0, 1)).toEqual([0xfd, 0xe7, 0x25]);
+    expect(lossColor(1, 0, 1)).toEqual([0x44, 0x01, 0x54]);
     expect(lossColor(-5, 0, 1)).toEqual(lossColor(0, 0, 1));
     expect(lossColor(7, 0, 1)).toEqual(lossColor(1, 0, 1));
-    // Halfway between the 0.25 and 0.75 stops is the 0.5 stop.
-    expect(lossColor(0.5, 0, 1)).toEqual([0xb3, 0xc0, 0xcc]);
+    // On a stop, the stop's colour; halfway between two stops, their mean.
+    expect(lossColor(0.444, 0, 1)).toEqual([0x1f, 0x9e, 0x89]);
+    expect(lossColor(0.5, 0, 1)?.map(Math.round)).toEqual([Math.round((0x1f + 0x26) / 2), Math.round((0x9e + 0x82) / 2), Math.round((0x89 + 0x8e) / 2)]);
     expect(lossColor(Number.NaN, 0, 1)).toBeNull();
   });
 
@@ -26,10 +27,10 @@ describe('landscape grid image', () => {
     const px = Array.from(gridPixels(z, [1, 5]));
     const pixel = (ix: number, row: number): number[] => px.slice((row * 3 + ix) * 4, (row * 3 + ix) * 4 + 4);
     // Image row 0 is the top: the second grid row (largest y).
-    expect(pixel(0, 0)).toEqual([0x7a, 0x2e, 0x3b, 255]);
-    expect(pixel(1, 0)).toEqual([0x2e, 0x3c, 0x4c, 255]);
-    expect(pixel(0, 1)).toEqual([0xfb, 0xfc, 0xfd, 255]);
-    expect(pixel(1, 1)).toEqual([0xfb, 0xfc, 0xfd, 255]);
+    expect(pixel(0, 0)).toEqual([0xc2, 0x41, 0x0c, 255]);
+    expect(pixel(1, 0)).toEqual([0x44, 0x01, 0x54, 255]);
+    expect(pixel(0, 1)).toEqual([0xfd, 0xe7, 0x25, 255]);
+    expect(pixel(1, 1)).toEqual([0xfd, 0xe7, 0x25, 255]);
     expect(pixel(2, 1)).toEqual([...(lossColor(2, 1, 5) ?? []), 255]);
   });
 
@@ -44,7 +45,7 @@ describe('landscape grid image', () => {
     const px = Array.from(gridPixels(z, [1, 2], blank));
     const pixel = (ix: number, row: number): number[] => px.slice((row * 2 + ix) * 4, (row * 2 + ix) * 4 + 4);
     expect(pixel(1, 1)).toEqual([0xd5, 0xda, 0xe0, 255]); // grid (1, 0): blank
-    expect(pixel(0, 0)).toEqual([0x7a, 0x2e, 0x3b, 255]); // grid (0, 1): diverged
+    expect(pixel(0, 0)).toEqual([0xc2, 0x41, 0x0c, 255]); // grid (0, 1): diverged
   });
 
   it('joins contour segments into polylines, each segment drawn once', () => {
@@ -103,5 +104,34 @@ describe('landscape grid image', () => {
     expect(figure.data.map((t) => t.type)).toEqual(['heatmap']);
     expect(figure.data[0]).toMatchObject({ opacity: 0, showscale: true });
     expect((figure.layout.images as unknown[]).map((i) => (i as { source: string }).source)).toEqual(['data:image/png;base64,c', 'data:image/svg+xml,k']);
+  });
+});
+
+describe('the landscape axes follow the estimators', () => {
+  it('widens the range to the estimators it would lose, with a margin, and never narrows it', () => {
+    expect(rangeFollowing(-1, 1, [0, 0.5, Number.NaN])).toEqual([-1, 1]);
+    const [lo, hi] = rangeFollowing(-1, 1, [1.56, 0.2]);
+    expect(lo).toBe(-1);
+    expect(hi).toBeCloseTo(1.56 + 0.05 * 2.56, 12);
+    expect(rangeFollowing(-1, 1, [-3])[0]).toBeCloseTo(-3 - 0.2, 12);
+  });
+
+  it('influence balancing: TES at θ = 1.56 stays on the 1-D axis', () => {
+    const tes = { id: 'tes' as const, title: 'TES', color: '#f80', theta: [1.56], grad: [0], evalLoss: 3, particles: new Float32Array(0), diverged: false, trail: [[0.5, 8], [1.56, 3]] as [number, number][] };
+    const fig = landscape1dFigure({
+      axes: { paramNames: ['θ'], bounds: [[-1, 1]], optimum: [-1 / 6] },
+      x: [-1, 0, 1],
+      raw: [1, 0, 1],
+      smoothed: null,
+      show: 'raw',
+      scale: 'linear',
+      estimators: [tes],
+      uirevision: 'u',
+    });
+    const range = (fig.layout as { xaxis: { range: [number, number] } }).xaxis.range;
+    expect(range[0]).toBe(-1);
+    expect(range[1]).toBeGreaterThan(1.56);
+    // Its loss (8 on the trail) is above the computed curve's (at most 1): the loss axis takes it in.
+    expect((fig.layout as { yaxis: { range: [number, number] } }).yaxis.range[1]).toBeGreaterThan(8);
   });
 });

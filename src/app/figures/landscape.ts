@@ -30,17 +30,27 @@ export interface LandscapeAxes {
 
 export type ColorScale = 'log' | 'linear';
 
-/** Light (low loss) to slate (high loss): the estimators' colours stay readable on top. */
+/**
+ * Viridis, reversed: bright yellow valleys (low loss) to dark violet ridges (high loss).
+ * Perceptually uniform and readable in grey and by colour-blind viewers; reversed so the
+ * estimators, which live in the valleys, are drawn on the light end where their colours
+ * (and white-outlined markers) stand out.
+ */
 export const LOSS_COLORSCALE: [number, string][] = [
-  [0, '#fbfcfd'],
-  [0.25, '#dfe6ec'],
-  [0.5, '#b3c0cc'],
-  [0.75, '#74869a'],
-  [1, '#2e3c4c'],
+  [0, '#fde725'],
+  [0.111, '#b5de2b'],
+  [0.222, '#6ece58'],
+  [0.333, '#35b779'],
+  [0.444, '#1f9e89'],
+  [0.556, '#26828e'],
+  [0.667, '#31688e'],
+  [0.778, '#3e4989'],
+  [0.889, '#482878'],
+  [1, '#440154'],
 ];
 
-/** Background behind the heatmap: what shows where an unroll diverged (NaN/∞ loss, no colour). */
-export const DIVERGED_COLOR = '#7a2e3b';
+/** Background behind the heatmap: what shows where an unroll diverged (NaN/∞ loss, no colour; not in Viridis). */
+export const DIVERGED_COLOR = '#c2410c';
 /** Cells the instant blur leaves blank (its kernel reaches past the plotted range; Monte-Carlo fills them). */
 export const BLANK_COLOR = '#d5dae0';
 
@@ -448,8 +458,8 @@ export function landscape2dFigure(input: Landscape2dInput): Figure {
   }
   const layout: PlotLayout = baseLayout({
     margin: { l: 52, r: input.showColorbar ? 8 : 12, t: 8, b: 40 },
-    xaxis: axis(n0, { range: [xlo - dx / 2, xhi + dx / 2], showgrid: false, zeroline: false, fixedrange: false }),
-    yaxis: axis(n1, { range: [ylo - dy / 2, yhi + dy / 2], showgrid: false, zeroline: false }),
+    xaxis: axis(n0, { range: rangeFollowing(xlo - dx / 2, xhi + dx / 2, estimatorCoordinates(estimators, 0)), showgrid: false, zeroline: false, fixedrange: false }),
+    yaxis: axis(n1, { range: rangeFollowing(ylo - dy / 2, yhi + dy / 2, estimatorCoordinates(estimators, 1)), showgrid: false, zeroline: false }),
     annotations,
     images: hasGrid && input.image ? gridImages(x, y, input.image) : [],
     uirevision: input.uirevision,
@@ -457,6 +467,34 @@ export function landscape2dFigure(input: Landscape2dInput): Figure {
     plot_bgcolor: hasGrid ? DIVERGED_COLOR : '#ffffff',
   });
   return { data, layout };
+}
+
+/**
+ * The axis range [lo, hi] widened to take in `values` (estimators' θ and trails), with a
+ * margin of 5 % of the widened span on a side that grew: the axes follow the estimators
+ * where they leave the computed landscape (influence balancing's TES drifts to θ ≈ 1.6,
+ * past the surface's [−1, 1]), instead of losing them off the edge.
+ */
+export function rangeFollowing(lo: number, hi: number, values: Iterable<number>): [number, number] {
+  let a = lo;
+  let b = hi;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < a) a = v;
+    if (v > b) b = v;
+  }
+  const margin = 0.05 * (b - a);
+  return [a < lo ? a - margin : lo, b > hi ? b + margin : hi];
+}
+
+/** Coordinate `k` of every estimator's θ and trail. */
+function estimatorCoordinates(estimators: readonly LandscapeEstimator[], k: number): number[] {
+  const out: number[] = [];
+  for (const e of estimators) {
+    out.push(e.theta[k] ?? Number.NaN);
+    for (const p of e.trail) out.push(p[k] ?? Number.NaN);
+  }
+  return out;
 }
 
 export interface Landscape1dInput {
@@ -474,6 +512,7 @@ export function landscape1dFigure(input: Landscape1dInput): Figure {
   const { axes, x, raw, smoothed, estimators } = input;
   const name = axes.paramNames[0] ?? 'θ';
   const [lo, hi] = axes.bounds[0] ?? [0, 1];
+  const xRange = rangeFollowing(lo, hi, estimatorCoordinates(estimators, 0));
   const data: PlotData[] = [];
   const visible: number[] = [];
   if (raw && input.show !== 'smoothed') {
@@ -499,6 +538,8 @@ export function landscape1dFigure(input: Landscape1dInput): Figure {
     });
     visible.push(...finite(smoothed.values));
   }
+  // The loss axis follows the estimators too (off the computed range their loss can exceed the curve's).
+  visible.push(...finite(estimatorCoordinates(estimators, 1).concat(estimators.map((e) => e.evalLoss))));
   const ylo = visible.length ? Math.min(...visible) : 0;
   const yhi = visible.length ? Math.max(...visible) : 1;
   const pad = 0.06 * (yhi - ylo || 1);
@@ -545,7 +586,7 @@ export function landscape1dFigure(input: Landscape1dInput): Figure {
   }
   const layout = baseLayout({
     margin: { l: 60, r: 16, t: 18, b: 40 },
-    xaxis: axis(name, { range: [lo, hi] }),
+    xaxis: axis(name, { range: xRange }),
     yaxis: axis('loss', { range: yRange, type: input.scale === 'log' ? 'log' : 'linear' }),
     annotations,
     shapes,
