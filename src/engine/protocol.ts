@@ -8,7 +8,7 @@
 import type { EstimatorId, TaskId } from '../core/config';
 import type { VarianceProtocol, VarianceRow } from '../core/experiments/variance';
 import type { PlaygroundConfig, StopCondition } from '../core/playground-config';
-import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
+import type { EstimatorHealth, GradientDiagnostics, UpdateRecord } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import type { PathId } from './compute-paths';
@@ -23,7 +23,7 @@ export interface LiveSettings {
   sigma: SigmaSchedule;
   lr: number;
   stop: StopCondition;
-  /** Outer updates per engine tick (~60 ticks/s at most). */
+  /** Outer updates per engine tick (~60 ticks/s at most); below 1, slow motion (cadence.ts: slowMotionRate). */
   speed: number;
 }
 
@@ -143,6 +143,12 @@ export interface FrameMessage {
   path?: 'fused' | 'ops' | 'mixed';
   /** The task's metric, when it has one: each estimator's value is EstimatorFrame.metric. */
   metric?: MetricInfo;
+  /**
+   * θ and the evaluation loss after the updates between the previous frame and this one
+   * (every update, or evenly spaced ones when they come faster than a frame can carry;
+   * none on tasks whose evaluation is too costly), oldest first.
+   */
+  history?: UpdateRecord[];
 }
 
 export type SurfaceJobResult = {
