@@ -97,7 +97,7 @@ export interface UpdateRecord {
 }
 
 /** Most updates a session keeps for its next frame (the fused path sizes its buffers by it). */
-export const MAX_RECORDED_UPDATES = 48;
+export const MAX_RECORDED_UPDATES = 256;
 
 export interface GradientDiagnostics {
   id: EstimatorId;
