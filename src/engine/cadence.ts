@@ -141,7 +141,7 @@ export function stopReached(live: LiveSettings, iteration: number, evalLosses: r
 
 
 /** Inner steps × rows one frame may spend evaluating the updates recorded since the last (see `recordingCapacity`). */
-export const RECORDING_EVAL_BUDGET = 2 ** 17;
+export const RECORDING_EVAL_BUDGET = 2 ** 13;
 /** Floats of θ one frame may carry for the recorded updates, per estimator. */
 export const RECORDING_THETA_BUDGET = 2 ** 14;
 

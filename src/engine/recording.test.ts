@@ -104,8 +104,10 @@ describe('recording stride', () => {
   });
 
   it('sizes the capacity by the evaluation cost and θ size', () => {
-    expect(recordingCapacity(100, 1, 1, 256)).toBe(256);
-    expect(recordingCapacity(2000, 1, 3, 256)).toBe(65);
+    expect(recordingCapacity(100, 1, 1, 256)).toBe(81);
+    expect(recordingCapacity(1, 1, 2, 256)).toBe(256);
+    expect(recordingCapacity(2000, 1, 3, 256)).toBe(4);
+    expect(recordingCapacity(500, 1, 1, 256)).toBe(16);
     expect(recordingCapacity(20, 50_000, 10_000, 48)).toBe(0);
     expect(recordingCapacity(100, 1, 1000, 48)).toBe(16);
   });
