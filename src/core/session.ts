@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings, TaskId } from './config';
 import { gradientOnce } from './estimators/estimator';
+import type { WorkerTimeline } from './estimators/timeline';
 import { estimatorInfo } from './estimators/index';
 import type { OptimizerName, Task } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
@@ -71,7 +72,12 @@ export interface EstimatorFrame {
   health?: EstimatorHealth;
   /** Optimizer state read back with the frame, enough to resume elsewhere. */
   optimizer?: { values: number[][]; t: number };
+  /** Its first MAX_TIMELINE_WORKERS workers' places in their episodes and noise weights (online ES estimators on this path). */
+  timeline?: WorkerTimeline;
 }
+
+/** Workers per estimator a frame's timeline shows. */
+export const MAX_TIMELINE_WORKERS = 64;
 
 export interface SessionFrame {
   iteration: number;
@@ -299,6 +305,7 @@ export class Session {
         innerSteps: t.innerSteps,
         health: { excludedLast, excludedTotal, skippedTotal, workers: t.workers, checkpointIteration: t.checkpointIteration },
         optimizer: { values, t: optimizerSteps[i] ?? 0 },
+        ...timelineField(t.workerTimeline(MAX_TIMELINE_WORKERS)),
       };
     });
     return { iteration: this.iterationCount, sigma: this.sigma, lr: this.config.lr, wallMs: this.elapsedMs, estimators, ...(n > 0 ? { history } : {}) };
@@ -348,6 +355,10 @@ export class Session {
     this.recorded.forEach((r) => r.thetas.forEach((x) => x.dispose()));
     this.recorded = [];
   }
+}
+
+function timelineField(timeline: WorkerTimeline | null): { timeline?: WorkerTimeline } {
+  return timeline ? { timeline } : {};
 }
 
 function disposeCandidate(c: { theta: tf.Tensor1D; optimizer: OptimizerState }): void {

@@ -701,6 +701,7 @@ export class EngineHost {
         particles,
         particleCount: autodiff ? 0 : e.particles.length / d,
         ...(e.health ? { health: e.health } : {}),
+        ...(e.timeline ? { timeline: e.timeline } : {}),
         ...(metrics ? { metric: metrics[i] ?? Number.NaN } : {}),
       };
     });

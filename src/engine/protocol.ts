@@ -6,6 +6,7 @@
  * frames at ~10–15 Hz, diagnostics every ~20 updates, job progress and results.
  */
 import type { EstimatorId, TaskId } from '../core/config';
+import type { WorkerTimeline } from '../core/estimators/timeline';
 import type { VarianceProtocol, VarianceRow } from '../core/experiments/variance';
 import type { PlaygroundConfig, StopCondition } from '../core/playground-config';
 import type { EstimatorHealth, GradientDiagnostics, UpdateRecord } from '../core/session';
@@ -115,6 +116,8 @@ export interface EstimatorFrame {
   health?: EstimatorHealth;
   /** The task's metric at θ (e.g. MNIST test accuracy), when the task has one (see FrameMessage.metric). */
   metric?: number;
+  /** Its first workers' places in their episodes and noise weights (core/estimators/timeline.ts), where the path reports them. */
+  timeline?: WorkerTimeline;
 }
 
 /** What a task's metric is (Task.metric without its evaluator). */

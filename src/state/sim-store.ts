@@ -6,6 +6,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
+import type { WorkerTimeline } from '../core/estimators/timeline';
 import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { HealthAdvice } from '../engine/health';
 import type { FrameMessage, MetricInfo, PlanSummary, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
@@ -34,6 +35,8 @@ export interface EstimatorLive {
   health?: EstimatorHealth;
   /** The task's metric at θ (e.g. MNIST test accuracy), when it has one. */
   metric?: number;
+  /** Its first workers' places in their episodes and noise weights (the worker timeline), where the engine reports them. */
+  timeline?: WorkerTimeline;
 }
 
 export interface CurvePoint {

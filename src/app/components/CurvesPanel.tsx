@@ -95,7 +95,7 @@ export function CurvesPanel() {
       <div className="curves-grid">
         <figure className="curve-main">
           <figcaption title={live.length > 0 ? `latest: ${live.map((e) => `${estimatorInfo(e.id).title} ${fmt(e.evalLoss)}`).join(', ')}` : undefined}>
-            Evaluation loss L(θ) at each estimator&apos;s θ{smoothed ? ' — moving average, raw faint behind' : ''}
+            Evaluation loss L(θ) at each estimator&apos;s θ{smoothed ? ' (smoothed)' : ''}
           </figcaption>
           <Plot figure={loss} testId="plot-loss" label="Evaluation loss against training progress, one line per estimator" />
         </figure>
