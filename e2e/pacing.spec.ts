@@ -92,3 +92,31 @@ test('the loss curves have a point at every update, not only at the frames shown
   await assertNoErrorShown(page);
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+test('the worker timeline follows PES through its episode, step by step, at 390 px too', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.setViewportSize({ width: 390, height: 900 });
+  await openPlayground(page, '?backend=cpu');
+  const canvas = page.getByTestId('timeline-canvas');
+  await page.getByTestId('step').click();
+  await expect(page.getByTestId('iteration')).toHaveAttribute('data-value', '1');
+  await expect(canvas).toHaveAttribute('data-estimator', 'pes');
+  const K = 10;
+  const tOf = async (): Promise<number[]> => JSON.parse((await canvas.getAttribute('data-t')) ?? '[]') as number[];
+  // lr-schedule's default N = 50 pairs: every one shown (up to 64).
+  await expect.poll(tOf).toEqual(new Array(50).fill(K));
+  await page.getByTestId('step').click();
+  await expect.poll(tOf).toEqual(new Array(50).fill(2 * K));
+  // PES's weights sum two draws now: on average ‖·‖²/d ≈ 2 (50 workers, d = 2).
+  const d2 = (JSON.parse((await canvas.getAttribute('data-weight')) ?? '[]') as number[]).map((w) => (w * w) / 2);
+  const mean = d2.reduce((s, v) => s + v, 0) / d2.length;
+  expect(mean).toBeGreaterThan(1.3);
+  expect(mean).toBeLessThan(2.7);
+  const box = await canvas.boundingBox();
+  expect(box?.width ?? 0).toBeGreaterThan(300);
+  expect(await canvas.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+  ensureArtifacts();
+  await page.getByTestId('worker-timeline').screenshot({ path: `${ARTIFACTS}/pacing-worker-timeline-390.png` });
+  await assertNoErrorShown(page);
+  expect(errors, errors.join('\n')).toEqual([]);
+});
