@@ -73,7 +73,7 @@ test('the loss curves have a point at every update, not only at the frames shown
   const errors = collectErrors(page);
   // The measured compute paths (the fused kernels where they win), as a visitor gets them.
   await openPlayground(page);
-  await setSpeed(page, 5);
+  await setSpeed(page, 1);
   await play(page);
   await waitForIteration(page, 150, 120_000);
   await pause(page);

@@ -149,11 +149,13 @@ export const RECORDING_THETA_BUDGET = 2 ** 14;
  * How many updates between two frames may be recorded (θ and the evaluation loss, see
  * Session.recordUpdate), per the task's cost: the recorded θs are evaluated with the
  * frame's in one batched unroll, so each costs a row of `evalSteps` steps (nearly free on
- * the toy tasks, a whole pass over the data on MNIST: 0 there, its frames only), and
+ * the toy tasks on tfjs, free on the fused kernels, a whole pass over the data on MNIST: 0
+ * there, its frames only), and
  * travels as d floats. At most `max` (the session's buffers).
  */
-export function recordingCapacity(evalSteps: number, stepCost: number, d: number, max: number): number {
-  const byEval = Math.floor(RECORDING_EVAL_BUDGET / (Math.max(1, evalSteps) * Math.max(1, stepCost)));
+export function recordingCapacity(evalSteps: number, stepCost: number, d: number, max: number, rowsInParallel = false): number {
+  // On the fused kernels every row is a GPU thread of its own: the rows cost no more than one.
+  const byEval = rowsInParallel ? max : Math.floor(RECORDING_EVAL_BUDGET / (Math.max(1, evalSteps) * Math.max(1, stepCost)));
   const byTheta = Math.floor(RECORDING_THETA_BUDGET / Math.max(1, d));
   return Math.max(0, Math.min(max, byEval, byTheta));
 }

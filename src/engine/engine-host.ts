@@ -349,7 +349,7 @@ export class EngineHost {
       if (!config || !live) return;
       const resume = this.lastResume;
       this.session = await this.plannedSession({ ...sessionConfigOf({ ...config, sigma: live.sigma, lr: live.lr }), ...(resume ? { resume } : {}) });
-      this.recording = recordingStrideFor(this.session.task);
+      this.recording = recordingStrideFor(this.session);
       this.diverged = new Set();
       this.health.restartCounters();
       this.post({ type: 'backend-changed', generation: this.generation, backend: next, reason, iteration: this.session.iteration });
@@ -420,7 +420,7 @@ export class EngineHost {
       ? { target: plan.iteration, history: plan.history, final, applied: first, every: checkpointEvery(plan.iteration), cancelled: false, playAfter: false, lastProgressAt: this.now() }
       : null;
     this.session = await this.plannedSession(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }));
-    this.recording = recordingStrideFor(this.session.task);
+    this.recording = recordingStrideFor(this.session);
     this.setStatus(keepRunning && wasRunning && !plan ? 'running' : 'idle');
     await this.postFrame(this.session);
     // A new session's first frame compiles its programs (MNIST on software WebGPU: 13–17 s,
@@ -801,8 +801,9 @@ export class EngineHost {
 }
 
 /** The recording stride for a session's task: as many updates per frame as its evaluation cost allows. */
-function recordingStrideFor(task: Task): RecordingStride {
-  return new RecordingStride(recordingCapacity(task.meta.evalSteps, stepCostOf(task.meta), task.meta.theta0.length, MAX_RECORDED_UPDATES));
+function recordingStrideFor(session: EngineSession): RecordingStride {
+  const meta = session.task.meta;
+  return new RecordingStride(recordingCapacity(meta.evalSteps, stepCostOf(meta), meta.theta0.length, MAX_RECORDED_UPDATES, computePathOf(session) === 'fused'));
 }
 
 /** A frame as the point a run continues from on another backend (null unless every θ is finite). */

@@ -108,6 +108,8 @@ describe('recording stride', () => {
     expect(recordingCapacity(1, 1, 2, 256)).toBe(256);
     expect(recordingCapacity(2000, 1, 3, 256)).toBe(4);
     expect(recordingCapacity(500, 1, 1, 256)).toBe(16);
+    // The fused kernels evaluate every row in a thread of its own.
+    expect(recordingCapacity(500, 1, 1, 256, true)).toBe(256);
     expect(recordingCapacity(20, 50_000, 10_000, 48)).toBe(0);
     expect(recordingCapacity(100, 1, 1000, 48)).toBe(16);
   });
