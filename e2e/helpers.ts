@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { type Page, expect } from '@playwright/test';
+import { SPEED_STEPS } from '../src/engine/cadence';
 
 export const ARTIFACTS = 'e2e/artifacts';
 
@@ -63,6 +64,13 @@ export async function setRange(page: Page, testId: string, value: number): Promi
     input.dispatchEvent(new Event('input', { bubbles: true }));
     input.dispatchEvent(new Event('change', { bubbles: true }));
   }, value);
+}
+
+/** Moves the speed control to `speed` (one of its steps: src/engine/cadence.ts SPEED_STEPS). */
+export async function setSpeed(page: Page, speed: number): Promise<void> {
+  const index = SPEED_STEPS.indexOf(speed as (typeof SPEED_STEPS)[number]);
+  if (index < 0) throw new Error(`speed ${speed} is not one of the control's steps (${SPEED_STEPS.join(', ')})`);
+  await setRange(page, 'speed', index);
 }
 
 /** Types into a validated number field and commits it. */

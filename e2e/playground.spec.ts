@@ -14,6 +14,7 @@ import {
   play,
   setNumber,
   setRange,
+  setSpeed,
   waitForIteration,
 } from './helpers';
 
@@ -163,7 +164,7 @@ test('?backend=cpu: the same seed gives the same θ trajectory twice', async ({ 
     await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'cpu');
     await expect(page.getByTestId('backend-badge')).toHaveText('CPU');
     await setNumber(page, 'stop-value', '25');
-    await setRange(page, 'speed', 10);
+    await setSpeed(page, 10);
     await play(page);
     await expect(page.getByTestId('status')).toHaveAttribute('data-value', 'done', { timeout: 60_000 });
     expect(await iteration(page)).toBe(25);
@@ -183,7 +184,7 @@ test('tensor count stays flat over 500 updates, and every plot is non-blank', as
   await page.getByTestId('task-select').selectOption('linear-quadratic');
   await expect(page.getByTestId('iteration')).toHaveAttribute('data-value', '0');
   await setNumber(page, 'stop-value', '5000');
-  await setRange(page, 'speed', 100);
+  await setSpeed(page, 100);
   const readout = page.getByTestId('engine-readout');
   await play(page);
   await waitForIteration(page, 50, 60_000);

@@ -9,6 +9,7 @@ import { Notices } from './components/Notices';
 import { RunBar } from './components/RunBar';
 import { SharedReplay } from './components/SharedReplay';
 import { VariancePanel } from './components/VariancePanel';
+import { WorkerTimelinePanel } from './components/WorkerTimelinePanel';
 import { ControllerContext } from './context';
 import { shortcutFor } from './keyboard';
 import './app.css';
@@ -43,6 +44,7 @@ export function App({ controller }: { controller: PlaygroundController }) {
             <PresetCommentary />
             <LandscapePanel />
             <CurvesPanel />
+            <WorkerTimelinePanel />
             <VariancePanel />
             <Explanations />
           </main>

@@ -58,7 +58,8 @@ export const LIMITS = {
   sigma: { min: 1e-6, max: 100 },
   lr: { min: 1e-8, max: 10 },
   seed: { min: 0, max: 2 ** 32 - 1 },
-  speed: { min: 1, max: 100 },
+  /** Below 1: slow motion, speed × 100 updates per second (src/engine/cadence.ts). */
+  speed: { min: 0.02, max: 100 },
   surfaceGrid: { min: 8, max: 128 },
   surfaceSamples: { min: 1, max: 256 },
   /** Adam's β₁ and β₂: below 1 (β = 1 would divide by zero in the bias correction). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings, TaskId } from './config';
 import { gradientOnce } from './estimators/estimator';
+import type { WorkerTimeline } from './estimators/timeline';
 import { estimatorInfo } from './estimators/index';
 import type { OptimizerName, Task } from './task';
 import type { SigmaSchedule } from './sigma-schedule';
@@ -71,7 +72,12 @@ export interface EstimatorFrame {
   health?: EstimatorHealth;
   /** Optimizer state read back with the frame, enough to resume elsewhere. */
   optimizer?: { values: number[][]; t: number };
+  /** Its first MAX_TIMELINE_WORKERS workers' places in their episodes and noise weights (online ES estimators on this path). */
+  timeline?: WorkerTimeline;
 }
+
+/** Workers per estimator a frame's timeline shows. */
+export const MAX_TIMELINE_WORKERS = 64;
 
 export interface SessionFrame {
   iteration: number;
@@ -79,7 +85,25 @@ export interface SessionFrame {
   lr: number;
   wallMs: number;
   estimators: EstimatorFrame[];
+  /**
+   * The updates recorded (`recordUpdate`) since the previous frame, before this one, oldest
+   * first: θ and its evaluation loss at each, so curves and trails are drawn from every
+   * update rather than from the frames only. The loss is evaluated here, with the frame's
+   * own, in the same batched unroll.
+   */
+  history?: UpdateRecord[];
 }
+
+/** θ and the evaluation loss of every estimator after one outer update (see `SessionFrame.history`). */
+export interface UpdateRecord {
+  iteration: number;
+  /** The engine's stepping time when the update was recorded (what the page's time axis counts). */
+  wallMs: number;
+  estimators: { id: EstimatorId; theta: number[]; evalLoss: number; innerSteps: number }[];
+}
+
+/** Most updates a session keeps for its next frame (the fused path sizes its buffers by it). */
+export const MAX_RECORDED_UPDATES = 256;
 
 export interface GradientDiagnostics {
   id: EstimatorId;
@@ -113,6 +137,8 @@ export class Session {
   private readonly trainers: Trainer[];
   private iterationCount = 0;
   private elapsedMs = 0;
+  /** Updates recorded since the last frame: θ per trainer (clones, owned here) and inner steps. */
+  private recorded: { iteration: number; wallMs: number; thetas: tf.Tensor1D[]; innerSteps: number[] }[] = [];
 
   constructor(readonly config: SessionConfig) {
     this.task = createTask(config.task);
@@ -176,6 +202,20 @@ export class Session {
   }
 
   /**
+   * Keeps every estimator's current θ (a device-side copy, nothing read back) for the next
+   * frame's `history`; at most MAX_RECORDED_UPDATES, once per iteration.
+   */
+  recordUpdate(wallMs: number): void {
+    if (this.recorded.length >= MAX_RECORDED_UPDATES || this.recorded.at(-1)?.iteration === this.iterationCount) return;
+    this.recorded.push({ iteration: this.iterationCount, wallMs, thetas: this.trainers.map((t) => tf.clone(t.thetaTensor())), innerSteps: this.trainers.map((t) => t.innerSteps) });
+  }
+
+  /** Updates recorded for the next frame. */
+  get recordedUpdates(): number {
+    return this.recorded.length;
+  }
+
+  /**
    * Everything the views need, read back in one transfer — the divergence counters and
    * optimizer state included. A frame whose θ and evaluation loss are finite, and that
    * `healthy` accepts (the engine's health check: not a runaway loss), becomes the
@@ -188,10 +228,16 @@ export class Session {
     const optimizerSizes: number[][] = [];
     const optimizerSteps: number[] = [];
     const candidates: { theta: tf.Tensor1D; optimizer: OptimizerState }[] = [];
+    // The recorded updates before this frame's iteration (one at it is the frame itself).
+    const recorded = this.recorded.filter((r) => r.iteration < this.iterationCount);
+    const consumed = this.recorded;
+    this.recorded = [];
+    const n = recorded.length;
     try {
-      for (const t of this.trainers) {
+      for (const [i, t] of this.trainers.entries()) {
         const theta = t.thetaTensor();
-        const row = tf.expandDims(theta, 0) as tf.Tensor2D;
+        // The recorded θs and the current one, evaluated in one unroll (rows are nearly free).
+        const row = tf.stack([...recorded.map((r) => r.thetas[i] as tf.Tensor1D), theta]) as tf.Tensor2D;
         let loss: tf.Tensor1D;
         try {
           loss = await pacer.run(episodeLossSlices(this.task, row));
@@ -206,12 +252,15 @@ export class Session {
         optimizerSizes.push(opt.tensors.map((x) => x.size));
         optimizerSteps.push(opt.t);
         parts.push(tf.clone(theta), grad ? tf.clone(grad) : tf.zeros([d]), loss, tf.stack([h.excludedLast, h.excludedTotal, h.skippedTotal]), ...opt.tensors, particles);
+        if (n > 0) parts.push(tf.stack(recorded.map((r) => r.thetas[i] as tf.Tensor1D)));
         shapes.push(particles.shape[0] * d);
       }
     } catch (e) {
       parts.forEach((p) => p.dispose());
       candidates.forEach((c) => disposeCandidate(c));
       throw e;
+    } finally {
+      consumed.forEach((r) => r.thetas.forEach((x) => x.dispose()));
     }
     const all = tf.tidy(() => tf.concat(parts.map((p) => tf.reshape(p, [-1]))));
     parts.forEach((p) => p.dispose());
@@ -230,13 +279,17 @@ export class Session {
       offset += n;
       return out;
     };
+    const history: UpdateRecord[] = recorded.map((r) => ({ iteration: r.iteration, wallMs: r.wallMs, estimators: [] }));
     const estimators = this.trainers.map((t, i): EstimatorFrame => {
       const theta = Array.from(take(d));
       const grad = Array.from(take(d));
-      const evalLoss = take(1)[0] ?? Number.NaN;
+      const losses = take(n + 1);
+      const evalLoss = losses[n] ?? Number.NaN;
       const [excludedLast = 0, excludedTotal = 0, skippedTotal = 0] = take(3);
-      const values = (optimizerSizes[i] ?? []).map((n) => Array.from(take(n)));
+      const values = (optimizerSizes[i] ?? []).map((size) => Array.from(take(size)));
       const particles = take(shapes[i] ?? 0);
+      const thetas = take(n * d);
+      history.forEach((h, k) => h.estimators.push({ id: t.config.estimator, theta: Array.from(thetas.subarray(k * d, (k + 1) * d)), evalLoss: losses[k] ?? Number.NaN, innerSteps: recorded[k]?.innerSteps[i] ?? 0 }));
       const candidate = candidates[i];
       if (candidate) {
         const finite = Number.isFinite(evalLoss) && theta.every((v) => Number.isFinite(v));
@@ -252,9 +305,10 @@ export class Session {
         innerSteps: t.innerSteps,
         health: { excludedLast, excludedTotal, skippedTotal, workers: t.workers, checkpointIteration: t.checkpointIteration },
         optimizer: { values, t: optimizerSteps[i] ?? 0 },
+        ...timelineField(t.workerTimeline(MAX_TIMELINE_WORKERS)),
       };
     });
-    return { iteration: this.iterationCount, sigma: this.sigma, lr: this.config.lr, wallMs: this.elapsedMs, estimators };
+    return { iteration: this.iterationCount, sigma: this.sigma, lr: this.config.lr, wallMs: this.elapsedMs, estimators, ...(n > 0 ? { history } : {}) };
   }
 
   /**
@@ -298,7 +352,13 @@ export class Session {
 
   dispose(): void {
     for (const t of this.trainers) t.dispose();
+    this.recorded.forEach((r) => r.thetas.forEach((x) => x.dispose()));
+    this.recorded = [];
   }
+}
+
+function timelineField(timeline: WorkerTimeline | null): { timeline?: WorkerTimeline } {
+  return timeline ? { timeline } : {};
 }
 
 function disposeCandidate(c: { theta: tf.Tensor1D; optimizer: OptimizerState }): void {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, EstimatorSettings, TaskId, TrainConfig } from './config';
 import type { Estimator } from './estimators/estimator';
+import type { WorkerTimeline } from './estimators/timeline';
 import { estimatorInfo } from './estimators/index';
 import type { Optimizer, OptimizerState } from './optimizers';
 import { createOptimizer } from './optimizers';
@@ -264,6 +265,11 @@ export class Trainer {
   /** The latest gradient estimate ([d]; owned by the trainer), null before the first update. */
   lastGradient(): tf.Tensor1D | null {
     return this.lastGrad;
+  }
+
+  /** Where the estimator's first `max` workers are in their episodes (online ES estimators only; see timeline.ts). */
+  workerTimeline(max: number): WorkerTimeline | null {
+    return this.estimator.workerTimeline?.(max) ?? null;
   }
 
   /** Current θ on the device ([d]; owned by the trainer). */

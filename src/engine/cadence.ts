@@ -5,6 +5,36 @@
  */
 import type { LiveSettings } from './protocol';
 
+/**
+ * Speeds below 1 are slow motion, for a lecture: `speed` × SLOW_MOTION_RATE updates per
+ * second (0.02 → 2/s), paced by the clock; from 1 up, `speed` updates per tick (~60 ticks/s
+ * at most, so 1 runs as fast as one update per tick allows: ~27–60/s on the toy tasks).
+ */
+export const SLOW_MOTION_RATE = 100;
+
+/** The speeds the speed control offers, slowest first (links may hold others in range). */
+export const SPEED_STEPS = [0.02, 0.05, 0.1, 0.2, 1, 2, 5, 10, 20, 50, 100] as const;
+
+/** Updates per second a slow-motion speed runs at, or null for the per-tick speeds (≥ 1). */
+export function slowMotionRate(speed: number): number | null {
+  return speed < 1 ? speed * SLOW_MOTION_RATE : null;
+}
+
+/** The speed control's position nearest `speed` (links made before the steps hold any integer). */
+export function speedStepIndex(speed: number): number {
+  let best = 0;
+  SPEED_STEPS.forEach((s, i) => {
+    if (Math.abs(Math.log(s / speed)) < Math.abs(Math.log((SPEED_STEPS[best] ?? 1) / speed))) best = i;
+  });
+  return best;
+}
+
+/** How a speed reads: '2 upd/s' in slow motion, '5×' per tick. */
+export function speedLabel(speed: number): string {
+  const rate = slowMotionRate(speed);
+  return rate === null ? `${speed}×` : `${Number(rate.toPrecision(3))} upd/s`;
+}
+
 /** Frames at most ~12 Hz; slower when a frame is expensive (see `frameIntervalMs`). */
 export const MIN_FRAME_INTERVAL_MS = 80;
 /** One engine tick does at most this much stepping before yielding to messages. */
@@ -109,3 +139,60 @@ export function stopReached(live: LiveSettings, iteration: number, evalLosses: r
   return null;
 }
 
+
+/** Inner steps × rows one frame may spend evaluating the updates recorded since the last (see `recordingCapacity`). */
+export const RECORDING_EVAL_BUDGET = 2 ** 13;
+/** Floats of θ one frame may carry for the recorded updates, per estimator. */
+export const RECORDING_THETA_BUDGET = 2 ** 14;
+
+/**
+ * How many updates between two frames may be recorded (θ and the evaluation loss, see
+ * Session.recordUpdate), per the task's cost: the recorded θs are evaluated with the
+ * frame's in one batched unroll, so each costs a row of `evalSteps` steps (nearly free on
+ * the toy tasks on tfjs, free on the fused kernels, a whole pass over the data on MNIST: 0
+ * there, its frames only), and
+ * travels as d floats. At most `max` (the session's buffers).
+ */
+export function recordingCapacity(evalSteps: number, stepCost: number, d: number, max: number, rowsInParallel = false): number {
+  // On the fused kernels every row is a GPU thread of its own: the rows cost no more than one.
+  const byEval = rowsInParallel ? max : Math.floor(RECORDING_EVAL_BUDGET / (Math.max(1, evalSteps) * Math.max(1, stepCost)));
+  const byTheta = Math.floor(RECORDING_THETA_BUDGET / Math.max(1, d));
+  return Math.max(0, Math.min(max, byEval, byTheta));
+}
+
+/**
+ * Which updates are recorded between frames: every one while they fit the capacity (a slow
+ * run, single steps: all of them), else every `stride`-th — the stride doubles when the
+ * recorded updates fill the capacity before a frame and halves again when a frame finds
+ * them under a quarter full, so the recorded points stay evenly spaced at any speed and a
+ * frame never carries more than the capacity.
+ */
+export class RecordingStride {
+  private stride = 1;
+  /** The capacity filled since the last frame (the stride doubled once for it). */
+  private full = false;
+
+  constructor(readonly capacity: number) {}
+
+  get every(): number {
+    return this.stride;
+  }
+
+  /** Whether the update that reached `iteration` is recorded, `pending` being recorded already. */
+  shouldRecord(iteration: number, pending: number): boolean {
+    if (this.capacity <= 0) return false;
+    if (pending >= this.capacity) {
+      // Full before the frame came: the updates are coming faster than a frame can carry.
+      if (!this.full) this.stride *= 2;
+      this.full = true;
+      return false;
+    }
+    return iteration % this.stride === 0;
+  }
+
+  /** A frame took `recorded` updates. */
+  frameTook(recorded: number): void {
+    this.full = false;
+    if (this.stride > 1 && recorded < this.capacity / 4) this.stride /= 2;
+  }
+}

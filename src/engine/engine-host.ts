@@ -23,7 +23,7 @@ import { messageOf } from './errors';
 import { diagnosticsReferenceFor } from './diagnostics-reference';
 import { HealthTracker } from './health';
 import { configLimitIssues } from './limits';
-import type { SessionConfig, SessionFrame, SessionResume } from '../core/session';
+import { MAX_RECORDED_UPDATES, type SessionConfig, type SessionFrame, type SessionResume } from '../core/session';
 import { subsampleParticles } from './particles';
 import type { EngineRequest, EstimatorFrame, FrameMessage, LiveSettings, PlanSummary, PostEvent, ReplayPlan, RunStatus, SettingsChange } from './protocol';
 import {
@@ -34,8 +34,11 @@ import {
   MAX_PARTICLES_SHOWN,
   PACE_SLICE_MS,
   PROGRESS_INTERVAL_MS,
+  RecordingStride,
+  recordingCapacity,
   referencePairsFor,
   SLICE_MS,
+  slowMotionRate,
   stopReached,
   TICK_MS,
 } from './cadence';
@@ -113,6 +116,10 @@ export class EngineHost {
   private live: LiveSettings | null = null;
   private pendingSteps = 0;
   private diverged = new Set<EstimatorId>();
+  /** Slow motion (speed < 1): when the next update may start. */
+  private nextSlowUpdateAt = Number.NEGATIVE_INFINITY;
+  /** Which updates between frames are recorded for the curves and trails (per session). */
+  private recording = new RecordingStride(0);
 
   private chain: Promise<void> = Promise.resolve();
   private tickScheduled = false;
@@ -342,6 +349,7 @@ export class EngineHost {
       if (!config || !live) return;
       const resume = this.lastResume;
       this.session = await this.plannedSession({ ...sessionConfigOf({ ...config, sigma: live.sigma, lr: live.lr }), ...(resume ? { resume } : {}) });
+      this.recording = recordingStrideFor(this.session);
       this.diverged = new Set();
       this.health.restartCounters();
       this.post({ type: 'backend-changed', generation: this.generation, backend: next, reason, iteration: this.session.iteration });
@@ -412,6 +420,7 @@ export class EngineHost {
       ? { target: plan.iteration, history: plan.history, final, applied: first, every: checkpointEvery(plan.iteration), cancelled: false, playAfter: false, lastProgressAt: this.now() }
       : null;
     this.session = await this.plannedSession(sessionConfigOf({ ...config, sigma: first.sigma, lr: first.lr }));
+    this.recording = recordingStrideFor(this.session);
     this.setStatus(keepRunning && wasRunning && !plan ? 'running' : 'idle');
     await this.postFrame(this.session);
     // A new session's first frame compiles its programs (MNIST on software WebGPU: 13–17 s,
@@ -475,6 +484,8 @@ export class EngineHost {
   }
 
   private setStatus(status: RunStatus, reason?: string): void {
+    // Slow motion starts with an update when play is pressed.
+    if (status === 'running' && this.status !== 'running') this.nextSlowUpdateAt = Number.NEGATIVE_INFINITY;
     this.status = status;
     this.wakeHeld();
     this.post({ type: 'status', generation: this.generation, status, ...(reason ? { reason } : {}) });
@@ -500,13 +511,17 @@ export class EngineHost {
     }
     const tickStart = this.now();
     const running = this.status === 'running';
-    const want = running ? live.speed : this.pendingSteps;
+    // Slow motion: one update when its time has come, none before.
+    const slowRate = slowMotionRate(live.speed);
+    const quota = slowRate === null ? live.speed : tickStart >= this.nextSlowUpdateAt ? 1 : 0;
+    if (running && slowRate !== null && quota > 0) this.nextSlowUpdateAt = tickStart + 1000 / slowRate;
+    const want = running ? quota : this.pendingSteps;
     if (want > 0) {
       let taken = 0;
       try {
-        // Running: `speed` updates; paused: the single steps asked for. A pause mid-update
-        // holds the update where it is (see pacedStep) until play, a step or a reset.
-        while (this.status === 'running' ? taken < live.speed : this.pendingSteps > 0) {
+        // Running: `speed` updates (slow motion: one); paused: the single steps asked for. A
+        // pause mid-update holds the update where it is (see pacedStep) until play, a step or a reset.
+        while (this.status === 'running' ? taken < quota : this.pendingSteps > 0) {
           const reason = stopReached(live, s.iteration, this.lastLosses);
           if (reason) {
             if (this.status === 'running') this.setStatus('done', reason);
@@ -515,6 +530,7 @@ export class EngineHost {
           }
           await this.pacedStep(s);
           taken++;
+          if (this.recording.shouldRecord(s.iteration, s.recordedUpdates)) s.recordUpdate(this.wallMs + (this.now() - tickStart));
           if (this.status !== 'running') this.pendingSteps = Math.max(0, this.pendingSteps - 1);
           if (this.now() - tickStart > SLICE_MS) break;
         }
@@ -536,13 +552,16 @@ export class EngineHost {
       while (this.rate.length > 2 && (this.rate[0]?.at ?? 0) < this.now() - 1500) this.rate.shift();
     }
     const stillRunning = this.status === 'running';
-    const frameDue = this.dirty && (!stillRunning || this.now() - this.lastFrameAt >= frameIntervalMs(this.frameCostMs));
+    // Slow motion shows every update (its rate already bounds the frames).
+    const frameDue = this.dirty && (!stillRunning || slowRate !== null || this.now() - this.lastFrameAt >= frameIntervalMs(this.frameCostMs));
     if (frameDue) await this.postFrame(s);
     if (this.status === 'running' && diagnosticsDue(s.iteration, this.lastDiagIteration, this.now() - this.lastDiagEndAt, this.diagCostMs, this.wallMs - this.lastDiagWallMs)) {
       await this.runDiagnostics(s);
     }
-    if (this.status === 'running') this.ensureTick(Math.max(0, TICK_MS - (this.now() - tickStart)));
-    else if (this.pendingSteps > 0 || this.dirty) this.ensureTick(0);
+    if (this.status === 'running') {
+      const slow = slowMotionRate(live.speed) !== null;
+      this.ensureTick(Math.max(0, slow ? this.nextSlowUpdateAt - this.now() : TICK_MS - (this.now() - tickStart)));
+    } else if (this.pendingSteps > 0 || this.dirty) this.ensureTick(0);
   }
 
   /**
@@ -682,9 +701,11 @@ export class EngineHost {
         particles,
         particleCount: autodiff ? 0 : e.particles.length / d,
         ...(e.health ? { health: e.health } : {}),
+        ...(e.timeline ? { timeline: e.timeline } : {}),
         ...(metrics ? { metric: metrics[i] ?? Number.NaN } : {}),
       };
     });
+    this.recording.frameTook(f.history?.length ?? 0);
     this.assessHealth(f.iteration, f.sigma, f.lr, estimators);
     this.lastLosses = estimators.filter((e) => !this.diverged.has(e.id)).map((e) => e.evalLoss);
     const first = this.rate[0];
@@ -702,6 +723,7 @@ export class EngineHost {
       jobsRunning: this.jobs.count,
       updatesPerSecond: first && last && span > 0 ? ((last.iteration - first.iteration) * 1000) / span : 0,
       path: computePathOf(s),
+      ...(f.history ? { history: f.history } : {}),
       ...(s.task.metric ? { metric: { name: s.task.metric.name, unit: s.task.metric.unit, higherIsBetter: s.task.metric.higherIsBetter } } : {}),
     };
     this.post({ type: 'frame', frame }, transfer);
@@ -776,6 +798,12 @@ export class EngineHost {
     this.lastDiagEndAt = this.now();
     this.diagCostMs = this.lastDiagEndAt - started;
   }
+}
+
+/** The recording stride for a session's task: as many updates per frame as its evaluation cost allows. */
+function recordingStrideFor(session: EngineSession): RecordingStride {
+  const meta = session.task.meta;
+  return new RecordingStride(recordingCapacity(meta.evalSteps, stepCostOf(meta), meta.theta0.length, MAX_RECORDED_UPDATES, computePathOf(session) === 'fused'));
 }
 
 /** A frame as the point a run continues from on another backend (null unless every θ is finite). */

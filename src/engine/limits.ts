@@ -21,7 +21,7 @@ export function configLimitIssues(c: PlaygroundConfig): string[] {
   check(out, 'N', c.pairs, LIMITS.pairs);
   if (Number.isFinite(c.T)) check(out, 'T', c.T, LIMITS.T);
   check(out, 'K', c.K, LIMITS.K);
-  check(out, 'speed', c.view.speed, LIMITS.speed);
+  check(out, 'speed', c.view.speed, LIMITS.speed, false);
   check(out, 'learning rate', c.lr, LIMITS.lr, false);
   check(out, "Adam's β₁", c.adam?.beta1, LIMITS.adamBeta, false);
   check(out, "Adam's β₂", c.adam?.beta2, LIMITS.adamBeta, false);

@@ -7,7 +7,7 @@
  * every estimator's noise by the same seed and pair index.
  */
 import type { EstimatorId } from '../core/config';
-import type { CheckpointFilter, GradientDiagnostics, SessionFrame } from '../core/session';
+import type { CheckpointFilter, GradientDiagnostics, SessionFrame, UpdateRecord } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import { eagerPacer, type Pacer, type Slices } from '../core/slices';
 import type { Task } from '../core/task';
@@ -57,12 +57,26 @@ export class MixedSession implements SessionLike {
     }
   }
 
+  recordUpdate(wallMs: number): void {
+    for (const g of this.groups) g.session.recordUpdate(wallMs);
+  }
+
+  get recordedUpdates(): number {
+    return this.groups[0]?.session.recordedUpdates ?? 0;
+  }
+
   async frame(pacer: Pacer = eagerPacer, healthy?: CheckpointFilter): Promise<SessionFrame> {
     const frames: SessionFrame[] = [];
     for (const g of this.groups) frames.push(await g.session.frame(pacer, healthy));
     const byId = new Map(frames.flatMap((f) => f.estimators.map((e) => [e.id, e] as const)));
     const first = frames[0] as SessionFrame;
+    // Every group recorded the same updates: their records merge by position.
+    const history: UpdateRecord[] = (first.history ?? []).map((r, k) => {
+      const rows = new Map(frames.flatMap((f) => (f.history?.[k]?.estimators ?? []).map((e) => [e.id, e] as const)));
+      return { ...r, estimators: this.order.flatMap((id) => rows.get(id) ?? []) };
+    });
     return {
+      ...(history.length > 0 ? { history } : {}),
       iteration: first.iteration,
       sigma: first.sigma,
       lr: first.lr,

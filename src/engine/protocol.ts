@@ -6,9 +6,10 @@
  * frames at ~10–15 Hz, diagnostics every ~20 updates, job progress and results.
  */
 import type { EstimatorId, TaskId } from '../core/config';
+import type { WorkerTimeline } from '../core/estimators/timeline';
 import type { VarianceProtocol, VarianceRow } from '../core/experiments/variance';
 import type { PlaygroundConfig, StopCondition } from '../core/playground-config';
-import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
+import type { EstimatorHealth, GradientDiagnostics, UpdateRecord } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
 import type { PathId } from './compute-paths';
@@ -23,7 +24,7 @@ export interface LiveSettings {
   sigma: SigmaSchedule;
   lr: number;
   stop: StopCondition;
-  /** Outer updates per engine tick (~60 ticks/s at most). */
+  /** Outer updates per engine tick (~60 ticks/s at most); below 1, slow motion (cadence.ts: slowMotionRate). */
   speed: number;
 }
 
@@ -115,6 +116,8 @@ export interface EstimatorFrame {
   health?: EstimatorHealth;
   /** The task's metric at θ (e.g. MNIST test accuracy), when the task has one (see FrameMessage.metric). */
   metric?: number;
+  /** Its first workers' places in their episodes and noise weights (core/estimators/timeline.ts), where the path reports them. */
+  timeline?: WorkerTimeline;
 }
 
 /** What a task's metric is (Task.metric without its evaluator). */
@@ -143,6 +146,12 @@ export interface FrameMessage {
   path?: 'fused' | 'ops' | 'mixed';
   /** The task's metric, when it has one: each estimator's value is EstimatorFrame.metric. */
   metric?: MetricInfo;
+  /**
+   * θ and the evaluation loss after the updates between the previous frame and this one
+   * (every update, or evenly spaced ones when they come faster than a frame can carry;
+   * none on tasks whose evaluation is too costly), oldest first.
+   */
+  history?: UpdateRecord[];
 }
 
 export type SurfaceJobResult = {

@@ -12,7 +12,8 @@ import type { EstimatorId } from '../core/config';
 import { gradientOnce } from '../core/estimators/estimator';
 import { estimatorInfo } from '../core/estimators/index';
 import { mixKey } from '../core/noise';
-import type { CheckpointFilter, EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame } from '../core/session';
+import type { CheckpointFilter, EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame, UpdateRecord } from '../core/session';
+import { MAX_RECORDED_UPDATES } from '../core/session';
 import { episodeScale, gradientQuality } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import { drain, eagerPacer, type Pacer, type Slices } from '../core/slices';
@@ -52,6 +53,12 @@ export class FusedSession implements SessionLike {
   private readonly estimators: FusedEstimator[];
   private readonly evalOut: GPUBuffer[];
   private readonly evalGroups: GPUBindGroup[];
+  /**
+   * Per estimator: θ after each recorded update (rows 0…n−1) and, at a frame, the current θ
+   * (row n) — the rows the frame's evaluation unrolls, MAX_RECORDED_UPDATES + 1 at most.
+   */
+  private readonly thetaRows: GPUBuffer[];
+  private recorded: { iteration: number; wallMs: number; innerSteps: number[] }[] = [];
   private readonly initialTheta: number[];
   private readonly evalPipeline: GPUComputePipeline;
   private readonly evalParams: GPUBuffer;
@@ -96,13 +103,33 @@ export class FusedSession implements SessionLike {
     p[RW.steps] = wtask.evalSteps;
     this.ctx.writeWords(this.evalParams, p);
     const data = wtask.data ? this.ctx.storageFrom(wtask.data, `${wtask.id} data`) : null;
-    this.evalOut = this.estimators.map((e) => this.ctx.storage(4, `${e.id} eval`));
+    this.evalOut = this.estimators.map((e) => this.ctx.storage(4 * (MAX_RECORDED_UPDATES + 1), `${e.id} eval`));
+    this.thetaRows = this.estimators.map((e) => this.ctx.storage(4 * wtask.dim * (MAX_RECORDED_UPDATES + 1), `${e.id} recorded θ`));
     this.dataBuffer = data;
     this.evalGroups = this.estimators.map((e, i) => this.evalGroup(e, i));
   }
 
   private evalGroup(e: FusedEstimator, i: number): GPUBindGroup {
-    return this.ctx.bindGroup(this.evalPipeline, [this.evalParams, e.theta, this.evalOut[i] ?? null, this.dataBuffer], `${e.id} eval`);
+    return this.ctx.bindGroup(this.evalPipeline, [this.evalParams, this.thetaRows[i] ?? null, this.evalOut[i] ?? null, this.dataBuffer], `${e.id} eval`);
+  }
+
+  /** Copies every estimator's θ into row `row` of its recorded rows (queued on `encoder`). */
+  private copyThetaTo(encoder: GPUCommandEncoder, row: number): void {
+    const bytes = 4 * this.wtask.dim;
+    this.estimators.forEach((e, i) => encoder.copyBufferToBuffer(e.theta, 0, this.thetaRows[i] as GPUBuffer, row * bytes, bytes));
+  }
+
+  /** As Session.recordUpdate: θ copied on the GPU into the next recorded row, nothing read back. */
+  recordUpdate(wallMs: number): void {
+    if (this.recorded.length >= MAX_RECORDED_UPDATES || this.recorded.at(-1)?.iteration === this.iterationCount) return;
+    const encoder = this.ctx.device.createCommandEncoder();
+    this.copyThetaTo(encoder, this.recorded.length);
+    this.ctx.device.queue.submit([encoder.finish()]);
+    this.recorded.push({ iteration: this.iterationCount, wallMs, innerSteps: this.estimators.map((e) => e.innerSteps) });
+  }
+
+  get recordedUpdates(): number {
+    return this.recorded.length;
   }
 
   get iteration(): number {
@@ -149,15 +176,26 @@ export class FusedSession implements SessionLike {
    */
   async frame(_pacer?: Pacer, healthy?: CheckpointFilter): Promise<SessionFrame> {
     const d = this.wtask.dim;
+    // The recorded updates before this frame's iteration (a record at it is the frame itself):
+    // rows 0…n−1, then the current θ in row n, all evaluated in one dispatch per estimator.
+    const recorded = this.recorded.filter((r) => r.iteration < this.iterationCount);
+    this.recorded = [];
+    const n = recorded.length;
+    const p = new Uint32Array(ROW_WORDS);
+    p[RW.rows] = n + 1;
+    p[RW.steps] = this.wtask.evalSteps;
+    this.ctx.writeWords(this.evalParams, p);
     const encoder = this.ctx.device.createCommandEncoder();
-    this.estimators.forEach((_, i) => this.ctx.dispatch(encoder, this.evalPipeline, this.evalGroups[i] as GPUBindGroup, 1, WORKGROUP));
+    this.copyThetaTo(encoder, n);
+    this.estimators.forEach((_, i) => this.ctx.dispatch(encoder, this.evalPipeline, this.evalGroups[i] as GPUBindGroup, n + 1, WORKGROUP));
     const regions = this.estimators.flatMap((e, i) => [
       { buffer: e.theta, bytes: d * 4 },
       { buffer: e.grad, bytes: d * 4 },
-      { buffer: this.evalOut[i] as GPUBuffer, bytes: 4 },
+      { buffer: this.evalOut[i] as GPUBuffer, bytes: 4 * (n + 1) },
       { buffer: e.health, bytes: HEALTH_WORDS * 4 },
       { buffer: e.moments, bytes: 2 * d * 4 },
       { buffer: e.eps, bytes: e.N * d * 4 },
+      { buffer: this.thetaRows[i] as GPUBuffer, bytes: n * d * 4 },
     ]);
     const data = await this.ctx.readBack(regions, encoder);
     let offset = 0;
@@ -166,13 +204,17 @@ export class FusedSession implements SessionLike {
       offset += n;
       return out;
     };
-    const estimators: EstimatorFrame[] = this.estimators.map((e) => {
+    const history: UpdateRecord[] = recorded.map((r) => ({ iteration: r.iteration, wallMs: r.wallMs, estimators: [] }));
+    const estimators: EstimatorFrame[] = this.estimators.map((e, i) => {
       const theta = take(d);
       const grad = take(d);
-      const evalLoss = take(1)[0] ?? Number.NaN;
+      const losses = take(n + 1);
+      const evalLoss = losses[n] ?? Number.NaN;
       const [excludedLast = 0, excludedTotal = 0, skippedTotal = 0] = take(HEALTH_WORDS);
       const moments = take(2 * d);
       const eps = take(e.N * d);
+      const thetas = take(n * d);
+      history.forEach((h, k) => h.estimators.push({ id: e.id, theta: Array.from(thetas.subarray(k * d, (k + 1) * d)), evalLoss: losses[k] ?? Number.NaN, innerSteps: recorded[k]?.innerSteps[i] ?? 0 }));
       // θ + ε rows, then θ − ε rows, in float32 like tf.add / tf.sub.
       const particles = new Float32Array(2 * e.N * d);
       for (let i = 0; i < e.N; i++) {
@@ -209,7 +251,7 @@ export class FusedSession implements SessionLike {
         optimizer: { values: momentValues, t: e.optimizerSteps },
       };
     });
-    return { iteration: this.iterationCount, sigma: this.sigma, lr: this.lrValue, wallMs: this.elapsedMs, estimators };
+    return { iteration: this.iterationCount, sigma: this.sigma, lr: this.lrValue, wallMs: this.elapsedMs, estimators, ...(n > 0 ? { history } : {}) };
   }
 
   /**
@@ -264,6 +306,7 @@ export class FusedSession implements SessionLike {
   dispose(): void {
     for (const e of this.estimators) e.dispose();
     for (const b of this.evalOut) b.destroy();
+    for (const b of this.thetaRows) b.destroy();
     this.evalParams.destroy();
     this.dataBuffer?.destroy();
   }

@@ -6,5 +6,5 @@ import type { Session } from '../core/session';
  */
 export type SessionLike = Pick<
   Session,
-  'task' | 'iteration' | 'sigma' | 'setSigmaSchedule' | 'setLr' | 'step' | 'stepSlices' | 'frame' | 'rewind' | 'diagnostics' | 'dispose'
+  'task' | 'iteration' | 'sigma' | 'recordUpdate' | 'recordedUpdates' | 'setSigmaSchedule' | 'setLr' | 'step' | 'stepSlices' | 'frame' | 'rewind' | 'diagnostics' | 'dispose'
 >;

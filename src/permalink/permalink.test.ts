@@ -100,7 +100,7 @@ function problems(c: PlaygroundConfig): string[] {
   const v = c.view;
   check(isPlain(v) && keysAre(v, ['surface', 'curvesX', 'logY', 'varianceProtocol', 'speed']), 'view keys');
   check(SURFACES.includes(v.surface) && CURVES_X.includes(v.curvesX) && VARIANCE.includes(v.varianceProtocol), 'view enums');
-  check(typeof v.logY === 'boolean' && isInt(v.speed, 1, 100), 'view logY/speed');
+  check(typeof v.logY === 'boolean' && typeof v.speed === 'number' && v.speed >= 0.02 && v.speed <= 100, 'view logY/speed');
   return p;
 }
 
@@ -644,13 +644,13 @@ describe('hand-edited links give specific messages', () => {
 
   it('clamps with a warning per clamped field', () => {
     const r = decode(link({ N: '5000', lr: '100', seed: '-3', speed: '0', sigma: 'constant,1e-9' }));
-    expect(r.config).toMatchObject({ pairs: 4096, lr: 10, seed: 0, sigma: { kind: 'constant', sigma0: 1e-6 }, view: { speed: 1 } });
+    expect(r.config).toMatchObject({ pairs: 4096, lr: 10, seed: 0, sigma: { kind: 'constant', sigma0: 1e-6 }, view: { speed: 0.02 } });
     expect(r.warnings).toEqual([
       'N (pairs) = 5000 is above the maximum 4096; clamped to 4096.',
       'sigma σ₀ = 1e-9 is below the minimum 1e-6; clamped to 1e-6.',
       'lr = 100 is above the maximum 10; clamped to 10.',
       'seed = -3 is below the minimum 0; clamped to 0.',
-      'speed = 0 is below the minimum 1; clamped to 1.',
+      'speed = 0 is below the minimum 0.02; clamped to 0.02.',
     ]);
   });
 

@@ -463,7 +463,7 @@ function readView(c: Checker, v: unknown, def: ViewOptions): ViewOptions {
     curvesX: c.oneOf('view.curvesX', ownField(v, 'curvesX'), CURVES_X, def.curvesX),
     logY: c.bool('view.logY', ownField(v, 'logY'), def.logY),
     varianceProtocol: c.oneOf('view.varianceProtocol', ownField(v, 'varianceProtocol'), VARIANCE_PROTOCOLS, def.varianceProtocol),
-    speed: c.number('view.speed', ownField(v, 'speed'), LIMITS.speed, true, def.speed),
+    speed: c.number('view.speed', ownField(v, 'speed'), LIMITS.speed, false, def.speed),
   };
 }
 

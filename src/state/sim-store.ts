@@ -6,16 +6,21 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { EstimatorId, TaskId } from '../core/config';
+import type { WorkerTimeline } from '../core/estimators/timeline';
 import type { EstimatorHealth, GradientDiagnostics } from '../core/session';
 import type { HealthAdvice } from '../engine/health';
 import type { FrameMessage, MetricInfo, PlanSummary, RunStatus, SettingsChange, VarianceJobResult } from '../engine/protocol';
 import type { BackendInfo, BackendName } from '../platform/backend-info';
-import { appendBounded } from './history';
+import { appendBounded, appendDecimated } from './history';
 import type { SurfaceSlice } from '../core/experiments/slice';
 
-/** Points kept per curve, per trail and for σ/lr. */
+/**
+ * Points kept per curve, per trail and for σ/lr. Curves and trails get a point at every
+ * update (FrameMessage.history): the latest half of them stay at every update, older
+ * stretches are thinned the more the older they are (history.ts: appendDecimated).
+ */
 export const CURVE_CAP = 1000;
-export const TRAIL_CAP = 400;
+export const TRAIL_CAP = 600;
 
 export interface EstimatorLive {
   id: EstimatorId;
@@ -30,6 +35,8 @@ export interface EstimatorLive {
   health?: EstimatorHealth;
   /** The task's metric at θ (e.g. MNIST test accuracy), when it has one. */
   metric?: number;
+  /** Its first workers' places in their episodes and noise weights (the worker timeline), where the engine reports them. */
+  timeline?: WorkerTimeline;
 }
 
 export interface CurvePoint {
@@ -232,14 +239,23 @@ export function applyFrame(state: SimState, frame: FrameMessage): Partial<SimSta
   if (isNewPoint) {
     curves = { ...state.curves };
     trails = { ...state.trails };
+    // The updates recorded since the last frame (after what the page has), then the frame's own.
+    const recorded = (frame.history ?? []).filter((r) => !state.hasFrame || r.iteration > state.iteration);
     for (const e of frame.estimators) {
-      const curvePoint: CurvePoint = { iteration: frame.iteration, innerSteps: e.innerSteps, wallMs: frame.wallMs, loss: e.evalLoss, ...(e.metric !== undefined ? { metric: e.metric } : {}) };
-      curves[e.id] = appendBounded(state.curves[e.id] ?? [], curvePoint, CURVE_CAP);
-      if (e.theta.every((v) => Number.isFinite(v))) {
+      const curvePoints: CurvePoint[] = [];
+      const trailPoints: number[][] = [];
+      const add = (iteration: number, wallMs: number, x: { theta: number[]; evalLoss: number; innerSteps: number; metric?: number }): void => {
+        curvePoints.push({ iteration, innerSteps: x.innerSteps, wallMs, loss: x.evalLoss, ...(x.metric !== undefined ? { metric: x.metric } : {}) });
         // ≥ 2-D: the path in θ; 1-D: the path on the loss curve, (θ, L(θ)).
-        const point: number[] = e.theta.length >= 2 ? [...e.theta] : [e.theta[0] ?? 0, e.evalLoss];
-        trails[e.id] = appendBounded(state.trails[e.id] ?? [], point, TRAIL_CAP);
+        if (x.theta.every((v) => Number.isFinite(v))) trailPoints.push(x.theta.length >= 2 ? [...x.theta] : [x.theta[0] ?? 0, x.evalLoss]);
+      };
+      for (const r of recorded) {
+        const row = r.estimators.find((x) => x.id === e.id);
+        if (row) add(r.iteration, r.wallMs, row);
       }
+      add(frame.iteration, frame.wallMs, e);
+      curves[e.id] = appendDecimated(state.curves[e.id] ?? [], curvePoints, CURVE_CAP);
+      if (trailPoints.length > 0) trails[e.id] = appendDecimated(state.trails[e.id] ?? [], trailPoints, TRAIL_CAP);
     }
     schedule = appendBounded(state.schedule, { iteration: frame.iteration, sigma: frame.sigma, lr: frame.lr }, CURVE_CAP);
   } else if (state.schedule.length > 0) {

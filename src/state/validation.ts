@@ -25,7 +25,7 @@ export const RULES = {
   sigma: { ...LIMITS.sigma },
   lr: { ...LIMITS.lr },
   seed: { ...LIMITS.seed, integer: true },
-  speed: { ...LIMITS.speed, integer: true },
+  speed: { ...LIMITS.speed },
   iterations: { ...LIMITS.iterations, integer: true },
   /** Decay factor of the exponential and step schedules (the permalink's bounds). */
   gamma: { ...PERMALINK_LIMITS.gamma },

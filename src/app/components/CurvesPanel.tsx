@@ -1,17 +1,25 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
+import type { TaskId } from '../../core/config';
 import type { ViewOptions } from '../../core/playground-config';
 import { estimatorInfo } from '../../core/estimators/index';
 import { ESTIMATOR_COLORS } from '../../content/colors';
 import { diagnosticsReferenceFor } from '../../engine/diagnostics-reference';
 import { taskMeta } from '../../state/task-meta';
 import { useConfig, useController, useSim } from '../context';
-import { diagnosticsFigure, lossFigure, metricFigure, scheduleFigure, type SeriesStyle, X_TITLES } from '../figures/curves';
+import { dashFor, diagnosticsFigure, lossFigure, metricFigure, scheduleFigure, type SeriesStyle, sharedXRange, X_TITLES } from '../figures/curves';
 import { fmt } from '../figures/common';
 import { useHeldValue } from '../usePlotly';
 import { HealthPanel } from './HealthPanel';
 import { Plot } from './Plot';
 
 const X_MODES: ViewOptions['curvesX'][] = ['iteration', 'innerSteps', 'wallTime'];
+
+/**
+ * Tasks whose loss curves are noisy enough that the smoothed view is on when they open (a
+ * learned optimizer's meta-loss jumps by its whole range from one update to the next); the
+ * toggle shows everywhere. Exports and the CSV keep the raw values.
+ */
+const SMOOTHED_BY_DEFAULT: readonly TaskId[] = ['learned-optimizer', 'mnist'];
 
 export function CurvesPanel() {
   const controller = useController();
@@ -35,14 +43,19 @@ export function CurvesPanel() {
   const divergedKey = useSim((s) => s.estimators.filter((e) => e.diverged).map((e) => e.id).join(','));
   const series: SeriesStyle[] = useMemo(() => {
     const diverged = new Set(divergedKey.split(','));
-    return applied.estimators.map((id) => ({ id, title: estimatorInfo(id).title, color: ESTIMATOR_COLORS[id], diverged: diverged.has(id) }));
+    return applied.estimators.map((id, i) => ({ id, title: estimatorInfo(id).title, color: ESTIMATOR_COLORS[id], diverged: diverged.has(id), dash: dashFor(i) }));
   }, [applied.estimators, divergedKey]);
+  // The smoothed (moving-average) view: the task's default until toggled.
+  const [smoothedChoice, setSmoothedChoice] = useState<{ task: TaskId; on: boolean } | null>(null);
+  const smoothed = smoothedChoice?.task === applied.task ? smoothedChoice.on : SMOOTHED_BY_DEFAULT.includes(applied.task);
 
   const horizon = stop.kind === 'iterations' ? stop.value : Math.max(100, Math.ceil(iteration * 1.5));
-  const loss = useMemo(() => lossFigure(series, curves, curvesX, logY), [series, curves, curvesX, logY]);
-  const sched = useMemo(() => scheduleFigure(schedule, plan, horizon), [schedule, plan, horizon]);
-  const metric = useMemo(() => (metricInfo ? metricFigure(series, curves, curvesX, metricInfo) : null), [series, curves, curvesX, metricInfo]);
-  const diag = useMemo(() => diagnosticsFigure(series, diagnostics.series, curves, curvesX), [series, diagnostics.series, curves, curvesX]);
+  // One x-range for the row: the same x at the same place on every plot (σ/lr is against the iteration only).
+  const xRange = useMemo(() => sharedXRange(curves, curvesX), [curves, curvesX]);
+  const loss = useMemo(() => lossFigure(series, curves, curvesX, logY, { xRange, smoothed }), [series, curves, curvesX, logY, xRange, smoothed]);
+  const sched = useMemo(() => scheduleFigure(schedule, plan, horizon, curvesX === 'iteration' ? xRange : undefined), [schedule, plan, horizon, curvesX, xRange]);
+  const metric = useMemo(() => (metricInfo ? metricFigure(series, curves, curvesX, metricInfo, { xRange, smoothed }) : null), [series, curves, curvesX, metricInfo, xRange, smoothed]);
+  const diag = useMemo(() => diagnosticsFigure(series, diagnostics.series, curves, curvesX, xRange), [series, diagnostics.series, curves, curvesX, xRange]);
   const metricLabel = metricInfo ? `${metricInfo.name}${metricInfo.unit ? ` (${metricInfo.unit})` : ''}` : '';
   const latestMetric = metricInfo
     ? live
@@ -74,11 +87,16 @@ export function CurvesPanel() {
           <label className="checkbox inline">
             <input type="checkbox" checked={logY} data-testid="log-y" onChange={(e) => controller.configStore.getState().patchView({ logY: e.target.checked })} /> log y
           </label>
+          <label className="checkbox inline" title="An exponential moving average of each curve (about 1/40 of the x-range), the raw curve faint behind it. Exports and the CSV keep the raw values.">
+            <input type="checkbox" checked={smoothed} data-testid="curves-smoothed" onChange={(e) => setSmoothedChoice({ task: applied.task, on: e.target.checked })} /> smoothed
+          </label>
         </div>
       </header>
       <div className="curves-grid">
         <figure className="curve-main">
-          <figcaption title={live.length > 0 ? `latest: ${live.map((e) => `${estimatorInfo(e.id).title} ${fmt(e.evalLoss)}`).join(', ')}` : undefined}>Evaluation loss L(θ) at each estimator&apos;s θ</figcaption>
+          <figcaption title={live.length > 0 ? `latest: ${live.map((e) => `${estimatorInfo(e.id).title} ${fmt(e.evalLoss)}`).join(', ')}` : undefined}>
+            Evaluation loss L(θ) at each estimator&apos;s θ{smoothed ? ' (smoothed)' : ''}
+          </figcaption>
           <Plot figure={loss} testId="plot-loss" label="Evaluation loss against training progress, one line per estimator" />
         </figure>
         {metric && metricInfo && (

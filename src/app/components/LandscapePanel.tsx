@@ -14,6 +14,7 @@ import { BLANK_COLOR, blurBlanks, colorRange, contourImageSource, DIVERGED_COLOR
 import { BASE_CONFIG, type Figure, loadPlotly, MIN_REDRAW_MS } from '../usePlotly';
 import { type DrawnPlot, dataPointAt, roundToSpan } from '../figures/plot-coordinates';
 import { Plot } from './Plot';
+import { useStepAnimation } from '../step-animation';
 
 
 /** After grid-only redraws, the whole figure is redrawn once the grid has been still this long (the hover values). */
@@ -374,6 +375,8 @@ export function LandscapePanel() {
   const surface = useSim((s) => s.surface);
   const live = useLandscapeEstimators(useSim((s) => s.estimators));
   const trails = useSim((s) => s.trails);
+  // A Step (or slow motion) glides θ and the particles through the update.
+  const moving = useStepAnimation(live, useSim((s) => s.iteration), useSim((s) => s.generation));
   const meta = taskMeta(task);
   const view = TASK_VIEWS[task];
   const dim = meta.theta0.length;
@@ -388,18 +391,24 @@ export function LandscapePanel() {
   // Everything drawn on the 2-D figure is projected onto the slice (the identity on a 2-D task's own plane).
   const estimators: LandscapeEstimator[] = useMemo(
     () =>
-      live.map((e) => ({
-        id: e.id,
-        title: estimatorInfo(e.id).title,
-        color: ESTIMATOR_COLORS[e.id],
-        theta: geometry ? projectOntoSlice(geometry, e.theta) : e.theta,
-        grad: geometry ? projectDirection(geometry, e.grad) : e.grad,
-        evalLoss: e.evalLoss,
-        particles: geometry ? projectRows(geometry, e.particles, dim) : e.particles,
-        diverged: e.diverged,
-        trail: (trails[e.id] ?? []).map((p): [number, number] => (geometry ? projectOntoSlice(geometry, p) : [p[0] ?? 0, p[1] ?? 0])),
-      })),
-    [live, trails, geometry, dim],
+      moving.estimators.map((e) => {
+        const theta = geometry ? projectOntoSlice(geometry, e.theta) : e.theta;
+        const trail = (trails[e.id] ?? []).map((p): [number, number] => (geometry ? projectOntoSlice(geometry, p) : [p[0] ?? 0, p[1] ?? 0]));
+        // Mid-motion the trail ends at the moving θ (its last point is where θ is going).
+        const head: [number, number] = geometry ? [theta[0] ?? 0, theta[1] ?? 0] : [e.theta[0] ?? 0, e.evalLoss];
+        return {
+          id: e.id,
+          title: estimatorInfo(e.id).title,
+          color: ESTIMATOR_COLORS[e.id],
+          theta,
+          grad: geometry ? projectDirection(geometry, e.grad) : e.grad,
+          evalLoss: e.evalLoss,
+          particles: geometry ? projectRows(geometry, e.particles, dim) : e.particles,
+          diverged: e.diverged,
+          trail: moving.animating && trail.length > 0 ? [...trail.slice(0, -1), head] : trail,
+        };
+      }),
+    [moving, trails, geometry, dim],
   );
 
   const axes = useMemo(

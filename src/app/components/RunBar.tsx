@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { LIMITS } from '../../core/playground-config';
+import { SPEED_STEPS, speedLabel, speedStepIndex } from '../../engine/cadence';
 import { pendingReset } from '../../state/config-store';
 import { configIssues } from '../../state/validation';
 import { useConfig, useController, useSim } from '../context';
@@ -90,18 +90,23 @@ export function RunBar() {
         </div>
       </dl>
 
-      <label className="speed">
+      <label className="speed" title="Slow motion (2–20 updates/s) to talk over a run; from 1×, outer updates per engine tick (~60 ticks/s at most)">
         <span>speed</span>
         <input
           type="range"
-          min={LIMITS.speed.min}
-          max={LIMITS.speed.max}
-          value={speed}
+          min={0}
+          max={SPEED_STEPS.length - 1}
+          step={1}
+          value={speedStepIndex(speed)}
           data-testid="speed"
-          aria-label="Outer updates per engine tick"
-          onChange={(e) => controller.configStore.getState().patchView({ speed: Number(e.target.value) })}
+          data-speed={speed}
+          aria-label="Speed"
+          aria-valuetext={speedLabel(speed)}
+          onChange={(e) => controller.configStore.getState().patchView({ speed: SPEED_STEPS[Number(e.target.value)] ?? 1 })}
         />
-        <span className="speed-value">{speed}×</span>
+        <span className="speed-value" data-testid="speed-value">
+          {speedLabel(speed)}
+        </span>
       </label>
 
       <div className="engine-readout" data-testid="engine-readout" data-num-tensors={numTensors} data-jobs={jobsRunning} title="Engine worker: live tensors (should stay flat), jobs in flight, outer updates per second">

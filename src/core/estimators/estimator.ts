@@ -1,3 +1,4 @@
+import type { WorkerTimeline } from './timeline';
 import * as tf from '@tensorflow/tfjs-core';
 import { repeatRows } from '../backend-ops';
 import type { EstimatorId, EstimatorSettings } from '../config';
@@ -30,6 +31,8 @@ export interface Estimator {
   burnIn(theta: tf.Tensor1D, sigma: number): number;
   /** `burnIn` as slices. */
   burnInSlices(theta: tf.Tensor1D, sigma: number): Slices<number>;
+  /** Where its first `max` workers are in their episodes and their noise weights (online ES estimators; see timeline.ts). */
+  workerTimeline?(max: number): WorkerTimeline;
   dispose(): void;
 }
 

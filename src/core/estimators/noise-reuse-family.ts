@@ -6,6 +6,7 @@ import type { EstimateOptions, Estimator, EstimatorContext, GradientEstimate } f
 import { tileTheta, truncationsPerEpisode } from './estimator';
 import { maskedWeights, pairGuard, replaceRows, type TruncationResult, unrollTruncationSlices } from './unroll';
 import { WorkerClock } from './workers';
+import { rowNorm, timelineOf, type WorkerTimeline } from './timeline';
 
 /**
  * The generalized persistent ES family GPES_R shared by PES (R = K), ES-Single/NRES
@@ -94,6 +95,13 @@ export class NoiseReuseFamily implements Estimator {
       steps += r.steps;
     }
     return steps;
+  }
+
+  /** The clock and each pair's weight ξ_i + z_i/σ_i, in units of one draw (×σ_i), after the last truncation. */
+  workerTimeline(max: number): WorkerTimeline {
+    const started = this.blockSigma.some((s) => Number.isFinite(s)) && this.current.some((v) => v !== 0);
+    const w = started ? this.weights() : null;
+    return timelineOf(this.clock, this.ctx.settings.T, this.d, max, w ? (i) => rowNorm(w, i, this.d, this.blockSigma[i] ?? Number.NaN) : null);
   }
 
   particles(theta: tf.Tensor1D): tf.Tensor2D {

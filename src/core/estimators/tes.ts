@@ -5,6 +5,7 @@ import type { EstimateOptions, Estimator, EstimatorContext, EstimatorFactory, Gr
 import { tileTheta, truncationsPerEpisode } from './estimator';
 import { maskedWeights, pairGuard, replaceRows, type TruncationResult, unrollTruncationSlices } from './unroll';
 import { WorkerClock } from './workers';
+import { rowNorm, timelineOf, type WorkerTimeline } from './timeline';
 
 /**
  * Truncated ES. Each pair keeps one unperturbed state s̄_i advanced with θ; per
@@ -24,12 +25,20 @@ class TruncatedEs implements Estimator {
   private updates = 0;
   private positioned = false;
   private lastEps: Float32Array;
+  /** σ of the last truncation's noise (NaN before the first). */
+  private lastSigma = Number.NaN;
 
   constructor(private readonly ctx: EstimatorContext) {
     this.N = ctx.settings.pairs;
     this.d = ctx.task.meta.theta0.length;
     this.clock = new WorkerClock(this.N, ctx.settings);
     this.lastEps = new Float32Array(this.N * this.d);
+  }
+
+  /** The clock and each pair's weight: this truncation's draw only, ‖ε_i‖/σ (nothing carries over). */
+  workerTimeline(max: number): WorkerTimeline {
+    const s = this.lastSigma;
+    return timelineOf(this.clock, this.ctx.settings.T, this.d, max, Number.isFinite(s) && s > 0 ? (i) => rowNorm(this.lastEps, i, this.d, 1 / s) : null);
   }
 
   estimate(theta: tf.Tensor1D, sigma: number, options: EstimateOptions = {}): GradientEstimate {
@@ -45,6 +54,7 @@ class TruncatedEs implements Estimator {
     const z = gaussianRows(ctx.settings.seed, Stream.perturbation, range(N), new Int32Array(N).fill(this.updates), new Int32Array(N), d);
     this.updates++;
     this.lastEps = z.map((v) => v * sigma);
+    this.lastSigma = sigma;
     const t0 = new Int32Array(3 * N);
     for (let c = 0; c < 3; c++) t0.set(this.clock.t, c * N);
     const base = this.base as tf.Tensor2D;
