@@ -44,3 +44,34 @@ test('without ?backend= the engine measures every path and shows each estimator 
   await assertNoErrorShown(page);
   expect(errors).toEqual([]);
 });
+
+test('the worker timeline on the fused kernels matches the tfjs path worker for worker', async ({ page }) => {
+  // The fused kernels keep each pair's clock, σ, ξ and z on the GPU; the frame reads the first
+  // 64 pairs' records back. Same counter-based noise as tfjs: after two Steps of the default
+  // experiment (PES, lr-schedule, K = 10) the clocks are equal and the weights ‖ξ + z/σ‖·σ agree
+  // to float32 rounding.
+  const errors = collectErrors(page);
+  const canvas = page.getByTestId('timeline-canvas');
+  const timelineAfterTwoSteps = async (query: string): Promise<{ t: number[]; weight: number[] }> => {
+    await openPlayground(page, query);
+    for (const expected of [1, 2]) {
+      await page.getByTestId('step').click();
+      await expect.poll(() => iteration(page), { timeout: 60_000 }).toBe(expected);
+    }
+    await expect(canvas).toHaveAttribute('data-estimator', 'pes');
+    await expect.poll(async () => JSON.parse((await canvas.getAttribute('data-t')) ?? '[]') as number[]).toContain(20);
+    return {
+      t: JSON.parse((await canvas.getAttribute('data-t')) ?? '[]') as number[],
+      weight: JSON.parse((await canvas.getAttribute('data-weight')) ?? '[]') as number[],
+    };
+  };
+  const fused = await timelineAfterTwoSteps('?backend=webgpu');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-path', 'fused');
+  const ops = await timelineAfterTwoSteps('?backend=cpu');
+  expect(fused.t).toEqual(ops.t);
+  expect(fused.weight.length).toBe(ops.weight.length);
+  expect(fused.weight.length).toBeGreaterThan(0);
+  fused.weight.forEach((w, i) => expect(Math.abs(w - (ops.weight[i] ?? Number.NaN)), `worker ${i}: ${w} vs ${ops.weight[i]}`).toBeLessThan(1e-3 * Math.max(1, Math.abs(w))));
+  await assertNoErrorShown(page);
+  expect(errors).toEqual([]);
+});

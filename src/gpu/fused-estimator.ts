@@ -8,6 +8,7 @@
  */
 import type { EstimatorId, EstimatorSettings } from '../core/config';
 import { checkTruncationSettings, truncationsPerEpisode } from '../core/estimators/estimator';
+import { rowNorm, type WorkerTimeline } from '../core/estimators/timeline';
 import { Stream, uniformInt } from '../core/noise';
 import { type AdamBetas, DEFAULT_ADAM_BETAS } from '../core/optimizers';
 import type { OptimizerName } from '../core/task';
@@ -121,6 +122,8 @@ export class FusedEstimator {
   private preLeft: number;
   private initialised = false;
   private updateCount = 0;
+  /** σ of the latest update: truncated ES's timeline weight is ‖ε_i‖/σ. */
+  private lastSigma = Number.NaN;
   private adamStep = 0;
   private innerStepCount = 0;
   private readonly ctx: GpuContext;
@@ -219,6 +222,48 @@ export class FusedEstimator {
   }
 
   /** Queues one outer update (submits; reads nothing back). */
+  /**
+   * Where the first `max` pairs' records (their clocks and noise, see kernels.ts) lie, to be
+   * read back with a frame for `timeline`; null for full-unroll ES, which has no clock.
+   */
+  timelineRegion(max: number): { buffer: GPUBuffer; bytes: number } | null {
+    if (this.kind === 'full') return null;
+    return { buffer: this.records, bytes: Math.min(max, this.N) * recordWords(this.kind, this.d) * 4 };
+  }
+
+  /**
+   * The worker timeline (core/estimators/timeline.ts) from the records `timelineRegion`
+   * read back and the latest ε rows (σ_i z_i, [N, d]), as the tfjs estimators report it:
+   * t and episode from the clock, the weight ‖ξ + z/σ_i‖·σ_i (PES / NRES / GPES) or
+   * ‖ε_i‖/σ (truncated ES) in units of one draw.
+   */
+  timeline(records: Float32Array, eps: Float32Array, max: number): WorkerTimeline {
+    const { d } = this;
+    const shown = Math.min(max, this.N);
+    const rw = recordWords(this.kind, d);
+    // The clock words are u32; the σ, ξ and z words are f32 bits (read as floats).
+    const words = new Uint32Array(records.buffer, records.byteOffset, shown * rw);
+    const t: number[] = [];
+    const episode: number[] = [];
+    for (let i = 0; i < shown; i++) {
+      t.push(words[i * rw] ?? 0);
+      episode.push(words[i * rw + 1] ?? 0);
+    }
+    let weight: number[] | null = null;
+    if (this.updateCount > 0 && this.kind === 'family') {
+      weight = t.map((_, i) => {
+        const base = i * rw;
+        const sigma = records[base + 2] ?? Number.NaN;
+        const w = new Float32Array(d);
+        for (let k = 0; k < d; k++) w[k] = (records[base + 5 + k] ?? 0) + (records[base + 5 + d + k] ?? 0) / sigma;
+        return rowNorm(w, 0, d, sigma);
+      });
+    } else if (this.updateCount > 0 && this.kind === 'tes' && Number.isFinite(this.lastSigma) && this.lastSigma > 0) {
+      weight = t.map((_, i) => rowNorm(eps, i, d, 1 / this.lastSigma));
+    }
+    return { T: this.settings.T, K: this.settings.K, d, workers: this.N, t, episode, weight };
+  }
+
   update(options: UpdateOptions): void {
     const { settings, N } = this;
     const K = settings.K;
@@ -273,6 +318,7 @@ export class FusedEstimator {
       this.pendingPreSteps = 0;
     }
     this.updateCount++;
+    this.lastSigma = sigma;
   }
 
   /** One truncation dispatch (and the finalize dispatch when `finish` is given), submitted. */

@@ -13,7 +13,7 @@ import { gradientOnce } from '../core/estimators/estimator';
 import { estimatorInfo } from '../core/estimators/index';
 import { mixKey } from '../core/noise';
 import type { CheckpointFilter, EstimatorFrame, GradientDiagnostics, SessionConfig, SessionFrame, UpdateRecord } from '../core/session';
-import { MAX_RECORDED_UPDATES } from '../core/session';
+import { MAX_RECORDED_UPDATES, MAX_TIMELINE_WORKERS } from '../core/session';
 import { episodeScale, gradientQuality } from '../core/session';
 import type { SigmaSchedule } from '../core/sigma-schedule';
 import { drain, eagerPacer, type Pacer, type Slices } from '../core/slices';
@@ -188,6 +188,7 @@ export class FusedSession implements SessionLike {
     const encoder = this.ctx.device.createCommandEncoder();
     this.copyThetaTo(encoder, n);
     this.estimators.forEach((_, i) => this.ctx.dispatch(encoder, this.evalPipeline, this.evalGroups[i] as GPUBindGroup, n + 1, WORKGROUP));
+    const timelines = this.estimators.map((e) => e.timelineRegion(MAX_TIMELINE_WORKERS));
     const regions = this.estimators.flatMap((e, i) => [
       { buffer: e.theta, bytes: d * 4 },
       { buffer: e.grad, bytes: d * 4 },
@@ -196,6 +197,7 @@ export class FusedSession implements SessionLike {
       { buffer: e.moments, bytes: 2 * d * 4 },
       { buffer: e.eps, bytes: e.N * d * 4 },
       { buffer: this.thetaRows[i] as GPUBuffer, bytes: n * d * 4 },
+      ...(timelines[i] ? [timelines[i]] : []),
     ]);
     const data = await this.ctx.readBack(regions, encoder);
     let offset = 0;
@@ -214,6 +216,8 @@ export class FusedSession implements SessionLike {
       const moments = take(2 * d);
       const eps = take(e.N * d);
       const thetas = take(n * d);
+      const timelineRegion = timelines[i];
+      const timeline = timelineRegion ? e.timeline(take(timelineRegion.bytes / 4), eps, MAX_TIMELINE_WORKERS) : null;
       history.forEach((h, k) => h.estimators.push({ id: e.id, theta: Array.from(thetas.subarray(k * d, (k + 1) * d)), evalLoss: losses[k] ?? Number.NaN, innerSteps: recorded[k]?.innerSteps[i] ?? 0 }));
       // θ + ε rows, then θ − ε rows, in float32 like tf.add / tf.sub.
       const particles = new Float32Array(2 * e.N * d);
@@ -249,6 +253,7 @@ export class FusedSession implements SessionLike {
           checkpointIteration: this.checkpoints.get(e.id)?.iteration ?? 0,
         },
         optimizer: { values: momentValues, t: e.optimizerSteps },
+        ...(timeline ? { timeline } : {}),
       };
     });
     return { iteration: this.iterationCount, sigma: this.sigma, lr: this.lrValue, wallMs: this.elapsedMs, estimators, ...(n > 0 ? { history } : {}) };

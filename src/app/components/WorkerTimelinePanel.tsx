@@ -117,7 +117,7 @@ export function WorkerTimelinePanel() {
       ) : (
         <p className="panel-note" data-testid="timeline-none">
           {onlineNoTimeline.length > 0
-            ? `${onlineNoTimeline.map((e) => estimatorInfo(e.id).title).join(', ')} ${onlineNoTimeline.length > 1 ? 'run' : 'runs'} on the fused WebGPU kernels, which keep each worker's clock and noise on the GPU: open the page with ?backend=wasm to see the worker timeline.`
+            ? `${onlineNoTimeline.map((e) => estimatorInfo(e.id).title).join(', ')} ${onlineNoTimeline.length > 1 ? 'report' : 'reports'} no worker timeline on ${onlineNoTimeline.length > 1 ? 'their' : 'its'} compute path.`
             : 'The worker timeline shows the online ES estimators (truncated ES, PES, ES-Single/NRES, GPES): full-unroll ES runs whole episodes every update, and the autodiff baselines have no noise.'}
         </p>
       )}
