@@ -11,12 +11,14 @@ test.beforeAll(ensureArtifacts);
  */
 
 /**
- * Known, not this spec's subject: after a reset the gradient-quality plot's dotted "norm
- * ratio 1" line (src/app/figures/curves.ts) is drawn on a log axis with no data yet, and
- * Plotly logs a NaN path. Reported to the curves' owner; every other console error fails.
+ * Known, not this spec's subject: when a preset or lesson link opens (or the preset is
+ * restored, a reset), Plotly draws the σ / learning-rate plot's lower subplot (xy2) axis lines
+ * once at y = NaN before its first frame, although both log axes have finite ranges (traced:
+ * `plot-schedule`, `xlines-above` / `ylines-above`); the next frame draws them right. Only that
+ * message is tolerated, only on the pages opened from the links.
  */
-const EMPTY_LOG_AXIS_LINE = /^console: Error: <path> attribute d: Expected number, "M[\d.]+,NaN/;
-const unexpected = (errors: string[]): string[] => errors.filter((e) => !EMPTY_LOG_AXIS_LINE.test(e));
+const SCHEDULE_AXIS_LINE_NAN = /^console: Error: <path> attribute d: Expected number, "M[\d.]+,NaN[HV]/;
+const unexpected = (errors: string[]): string[] => errors.filter((e) => !SCHEDULE_AXIS_LINE_NAN.test(e));
 
 async function panelUrl(page: Page, target: 'config' | 'iteration'): Promise<string> {
   await page.getByTestId('share').click();
@@ -76,8 +78,8 @@ test('a preset link reopens the preset and its commentary; a lesson link shows o
   await expect(lesson.getByTestId('controls-task')).toBeVisible();
   await expect(lesson).not.toHaveURL(/lesson=1/);
   await receiver.close();
-  expect(unexpected(otherErrors)).toEqual([]);
-  expect(unexpected(lessonErrors)).toEqual([]);
+  expect(unexpected(otherErrors), otherErrors.join('\n')).toEqual([]);
+  expect(unexpected(lessonErrors), lessonErrors.join('\n')).toEqual([]);
   expect(errors).toEqual([]);
 });
 
@@ -127,7 +129,7 @@ test('exported PNGs carry a title and the settings; an empty plot is not offered
   // PNG header: width and height (big-endian) at bytes 16 and 20; twice the pixels, plus the caption.
   const bytes = readFileSync(path);
   expect(bytes.readUInt32BE(20)).toBeGreaterThan(2 * (plotHeight + 40));
-  expect(unexpected(errors)).toEqual([]);
+  expect(errors, errors.join('\n')).toEqual([]);
 });
 
 test('a click on the landscape restarts the estimators from there, and the link records θ₀', async ({ page }) => {
@@ -153,5 +155,5 @@ test('a click on the landscape restarts the estimators from there, and the link 
   expect(theta[1]).toBeCloseTo(2.5, 0);
   await page.getByTestId('start-task-theta0').click();
   await expect(page).toHaveURL(/theta0=task/);
-  expect(unexpected(errors)).toEqual([]);
+  expect(errors, errors.join('\n')).toEqual([]);
 });
