@@ -3,11 +3,12 @@
  * boundary) and the function that runs one. Each job is deterministic on its own, so
  * results do not depend on how jobs are spread over worker processes.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { EstimatorId, TaskId, TrainConfig } from '../../core/config';
+import { gradientOnce } from '../../core/estimators/estimator';
 import { estimatorInfo } from '../../core/estimators/index';
 import type { Task } from '../../core/task';
 import { createMnist } from '../../core/tasks/mnist';
+import { eagerPacer } from '../../core/slices';
 import { defaultSettings } from '../../core/trainer';
 import type { VarianceProtocol } from '../../core/experiments/variance';
 import { measureVariance, type ReferenceEstimate, referenceEstimate } from '../../core/experiments/variance';
@@ -125,11 +126,13 @@ export async function runJob(job: Job, log: (message: string) => void): Promise<
         return keep ? e : { ...e, theta: [] };
       });
       const probe = job.cosineProbe;
-      const cosines = probe
-        ? result.history
-            .filter((_, i) => i % probe.every === 0 || i === result.history.length - 1)
-            .map((h) => ({ iter: h.iteration, cosine: probeCosine(config, probe, h.theta) }))
-        : undefined;
+      let cosines: { iter: number; cosine: number }[] | undefined;
+      if (probe) {
+        cosines = [];
+        for (const [i, h] of result.history.entries()) {
+          if (i % probe.every === 0 || i === result.history.length - 1) cosines.push({ iter: h.iteration, cosine: await probeCosine(config, probe, h.theta) });
+        }
+      }
       if (cosines) log(`[${job.label}] cosine to backprop (${probe?.pairs} pairs): ${cosines.map((c) => c.cosine.toFixed(3)).join(' ')} ${secs()}`);
       const last = history[history.length - 1];
       return {
@@ -202,30 +205,19 @@ const probeTasks = new Map<number, Task>();
  * cross-entropy over the first `probe.digits` training digits, ĝ_ES a full-unroll ES
  * estimate with `probe.pairs` pairs (σ of the run) and ∇L backprop (BPTT) on the same digits.
  */
-export function probeCosine(config: TrainConfig, probe: CosineProbe, theta: readonly number[]): number {
+export async function probeCosine(config: TrainConfig, probe: CosineProbe, theta: readonly number[]): Promise<number> {
   let task = probeTasks.get(probe.digits);
   if (!task) {
     task = createMnist({ train: probe.digits });
     probeTasks.set(probe.digits, task);
   }
+  const probeTask = task;
   const sigma = config.sigma.sigma0;
-  const gradient = (estimator: EstimatorId, seed: number): Float32Array => {
-    const est = estimatorInfo(estimator).create({ task, settings: defaultSettings(task, { pairs: probe.pairs, seed }) });
-    const th = tf.tensor1d([...theta]);
-    try {
-      const { grad, excluded } = est.estimate(th, sigma);
-      excluded?.dispose();
-      const g = grad.dataSync() as Float32Array;
-      grad.dispose();
-      return g;
-    } finally {
-      th.dispose();
-      est.dispose();
-    }
-  };
-  const ref = gradient('bptt', 1);
+  const gradient = (estimator: EstimatorId, seed: number): Promise<number[]> =>
+    gradientOnce(estimatorInfo(estimator).create({ task: probeTask, settings: defaultSettings(probeTask, { pairs: probe.pairs, seed }) }), theta, sigma, eagerPacer);
+  const ref = await gradient('bptt', 1);
   let sum = 0;
-  for (let s = 0; s < probe.seeds; s++) sum += cosine(gradient('full-es', 1000 + s), ref);
+  for (let s = 0; s < probe.seeds; s++) sum += cosine(await gradient('full-es', 1000 + s), ref);
   return sum / probe.seeds;
 }
 
